@@ -1,0 +1,3 @@
+from calcast.cli import main
+
+main()

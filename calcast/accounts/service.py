@@ -1,0 +1,130 @@
+"""Accounts, their Braze settings and OAuth clients."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calcast.accounts.models import Account, OAuthClient
+from calcast.core.codes import RESERVED_ACCOUNT_CODES, check_code
+from calcast.core.db import utcnow
+from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.core.security import Cipher, digest, matches, random_secret
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client: OAuthClient
+    client_secret: str
+
+
+def create_account(*, session: Session, code: str, name: str) -> Account:
+    """Create an account (a brand); its code must be free and not one of calcast's own paths."""
+    check_code(code, what="account")
+    if code in RESERVED_ACCOUNT_CODES:
+        raise Invalid(f"The account code {code!r} is reserved by calcast's own URLs; choose another code.")
+    if not name.strip():
+        raise Invalid("The account needs a name; pass --name with the brand's name.")
+    if session.scalar(select(Account.id).where(Account.code == code)) is not None:
+        raise Conflict(f"An account with the code {code!r} already exists; choose another code.")
+    account = Account(code=code, name=name.strip())
+    session.add(account)
+    session.flush()
+    return account
+
+
+def list_accounts(*, session: Session) -> list[Account]:
+    """Every account, by code."""
+    return list(session.scalars(select(Account).order_by(Account.code)))
+
+
+def get_account(*, session: Session, code: str) -> Account:
+    """The account with this code, or NotFound."""
+    account = session.scalar(select(Account).where(Account.code == code))
+    if account is None:
+        raise NotFound(f"There is no account with the code {code!r}; `calcast account list` shows them.")
+    return account
+
+
+def get_account_by_id(*, session: Session, account_id: str) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("This account no longer exists.")
+    return account
+
+
+def set_braze(*, session: Session, cipher: Cipher, code: str, rest_endpoint: str, api_key: str) -> Account:
+    """Store the account's Braze REST endpoint and its users.track key (encrypted)."""
+    account = get_account(session=session, code=code)
+    endpoint = rest_endpoint.strip().rstrip("/")
+    if not endpoint.startswith(("https://", "http://")):
+        message = f"The Braze REST endpoint {rest_endpoint!r} must be a URL such as https://rest.iad-01.braze.com."
+        raise Invalid(message, [FieldError("rest_endpoint", message)])
+    if not api_key.strip():
+        raise Invalid("The Braze REST API key is empty; pass the key that has users.track permission.")
+    account.braze_rest_endpoint = endpoint
+    account.braze_api_key_encrypted = cipher.encrypt(api_key.strip())
+    session.flush()
+    return account
+
+
+def braze_api_key(*, cipher: Cipher, account: Account) -> str | None:
+    """The account's Braze REST key in clear, for the outbound request only."""
+    if account.braze_api_key_encrypted is None:
+        return None
+    return cipher.decrypt(account.braze_api_key_encrypted)
+
+
+def create_client(*, session: Session, account_code: str) -> NewClient:
+    """A new OAuth client of the account; its secret is returned here once and stored only as a digest."""
+    account = get_account(session=session, code=account_code)
+    secret = random_secret(32)
+    client = OAuthClient(
+        account_id=account.id,
+        client_id=f"{account.code}-{secrets.token_hex(8)}",
+        secret_digest=digest(secret),
+    )
+    session.add(client)
+    session.flush()
+    return NewClient(client=client, client_secret=secret)
+
+
+def list_clients(*, session: Session, account_code: str) -> list[OAuthClient]:
+    """The account's OAuth clients, newest first."""
+    account = get_account(session=session, code=account_code)
+    query = (
+        select(OAuthClient)
+        .where(OAuthClient.account_id == account.id)
+        .order_by(OAuthClient.created_at.desc(), OAuthClient.client_id)
+    )
+    return list(session.scalars(query))
+
+
+def revoke_client(*, session: Session, client_id: str) -> OAuthClient:
+    """Revoke a client: its secret and every token issued to it stop working at once."""
+    client = session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+    if client is None:
+        raise NotFound(f"There is no OAuth client {client_id!r}; `calcast client list ACCOUNT` shows them.")
+    if client.revoked_at is None:
+        client.revoked_at = utcnow()
+    session.flush()
+    return client
+
+
+def get_active_client(*, session: Session, client_id: str) -> OAuthClient | None:
+    """The client if it exists and is not revoked."""
+    client = session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+    if client is None or client.revoked_at is not None:
+        return None
+    return client
+
+
+def authenticate_client(*, session: Session, client_id: str, client_secret: str) -> OAuthClient | None:
+    """The active client whose secret this is; None for anything else (checked in constant time)."""
+    client = get_active_client(session=session, client_id=client_id)
+    if client is None or not matches(client_secret, client.secret_digest):
+        return None
+    return client

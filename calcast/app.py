@@ -1,0 +1,39 @@
+"""create_app(): the FastAPI application with every front door mounted."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from calcast.core.config import Settings, get_settings
+from calcast.core.db import Database
+from calcast.core.http import BodySizeLimit, install_error_handlers
+from calcast.web import api as web_api
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """The application; tests pass their own settings or database."""
+    settings = settings or get_settings()
+    database = database or Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        database.ensure_schema()
+        yield
+
+    app = FastAPI(
+        title="calcast",
+        summary="Calendar marketing: per-subscriber iCalendar feeds, a Rokt Calendar compatible API, Braze sync.",
+        version="0.1.0",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.database = database
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Routers: one line per front door.
+    app.include_router(web_api.router)
+    return app

@@ -1,0 +1,84 @@
+"""Calendars of an account, their tags, and broadcast events."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from calcast.core.db import Base, created_at, updated_at, utc_datetime, uuid_pk
+from calcast.core.event_fields import EventColumns
+
+EMAIL_CAPTURE_MODES = ("off", "optional", "required")
+LANGUAGES = ("en", "de")
+
+
+class Calendar(Base):
+    __tablename__ = "calendars"
+    __table_args__ = (UniqueConstraint("account_id", "code"),)
+
+    id: Mapped[uuid_pk]
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    subscription_title: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    default_duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    email_capture: Mapped[str] = mapped_column(String(16), default="off")
+    opt_in1_label: Mapped[str | None] = mapped_column(String(500))
+    opt_in2_label: Mapped[str | None] = mapped_column(String(500))
+    merge_flag: Mapped[bool] = mapped_column(Boolean, default=True)
+    subscriber_id_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped by every change to the calendar, its tags or its broadcast events: part of each feed's ETag.
+    feed_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    tags: Mapped[list[Tag]] = relationship(
+        back_populates="calendar", order_by="Tag.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def title(self) -> str:
+        """What subscribers see: the subscription title, else the name."""
+        return self.subscription_title or self.name
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("calendar_id", "name"),)
+
+    id: Mapped[uuid_pk]
+    calendar_id: Mapped[str] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[created_at]
+
+    calendar: Mapped[Calendar] = relationship(back_populates="tags")
+
+
+broadcast_event_tags = Table(
+    "broadcast_event_tags",
+    Base.metadata,
+    Column("event_id", ForeignKey("broadcast_events.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class BroadcastEvent(EventColumns, Base):
+    __tablename__ = "broadcast_events"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "event_key"),
+        Index("ix_broadcast_events_calendar_id_end_at", "calendar_id", "end_at"),
+    )
+
+    id: Mapped[uuid_pk]
+    calendar_id: Mapped[str] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
+    # Stable identity of the event inside its calendar (the feed UID is built from it).
+    event_key: Mapped[str] = mapped_column(String(255))
+    deleted_at: Mapped[utc_datetime | None]
+
+    tags: Mapped[list[Tag]] = relationship(secondary=broadcast_event_tags, order_by="Tag.position")

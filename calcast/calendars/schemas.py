@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class TagOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    position: int
+    is_default: bool
+    image_url: str | None
+
+
+class CalendarOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    code: str
+    name: str
+    title: str
+    description: str | None
+    language: str
+    default_duration_minutes: int
+    email_capture: str
+    opt_in1_label: str | None
+    opt_in2_label: str | None
+    merge_flag: bool
+    subscriber_id_fallback: bool
+    tags: list[TagOut]
+    created_at: datetime
+
+
+class BroadcastEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    event_key: str
+    title: str
+    description: str | None
+    location: str | None
+    url: str | None
+    start_at: datetime
+    end_at: datetime
+    timezone: str
+    all_day: bool
+    notify_before: int | None
+    visible_from: datetime | None
+    sequence: int
+    tags: list[str]
+    updated_at: datetime

@@ -1,0 +1,238 @@
+"""Calendars, their tags and their broadcast events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from calcast.accounts.service import get_account
+from calcast.calendars.models import EMAIL_CAPTURE_MODES, LANGUAGES, BroadcastEvent, Calendar, Tag
+from calcast.core.codes import check_code
+from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.timezones import service as timezones
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    """What a brand chooses when it creates a calendar (everything but code and title has a default)."""
+
+    title: str
+    description: str | None = None
+    email_capture: str = "off"
+    language: str = "en"
+    merge_flag: bool = True
+    subscriber_id_fallback: bool = False
+    default_duration_minutes: int = 60
+    opt_in1_label: str | None = None
+    opt_in2_label: str | None = None
+    image_url: str | None = None
+
+
+def _check_choice(value: str, choices: Sequence[str], field: str) -> None:
+    if value not in choices:
+        message = f"{field} must be one of {', '.join(choices)}, not {value!r}."
+        raise Invalid(message, [FieldError(field, message)])
+
+
+def create_calendar(
+    *, session: Session, account_code: str, code: str, settings: CalendarSettings, tags: Sequence[str] = ()
+) -> Calendar:
+    """Create a calendar of the account, with its tags in the given order (the first is the default)."""
+    account = get_account(session=session, code=account_code)
+    check_code(code, what="calendar")
+    _check_choice(settings.email_capture, EMAIL_CAPTURE_MODES, "email_capture")
+    _check_choice(settings.language, LANGUAGES, "language")
+    if not settings.title.strip():
+        raise Invalid("The calendar needs a title; pass --title with what subscribers should see.")
+    if settings.default_duration_minutes < 0:
+        raise Invalid("The default event duration cannot be negative.")
+    taken = select(Calendar.id).where(Calendar.account_id == account.id, Calendar.code == code)
+    if session.scalar(taken) is not None:
+        raise Conflict(f"The account {account_code!r} already has a calendar {code!r}; choose another code.")
+    names = [name.strip() for name in tags]
+    if any(not name for name in names) or len(set(names)) != len(names):
+        raise Invalid("Tag names must be non-empty and different from each other.")
+    calendar = Calendar(
+        account_id=account.id,
+        code=code,
+        name=settings.title.strip(),
+        subscription_title=settings.title.strip(),
+        description=settings.description,
+        language=settings.language,
+        email_capture=settings.email_capture,
+        merge_flag=settings.merge_flag,
+        subscriber_id_fallback=settings.subscriber_id_fallback,
+        default_duration_minutes=settings.default_duration_minutes,
+        opt_in1_label=settings.opt_in1_label,
+        opt_in2_label=settings.opt_in2_label,
+        image_url=settings.image_url,
+    )
+    calendar.tags = [Tag(name=name, position=index, is_default=index == 0) for index, name in enumerate(names)]
+    session.add(calendar)
+    session.flush()
+    return calendar
+
+
+def list_calendars(*, session: Session, account_code: str) -> list[Calendar]:
+    """The account's calendars, by code."""
+    account = get_account(session=session, code=account_code)
+    query = (
+        select(Calendar)
+        .where(Calendar.account_id == account.id)
+        .options(selectinload(Calendar.tags))
+        .order_by(Calendar.code)
+    )
+    return list(session.scalars(query))
+
+
+def get_calendar(*, session: Session, account_code: str, code: str) -> Calendar:
+    """The account's calendar with this code, or NotFound."""
+    account = get_account(session=session, code=account_code)
+    query = (
+        select(Calendar)
+        .where(Calendar.account_id == account.id, Calendar.code == code)
+        .options(selectinload(Calendar.tags))
+    )
+    calendar = session.scalar(query)
+    if calendar is None:
+        raise NotFound(
+            f"The account {account_code!r} has no calendar {code!r}; `calcast calendar list {account_code}` shows them."
+        )
+    return calendar
+
+
+def get_calendar_by_id(*, session: Session, calendar_id: str) -> Calendar:
+    calendar = session.get(Calendar, calendar_id)
+    if calendar is None:
+        raise NotFound("This calendar no longer exists.")
+    return calendar
+
+
+def bump_feed_version(*, session: Session, calendar_id: str) -> None:
+    """Mark every feed of the calendar as changed (a broadcast event, tag or setting changed)."""
+    session.execute(update(Calendar).where(Calendar.id == calendar_id).values(feed_version=Calendar.feed_version + 1))
+
+
+def add_tag(
+    *,
+    session: Session,
+    account_code: str,
+    calendar_code: str,
+    name: str,
+    default: bool = False,
+    image_url: str | None = None,
+) -> Tag:
+    """Add a tag at the end of the calendar's tag list."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    cleaned = name.strip()
+    if not cleaned:
+        raise Invalid("The tag needs a name.")
+    if any(tag.name == cleaned for tag in calendar.tags):
+        raise Conflict(f"The calendar {calendar_code!r} already has a tag {cleaned!r}.")
+    position = max((tag.position for tag in calendar.tags), default=-1) + 1
+    tag = Tag(calendar_id=calendar.id, name=cleaned, position=position, is_default=default, image_url=image_url)
+    session.add(tag)
+    bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    return tag
+
+
+def resolve_tags(*, calendar: Calendar, names: Sequence[str]) -> list[Tag]:
+    """The calendar's tags with these names (or ids), in calendar order; Invalid for an unknown name."""
+    by_key = {tag.name.casefold(): tag for tag in calendar.tags} | {tag.id: tag for tag in calendar.tags}
+    chosen: dict[str, Tag] = {}
+    for name in names:
+        tag = by_key.get(name.strip().casefold()) or by_key.get(name.strip())
+        if tag is None:
+            known = ", ".join(tag.name for tag in calendar.tags) or "none"
+            message = f"The calendar has no tag {name!r}; its tags are: {known}."
+            raise Invalid(message, [FieldError("tags", message)])
+        chosen[tag.id] = tag
+    return sorted(chosen.values(), key=lambda tag: tag.position)
+
+
+@dataclass(frozen=True)
+class BroadcastEventInput:
+    title: str
+    start: str
+    end: str | None
+    timezone: str
+    tags: Sequence[str] = ()
+    notify_before: int | None = None
+    description: str | None = None
+    location: str | None = None
+    url: str | None = None
+    all_day: bool = False
+    event_key: str | None = None
+    visible_from: datetime | None = None
+
+
+def add_broadcast_event(
+    *, session: Session, account_code: str, calendar_code: str, event: BroadcastEventInput
+) -> BroadcastEvent:
+    """Add a broadcast event; it reaches every subscription with one of its tags (untagged: everyone)."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    if not event.title.strip():
+        raise Invalid("The event needs a title.")
+    iana = timezones.resolve(event.timezone)
+    start_at = timezones.parse_instant(event.start, iana, field="start")
+    if event.end:
+        end_at = timezones.parse_instant(event.end, iana, field="end")
+    else:
+        end_at = start_at + timedelta(minutes=calendar.default_duration_minutes)
+    if end_at < start_at:
+        raise Invalid("The event ends before it starts; give an end at or after the start.")
+    if event.notify_before is not None and event.notify_before < 0:
+        raise Invalid("notify_before is a number of minutes before the start and cannot be negative.")
+    row = BroadcastEvent(
+        calendar_id=calendar.id,
+        event_key=event.event_key or str(uuid.uuid4()),
+        title=event.title.strip(),
+        description=event.description,
+        location=event.location,
+        url=event.url,
+        start_at=start_at,
+        end_at=end_at,
+        timezone=iana,
+        all_day=event.all_day,
+        notify_before=event.notify_before,
+        visible_from=event.visible_from,
+    )
+    row.tags = resolve_tags(calendar=calendar, names=event.tags)
+    session.add(row)
+    bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    return row
+
+
+def list_broadcast_events(
+    *, session: Session, account_code: str, calendar_code: str, offset: int = 0, limit: int | None = None
+) -> list[BroadcastEvent]:
+    """The calendar's broadcast events that are not deleted, by start time."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    query = (
+        select(BroadcastEvent)
+        .where(BroadcastEvent.calendar_id == calendar.id, BroadcastEvent.deleted_at.is_(None))
+        .options(selectinload(BroadcastEvent.tags))
+        .order_by(BroadcastEvent.start_at, BroadcastEvent.event_key)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def count_broadcast_events(*, session: Session, calendar_id: str) -> int:
+    query = select(func.count()).where(BroadcastEvent.calendar_id == calendar_id, BroadcastEvent.deleted_at.is_(None))
+    return int(session.scalar(query) or 0)
+
+
+def upcoming_start(days: int, hour: int, tz: str) -> str:
+    """A wall-clock time `days` from today at `hour` in zone `tz`, as naive ISO text (for demo data)."""
+    local_today = datetime.now(UTC).astimezone(timezones.zone(tz)).date()
+    day = local_today + timedelta(days=days)
+    return f"{day.isoformat()}T{hour:02d}:00:00"

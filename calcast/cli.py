@@ -1,0 +1,29 @@
+"""The `calcast` command: each feature mounts its own commands here."""
+
+from __future__ import annotations
+
+import typer
+
+from calcast.accounts.cli import account_app, client_app
+from calcast.calendars.cli import calendar_app, event_app, tag_app
+from calcast.core.dbcli import db_app
+from calcast.demo import demo
+from calcast.server import serve
+
+app = typer.Typer(
+    help="calcast: calendar marketing with per-subscriber feeds, a Rokt-compatible API and Braze sync.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(account_app, name="account")
+app.add_typer(client_app, name="client")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(tag_app, name="tag")
+app.add_typer(event_app, name="event")
+app.add_typer(db_app, name="db")
+app.command("serve")(serve)
+app.command("demo")(demo)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""Rules for the URL-safe codes of accounts and calendars."""
+
+from __future__ import annotations
+
+import re
+
+from calcast.core.errors import FieldError, Invalid
+
+CODE_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+# Top-level paths of calcast itself: an account with such a code would shadow them (DESIGN.md §5).
+RESERVED_ACCOUNT_CODES = frozenset(
+    {
+        "admin",
+        "api",
+        "assets",
+        "calcast",
+        "docs",
+        "favicon.ico",
+        "healthz",
+        "manage",
+        "metrics",
+        "oauth2",
+        "openapi.json",
+        "redoc",
+        "robots.txt",
+        "static",
+        "subscribe",
+        "v1",
+        "v2",
+        "v3",
+        "webcal",
+        "www",
+    }
+)
+
+
+def check_code(value: str, *, what: str, field: str = "code") -> str:
+    """The code if it is 1-64 lowercase letters, digits and inner hyphens; Invalid otherwise."""
+    if not CODE_PATTERN.match(value):
+        message = (
+            f"The {what} code {value!r} is not valid; use 1 to 64 lowercase letters, digits and hyphens "
+            "(not at the start or end), for example 'brazetest'."
+        )
+        raise Invalid(message, [FieldError(field, message)])
+    return value

@@ -1,0 +1,123 @@
+"""`calcast demo`: a demo account with a calendar, tags, upcoming events and an OAuth client; then serve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import typer
+from sqlalchemy.orm import Session
+
+from calcast.accounts import service as accounts
+from calcast.calendars import service as calendars
+from calcast.core.cli import command_errors, open_database
+from calcast.core.config import Settings
+from calcast.core.errors import NotFound
+from calcast.core.security import derived_token, digest
+from calcast.server import serve
+
+ACCOUNT = "demo"
+CALENDAR = "season"
+TAGS = ("All Teams", "Team Red", "Team Blue")
+TIMEZONE = "Europe/Berlin"
+EVENTS = (
+    # (days from today, hour, title, tags, notify_before)
+    (2, 19, "Season opener: Team Red vs Team Blue", ("All Teams",), 30),
+    (5, 18, "Team Red open training", ("Team Red",), 15),
+    (6, 20, "Team Blue fan evening", ("Team Blue",), 60),
+    (9, 15, "Ticket sale starts", (), 15),
+)
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    landing_url: str
+    client_id: str
+    client_secret: str
+
+
+def _demo_client_secret(settings: Settings) -> str:
+    # Derived, so that every run of the idempotent demo prints the same working credentials.
+    return derived_token(settings.secret_key, "demo-client", ACCOUNT)
+
+
+def ensure_demo(*, session: Session, settings: Settings) -> DemoSetup:
+    """Create whatever part of the demo data is missing; running it twice changes nothing."""
+    try:
+        accounts.get_account(session=session, code=ACCOUNT)
+    except NotFound:
+        accounts.create_account(session=session, code=ACCOUNT, name="Demo Brand")
+    try:
+        calendars.get_calendar(session=session, account_code=ACCOUNT, code=CALENDAR)
+    except NotFound:
+        calendars.create_calendar(
+            session=session,
+            account_code=ACCOUNT,
+            code=CALENDAR,
+            settings=calendars.CalendarSettings(
+                title="Demo Season",
+                description="Every match, training and fan event of the season, right in your calendar.",
+                email_capture="optional",
+                opt_in1_label="Yes, send me news and offers by e-mail.",
+                opt_in2_label="Yes, tell me about partner offers too.",
+            ),
+            tags=TAGS,
+        )
+        for days, hour, title, tags, notify_before in EVENTS:
+            calendars.add_broadcast_event(
+                session=session,
+                account_code=ACCOUNT,
+                calendar_code=CALENDAR,
+                event=calendars.BroadcastEventInput(
+                    title=title,
+                    start=calendars.upcoming_start(days, hour, TIMEZONE),
+                    end=calendars.upcoming_start(days, hour + 2, TIMEZONE),
+                    timezone=TIMEZONE,
+                    tags=tags,
+                    notify_before=notify_before,
+                    location="Demo Arena",
+                ),
+            )
+    secret = _demo_client_secret(settings)
+    client_id = f"{ACCOUNT}-client"
+    if accounts.get_active_client(session=session, client_id=client_id) is None:
+        new = accounts.create_client(session=session, account_code=ACCOUNT)
+        new.client.client_id = client_id
+        new.client.secret_digest = digest(secret)
+        session.flush()
+    return DemoSetup(landing_url=f"{settings.base_url}/{ACCOUNT}/{CALENDAR}", client_id=client_id, client_secret=secret)
+
+
+def instructions(setup: DemoSetup, base_url: str) -> str:
+    return f"""
+calcast demo is ready.
+
+  Subscribe like a fan:   {setup.landing_url}?external_id=fan-1
+  API docs:               {base_url}/docs
+
+  OAuth client (the Braze Connected Content credential):
+    client_id      {setup.client_id}
+    client_secret  {setup.client_secret}
+
+  Get a token and push a 1:1 event to a subscription (copy its id from the confirmation page):
+    curl -s -u {setup.client_id}:{setup.client_secret} -d grant_type=client_credentials {base_url}/oauth2/token
+    curl -s -u {setup.client_id}:{setup.client_secret} -H 'Content-Type: application/json' \\
+      {base_url}/v1/subscriptionevent/{ACCOUNT} -d '{{"event": {{"eventId": "hello-1", "title": "Hello",
+      "start": "2030-01-01T10:00:00", "end": "2030-01-01T11:00:00", "timezone": "W. Europe Standard Time"}},
+      "subscriptionIds": ["<subscription id>"]}}'
+
+  More: calcast calendar show {ACCOUNT} {CALENDAR} · calcast event list {ACCOUNT} {CALENDAR} · calcast --help
+"""
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Create the demo data and print, but do not serve."),
+) -> None:
+    """Create the demo account (idempotent), print what to try, then serve."""
+    with open_database() as database, command_errors(), database.transaction() as session:
+        setup = ensure_demo(session=session, settings=database.settings)
+        base_url = database.settings.base_url
+    typer.echo(instructions(setup, base_url))
+    if not no_serve:
+        serve(host=host, port=port, workers=1)

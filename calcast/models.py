@@ -1,0 +1,22 @@
+"""Every table, imported in one place so that migrations and tests see the whole schema."""
+
+from calcast.accounts.models import Account, OAuthClient
+from calcast.calendars.models import BroadcastEvent, Calendar, Tag
+from calcast.core.db import Base
+from calcast.events.models import PersonalEvent, PersonalEventTarget
+from calcast.outbox.models import OutboxMessage
+from calcast.subscriptions.models import FeedToken, Subscription
+
+__all__ = [
+    "Account",
+    "Base",
+    "BroadcastEvent",
+    "Calendar",
+    "FeedToken",
+    "OAuthClient",
+    "OutboxMessage",
+    "PersonalEvent",
+    "PersonalEventTarget",
+    "Subscription",
+    "Tag",
+]

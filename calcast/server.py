@@ -1,0 +1,30 @@
+"""`calcast serve`: the web server (and, on the embedded default, the outbox worker in the same process)."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from calcast.core.cli import open_database
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    workers: int = typer.Option(1, "--workers", help="Web processes (PostgreSQL only; SQLite uses one)."),
+) -> None:
+    """Serve the API, the feeds and the subscription pages."""
+    with open_database() as database:
+        if workers > 1 and database.settings.is_sqlite:
+            typer.echo("SQLite serves from one process; use PostgreSQL for --workers > 1.", err=True)
+            workers = 1
+    uvicorn.run(
+        "calcast.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from calcast.calendars.models import BroadcastEvent, Calendar
+from calcast.core.db import Database
+
+
+def setup_account(cli: Any) -> None:
+    assert cli("account", "create", "brazetest", "--name", "Braze Test").exit_code == 0
+
+
+def test_it_creates_a_calendar_with_tags_and_settings(cli: Any) -> None:
+    setup_account(cli)
+    done = cli(
+        "calendar",
+        "create",
+        "brazetest",
+        "test-calendar-1",
+        "--title",
+        "Test Calendar 1",
+        "--tag",
+        "All Teams",
+        "--tag",
+        "Team I",
+        "--email-capture",
+        "required",
+        "--language",
+        "de",
+        "--no-merge",
+        "--subscriber-id-fallback",
+        "--json",
+    )
+    assert done.exit_code == 0, done.stderr
+    calendar = json.loads(done.stdout)
+    assert calendar["title"] == "Test Calendar 1"
+    assert [(t["name"], t["is_default"]) for t in calendar["tags"]] == [
+        ("All Teams", True),
+        ("Team I", False),
+    ]
+    assert calendar["email_capture"] == "required"
+    assert calendar["language"] == "de"
+    assert calendar["merge_flag"] is False
+    assert calendar["subscriber_id_fallback"] is True
+    shown = cli("calendar", "show", "brazetest", "test-calendar-1")
+    assert "All Teams (default), Team I" in shown.stdout
+    assert "e-mail capture required" in shown.stdout
+    assert [c["code"] for c in json.loads(cli("calendar", "list", "brazetest", "--json").stdout)] == ["test-calendar-1"]
+
+
+def test_a_calendar_of_an_unknown_account_is_refused(cli: Any, database: Database) -> None:
+    done = cli("calendar", "create", "ghost", "cal", "--title", "T")
+    assert done.exit_code == 1
+    assert "There is no account with the code 'ghost'" in done.stderr
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Calendar)) == 0
+
+
+def test_a_bad_choice_is_refused_by_the_command(cli: Any) -> None:
+    setup_account(cli)
+    done = cli("calendar", "create", "brazetest", "cal", "--title", "T", "--email-capture", "sometimes")
+    assert done.exit_code == 2
+    assert "sometimes" in done.stderr
+
+
+def test_tag_add_appends_and_can_mark_default(cli: Any) -> None:
+    setup_account(cli)
+    cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "A")
+    tag = json.loads(cli("tag", "add", "brazetest", "cal", "B", "--default", "--json").stdout)
+    assert tag["name"] == "B"
+    assert tag["position"] == 1
+    assert tag["is_default"] is True
+    duplicate = cli("tag", "add", "brazetest", "cal", "B")
+    assert duplicate.exit_code == 1
+    assert "already has a tag 'B'" in duplicate.stderr
+    assert cli("tag", "add", "brazetest", "nocal", "C").exit_code == 1
+
+
+def test_event_add_reads_windows_zones_and_naive_local_times(cli: Any) -> None:
+    setup_account(cli)
+    cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "All Teams", "--tag", "Team I")
+    done = cli(
+        "event",
+        "add",
+        "brazetest",
+        "cal",
+        "--title",
+        "Kick-off",
+        "--start",
+        "2019-02-21T15:00:00",
+        "--end",
+        "2019-02-21T16:00",
+        "--timezone",
+        "Eastern Standard Time",
+        "--tag",
+        "Team I",
+        "--notify-before",
+        "15",
+        "--json",
+    )
+    assert done.exit_code == 0, done.stderr
+    event = json.loads(done.stdout)
+    assert datetime.fromisoformat(event["start_at"]) == datetime(2019, 2, 21, 20, 0, tzinfo=UTC)
+    assert datetime.fromisoformat(event["end_at"]) == datetime(2019, 2, 21, 21, 0, tzinfo=UTC)
+    assert event["timezone"] == "America/New_York"
+    assert event["tags"] == ["Team I"]
+    assert event["notify_before"] == 15
+    listed = cli("event", "list", "brazetest", "cal")
+    assert "2019-02-21 20:00Z\tKick-off\tTeam I" in listed.stdout
+
+
+def test_event_add_rejects_bad_input_and_stores_nothing(cli: Any, database: Database) -> None:
+    setup_account(cli)
+    cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "All Teams")
+    cases = [
+        (["--timezone", "Mars Standard Time"], "The time zone 'Mars Standard Time' is not known"),
+        (["--timezone", "UTC", "--tag", "Nope"], "The calendar has no tag 'Nope'"),
+        (["--timezone", "UTC", "--end", "2030-01-01T09:00"], "The event ends before it starts"),
+        (["--timezone", "UTC", "--start", "tomorrow"], "start 'tomorrow' is not a date and time"),
+    ]
+    for extra, message in cases:
+        args = ["event", "add", "brazetest", "cal", "--title", "X", "--start", "2030-01-01T10:00"]
+        if "--start" in extra:
+            args = args[:-2]
+        done = cli(*args, *extra)
+        assert done.exit_code == 1, (extra, done.stdout)
+        assert message in done.stderr
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(BroadcastEvent)) == 0
+
+
+def test_demo_is_idempotent_and_prints_what_to_do_next(cli: Any) -> None:
+    first = cli("demo", "--no-serve")
+    second = cli("demo", "--no-serve")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert "https://calcast.test/demo/season" in first.stdout
+    assert "client_secret" in first.stdout
+    calendar = json.loads(cli("calendar", "show", "demo", "season", "--json").stdout)
+    assert len(calendar["tags"]) == 3
+    assert len(json.loads(cli("event", "list", "demo", "season", "--json").stdout)) == 4
+    assert len(json.loads(cli("client", "list", "demo", "--json").stdout)) == 1
