@@ -1,0 +1,249 @@
+"""Subscribing, finding, changing and ending subscriptions; the feed URLs they are reached by."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from calcast.calendars import service as calendars
+from calcast.calendars.models import Calendar
+from calcast.core.config import Settings
+from calcast.core.db import utcnow
+from calcast.core.errors import FieldError, Invalid, NotFound
+from calcast.core.security import digest, feed_token, manage_token
+from calcast.subscriptions.capture import Capture
+from calcast.subscriptions.models import FeedToken, Subscription
+
+METHODS = ("WebCal", "Google", "Microsoft")
+
+
+@dataclass(frozen=True)
+class SubscriberDetails:
+    """What the person (or the brand's app on their behalf) told us."""
+
+    subscriber_id: str | None = None
+    email: str | None = None
+    tags: Sequence[str] = ()
+    opt_in1: bool = False
+    opt_in2: bool = False
+    method: str = "WebCal"
+    action_type: str | None = None
+    # Whether an empty `tags` means "the calendar's default tags" (API) or "none chosen" (an error on the page).
+    default_tags_when_empty: bool = True
+    capture: Capture = field(default_factory=Capture)
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    subscription: Subscription
+    calendar: Calendar
+    is_new: bool
+    feed_token: str
+
+
+def normalize_email(email: str | None, *, required: bool) -> str | None:
+    """A syntactically valid address in normalized form, None when none is given and none is required."""
+    cleaned = (email or "").strip()
+    if not cleaned:
+        if required:
+            message = "Please enter your e-mail address; this calendar needs it to subscribe."
+            raise Invalid(message, [FieldError("email", message)])
+        return None
+    try:
+        # Lower-cased as a whole: mail providers treat local parts case-insensitively, and so does matching.
+        return str(validate_email(cleaned, check_deliverability=False).normalized).lower()
+    except EmailNotValidError:
+        message = f"{cleaned!r} is not a valid e-mail address; please check it."
+        raise Invalid(message, [FieldError("email", message)]) from None
+
+
+def current_feed_token(settings: Settings, subscription: Subscription) -> str:
+    return feed_token(settings.secret_key, subscription.id, subscription.feed_token_generation)
+
+
+def feed_url(settings: Settings, subscription: Subscription) -> str:
+    """The https (or http, as configured) URL of the subscription's feed."""
+    return f"{settings.base_url}/webcal/{current_feed_token(settings, subscription)}"
+
+
+def webcal_url(settings: Settings, subscription: Subscription) -> str:
+    """The same feed as a webcal:// link, which Apple Calendar and Outlook desktop open."""
+    return "webcal://" + feed_url(settings, subscription).split("://", 1)[1]
+
+
+def manage_url(settings: Settings, subscription: Subscription) -> str:
+    """The page where the subscriber changes tags or unsubscribes (linked from every event)."""
+    return f"{settings.base_url}/manage/{subscription.id}/{manage_token(settings.secret_key, subscription.id)}"
+
+
+def _new_suffix(session: Session) -> str:
+    while True:
+        suffix = secrets.token_hex(6)
+        if session.scalar(select(Subscription.id).where(Subscription.suffix == suffix)) is None:
+            return suffix
+
+
+def _find_same_person(
+    *, session: Session, calendar_id: str, subscriber_id: str | None, email: str | None
+) -> Subscription | None:
+    """The active subscription of the same person: same external id, or same e-mail when there is no id."""
+    if subscriber_id:
+        match = Subscription.subscriber_id == subscriber_id
+    elif email:
+        match = (Subscription.email == email) & Subscription.subscriber_id.is_(None)
+    else:
+        return None
+    query = (
+        select(Subscription)
+        .where(Subscription.calendar_id == calendar_id, Subscription.deactivated_at.is_(None), match)
+        .options(selectinload(Subscription.tags))
+        .order_by(Subscription.created_at)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def _record_change(*, session: Session, subscription: Subscription, change: str) -> None:
+    """Everything that follows a subscription change: its feed version moves on.
+
+    `change` is one of "subscribe", "update", "unsubscribe".
+    """
+    subscription.feed_version = (subscription.feed_version or 0) + 1
+    session.flush()
+
+
+def subscribe(
+    *, session: Session, settings: Settings, account_code: str, calendar_code: str, details: SubscriberDetails
+) -> Subscribed:
+    """Subscribe a person to a calendar; the same person on the same calendar gets their subscription back, updated."""
+    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
+    email = normalize_email(details.email, required=calendar.email_capture == "required")
+    subscriber_id = (details.subscriber_id or "").strip()[:255] or None
+    if details.method not in METHODS:
+        message = f"subscriptionMethod must be one of {', '.join(METHODS)}, not {details.method!r}."
+        raise Invalid(message, [FieldError("subscriptionMethod", message)])
+    if details.tags:
+        tags = calendars.resolve_tags(calendar=calendar, names=details.tags)
+    elif details.default_tags_when_empty:
+        tags = [tag for tag in calendar.tags if tag.is_default] or list(calendar.tags[:1])
+    else:
+        tags = []
+    if calendar.tags and not tags:
+        message = "Please choose at least one topic to subscribe to."
+        raise Invalid(message, [FieldError("tags", message)])
+
+    now = utcnow()
+    existing = _find_same_person(session=session, calendar_id=calendar.id, subscriber_id=subscriber_id, email=email)
+    subscription = existing or Subscription(
+        account_id=calendar.account_id,
+        calendar_id=calendar.id,
+        suffix=_new_suffix(session),
+        subscriber_id=subscriber_id,
+        method=details.method,
+        action_type=details.action_type,
+        opt_in1=False,
+        opt_in2=False,
+        poll_count=0,
+        feed_version=0,
+        feed_token_generation=1,
+    )
+    if email:
+        subscription.email = email
+    if details.opt_in1 and not subscription.opt_in1:
+        subscription.opt_in1_at = now
+    if details.opt_in2 and not subscription.opt_in2:
+        subscription.opt_in2_at = now
+    subscription.opt_in1 = subscription.opt_in1 or details.opt_in1
+    subscription.opt_in2 = subscription.opt_in2 or details.opt_in2
+    subscription.tags = tags
+    if existing is None:
+        for name, value in vars(details.capture).items():
+            setattr(subscription, name, value)
+        session.add(subscription)
+        session.flush()
+        token = feed_token(settings.secret_key, subscription.id, 1)
+        session.add(FeedToken(digest=digest(token), subscription_id=subscription.id, generation=1))
+    _record_change(session=session, subscription=subscription, change="subscribe" if existing is None else "update")
+    return Subscribed(
+        subscription=subscription,
+        calendar=calendar,
+        is_new=existing is None,
+        feed_token=current_feed_token(settings, subscription),
+    )
+
+
+def get_subscription(*, session: Session, subscription_id: str, account_id: str | None = None) -> Subscription:
+    """The subscription with this id (within the account, when one is given), or NotFound."""
+    query = select(Subscription).where(Subscription.id == subscription_id).options(selectinload(Subscription.tags))
+    if account_id is not None:
+        query = query.where(Subscription.account_id == account_id)
+    subscription = session.scalar(query)
+    if subscription is None:
+        raise NotFound(f"There is no subscription {subscription_id!r}.")
+    return subscription
+
+
+def find_by_subscriber(
+    *, session: Session, account_code: str, calendar_code: str, subscriber_id: str
+) -> list[Subscription]:
+    """Every subscription of a subscriber id (or e-mail) on a calendar, oldest first."""
+    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
+    query = (
+        select(Subscription)
+        .where(
+            Subscription.calendar_id == calendar.id,
+            or_(Subscription.subscriber_id == subscriber_id, Subscription.email == subscriber_id),
+        )
+        .options(selectinload(Subscription.tags))
+        .order_by(Subscription.created_at, Subscription.id)
+    )
+    return list(session.scalars(query))
+
+
+def by_manage_link(*, session: Session, settings: Settings, subscription_id: str, token: str) -> Subscription:
+    """The subscription a manage link belongs to; NotFound for a link that is not genuine."""
+    expected = manage_token(settings.secret_key, subscription_id)
+    if not hmac.compare_digest(expected.encode(), token.encode()):
+        raise NotFound("This link is not valid; use the link from one of the calendar's events.")
+    return get_subscription(session=session, subscription_id=subscription_id)
+
+
+def change_tags(*, session: Session, subscription: Subscription, tags: Sequence[str]) -> Subscription:
+    """Replace the subscription's chosen tags (at least one when the calendar has tags)."""
+    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+    chosen = calendars.resolve_tags(calendar=calendar, names=tags)
+    if calendar.tags and not chosen:
+        message = "Please choose at least one topic, or unsubscribe instead."
+        raise Invalid(message, [FieldError("tags", message)])
+    subscription.tags = chosen
+    _record_change(session=session, subscription=subscription, change="update")
+    return subscription
+
+
+def deactivate(
+    *, session: Session, subscription: Subscription, reason_id: str | None = None, reason_text: str | None = None
+) -> Subscription:
+    """End a subscription: its feed turns into an empty 'unsubscribed' calendar, later 410. Repeating is harmless."""
+    if subscription.deactivated_at is not None:
+        return subscription
+    subscription.deactivated_at = utcnow()
+    subscription.deactivation_reason_id = (reason_id or "").strip()[:64] or None
+    subscription.deactivation_reason_text = (reason_text or "").strip()[:2000] or None
+    _record_change(session=session, subscription=subscription, change="unsubscribe")
+    return subscription
+
+
+def bump_feed_versions(*, session: Session, subscription_ids: Sequence[str]) -> None:
+    """Mark these subscriptions' feeds as changed (their personal events changed)."""
+    if subscription_ids:
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id.in_(subscription_ids))
+            .values(feed_version=Subscription.feed_version + 1)
+        )

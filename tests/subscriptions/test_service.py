@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from calcast.core.db import Database
+from calcast.core.errors import Invalid
+from calcast.core.security import digest
+from calcast.subscriptions import service
+from calcast.subscriptions.capture import capture
+from calcast.subscriptions.models import FeedToken
+from tests.conftest import Persona
+
+
+def subscribe(database: Database, **details: object) -> service.Subscribed:
+    with database.transaction() as session:
+        return service.subscribe(
+            session=session,
+            settings=database.settings,
+            account_code="owner",
+            calendar_code="main",
+            details=service.SubscriberDetails(**details),  # type: ignore[arg-type]
+        )
+
+
+def test_a_new_subscription_gets_a_suffix_default_tags_and_a_feed_url(database: Database, owner: Persona) -> None:
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"
+    done = subscribe(database, subscriber_id="user-1", capture=capture(user_agent=iphone))
+    subscription = done.subscription
+    assert done.is_new
+    assert re.fullmatch(r"[0-9a-f]{12}", subscription.suffix)
+    assert [tag.name for tag in subscription.tags] == ["All Teams"]
+    assert subscription.device == "iOS"
+    url = service.feed_url(database.settings, subscription)
+    assert url == f"https://calcast.test/webcal/{done.feed_token}"
+    assert service.webcal_url(database.settings, subscription).startswith("webcal://calcast.test/webcal/")
+    assert len(done.feed_token) >= 43
+    with database.sessions() as session:
+        stored = session.get(FeedToken, digest(done.feed_token))
+        assert stored is not None
+        assert stored.subscription_id == subscription.id
+
+
+def test_the_same_person_gets_the_same_subscription_back_updated(database: Database, owner: Persona) -> None:
+    first = subscribe(database, subscriber_id="user-1", tags=["Team I"])
+    second = subscribe(database, subscriber_id="user-1", tags=["Team II"], opt_in1=True)
+    assert not second.is_new
+    assert second.subscription.id == first.subscription.id
+    assert second.feed_token == first.feed_token
+    assert [tag.name for tag in second.subscription.tags] == ["Team II"]
+    assert second.subscription.opt_in1
+    assert second.subscription.opt_in1_at is not None
+
+
+def test_without_an_external_id_the_email_identifies_the_person(database: Database, owner: Persona) -> None:
+    first = subscribe(database, email="Fan@Example.com")
+    second = subscribe(database, email="fan@example.com")
+    assert not second.is_new
+    assert second.subscription.id == first.subscription.id
+    assert second.subscription.email == "fan@example.com"
+    third = subscribe(database, email="other@example.com")
+    assert third.is_new
+
+
+def test_a_bad_email_is_refused(database: Database, owner: Persona) -> None:
+    with pytest.raises(Invalid, match="is not a valid e-mail address"):
+        subscribe(database, email="not-an-address")
+
+
+def test_deactivation_is_idempotent(database: Database, owner: Persona) -> None:
+    done = subscribe(database, subscriber_id="user-1")
+    with database.transaction() as session:
+        subscription = service.get_subscription(session=session, subscription_id=done.subscription.id)
+        service.deactivate(session=session, subscription=subscription, reason_text="Too many events")
+        first_time = subscription.deactivated_at
+        service.deactivate(session=session, subscription=subscription, reason_text="again")
+        assert subscription.deactivated_at == first_time
+        assert subscription.deactivation_reason_text == "Too many events"
+    assert subscribe(database, subscriber_id="user-1").is_new
