@@ -6,6 +6,7 @@ from calcast.core.db import Base
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions.models import FeedToken, Subscription
+from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -19,4 +20,6 @@ __all__ = [
     "PersonalEventTarget",
     "Subscription",
     "Tag",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

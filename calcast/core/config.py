@@ -46,7 +46,16 @@ class Settings(BaseSettings):
     # Braze sync and outbox
     braze_batch_size: int = Field(default=75, ge=1, le=75)
     braze_timeout_seconds: float = Field(default=10.0, gt=0)
+    # "total": at most braze_batch_size objects per request across attributes and events (Braze's current
+    # limit); "per_array": that many attributes and that many events (legacy rate-limit contracts).
+    braze_batch_scope: Literal["total", "per_array"] = "total"
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # How long a worker owns the rows it claimed; a worker killed mid-batch frees them after this.
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    outbox_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    outbox_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    webhook_retry_minutes: float = Field(default=30.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     run_worker_in_server: bool = True
 
     @field_validator("base_url")

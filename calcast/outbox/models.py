@@ -14,7 +14,10 @@ STATUSES = ("pending", "done", "failed")
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_available_at", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_available_at", "status", "available_at"),
+        Index("ix_outbox_ordering_key_id", "ordering_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
@@ -22,6 +25,9 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     topic: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Rows with the same key are delivered one after the other, in the order they were written
+    # (a subscription's Braze changes: an unsubscribe must never overtake its subscribe).
+    ordering_key: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Not before this instant: the next retry, or the end of a worker's lease on the row.

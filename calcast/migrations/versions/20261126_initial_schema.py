@@ -86,6 +86,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("topic", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("ordering_key", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("available_at", calcast.core.db.UTCDateTime(timezone=True), nullable=False),
@@ -102,6 +103,48 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_account_id"), ["account_id"], unique=False)
         batch_op.create_index("ix_outbox_status_available_at", ["status", "available_at"], unique=False)
+        batch_op.create_index("ix_outbox_ordering_key_id", ["ordering_key", "id"], unique=False)
+
+    op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("account_id", sa.String(length=36), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("event_types", sa.JSON(), nullable=False),
+        sa.Column("secret_encrypted", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", calcast.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("disabled_at", calcast.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_webhook_endpoints_account_id_accounts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+    )
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_webhook_endpoints_account_id"), ["account_id"], unique=False)
+
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("endpoint_id", sa.String(length=36), nullable=False),
+        sa.Column("outbox_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("event_type", sa.String(length=64), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("response_excerpt", sa.Text(), nullable=True),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("created_at", calcast.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["endpoint_id"],
+            ["webhook_endpoints.id"],
+            name=op.f("fk_webhook_deliveries_endpoint_id_webhook_endpoints"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_deliveries_endpoint_id_id", ["endpoint_id", "id"], unique=False)
 
     op.create_table(
         "personal_events",
@@ -173,6 +216,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("method", sa.String(length=32), nullable=False),
         sa.Column("action_type", sa.String(length=64), nullable=True),
+        sa.Column("request_key", sa.String(length=64), nullable=True),
         sa.Column("device", sa.String(length=64), nullable=True),
         sa.Column("user_agent", sa.String(length=1024), nullable=True),
         sa.Column("ip_address", sa.String(length=64), nullable=True),
@@ -212,6 +256,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_subscriptions_request_key")),
         sa.UniqueConstraint("suffix", name=op.f("uq_subscriptions_suffix")),
     )
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
@@ -353,7 +398,16 @@ def downgrade() -> None:
 
     op.drop_table("broadcast_events")
     op.drop_table("personal_events")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_endpoint_id_id")
+
+    op.drop_table("webhook_deliveries")
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_endpoints_account_id"))
+
+    op.drop_table("webhook_endpoints")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_ordering_key_id")
         batch_op.drop_index("ix_outbox_status_available_at")
         batch_op.drop_index(batch_op.f("ix_outbox_account_id"))
 
