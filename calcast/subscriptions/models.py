@@ -35,6 +35,8 @@ class Subscription(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     method: Mapped[str] = mapped_column(String(32), default="WebCal")
     action_type: Mapped[str | None] = mapped_column(String(64))
+    # The signed form (or request) that created it: submitting the same form twice finds this subscription again.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     device: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(1024))
     ip_address: Mapped[str | None] = mapped_column(String(64))

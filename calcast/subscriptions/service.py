@@ -37,6 +37,8 @@ class SubscriberDetails:
     # Whether an empty `tags` means "the calendar's default tags" (API) or "none chosen" (an error on the page).
     default_tags_when_empty: bool = True
     capture: Capture = field(default_factory=Capture)
+    # Identifies one submitted form (or API request): the same key again returns the subscription it created.
+    request_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,17 @@ def _find_same_person(
     return session.scalar(query)
 
 
+def _find_by_request_key(*, session: Session, calendar_id: str, request_key: str | None) -> Subscription | None:
+    if not request_key:
+        return None
+    query = (
+        select(Subscription)
+        .where(Subscription.calendar_id == calendar_id, Subscription.request_key == request_key)
+        .options(selectinload(Subscription.tags))
+    )
+    return session.scalar(query)
+
+
 def _record_change(*, session: Session, subscription: Subscription, change: str) -> None:
     """Everything that follows a subscription change: its feed version moves on.
 
@@ -139,7 +152,9 @@ def subscribe(
         raise Invalid(message, [FieldError("tags", message)])
 
     now = utcnow()
-    existing = _find_same_person(session=session, calendar_id=calendar.id, subscriber_id=subscriber_id, email=email)
+    existing = _find_by_request_key(
+        session=session, calendar_id=calendar.id, request_key=details.request_key
+    ) or _find_same_person(session=session, calendar_id=calendar.id, subscriber_id=subscriber_id, email=email)
     subscription = existing or Subscription(
         account_id=calendar.account_id,
         calendar_id=calendar.id,
@@ -147,6 +162,7 @@ def subscribe(
         subscriber_id=subscriber_id,
         method=details.method,
         action_type=details.action_type,
+        request_key=details.request_key,
         opt_in1=False,
         opt_in2=False,
         poll_count=0,
@@ -223,6 +239,17 @@ def change_tags(*, session: Session, subscription: Subscription, tags: Sequence[
         raise Invalid(message, [FieldError("tags", message)])
     subscription.tags = chosen
     _record_change(session=session, subscription=subscription, change="update")
+    return subscription
+
+
+def set_method(*, session: Session, subscription: Subscription, method: str) -> Subscription:
+    """Record which kind of calendar app the subscriber chose (WebCal, Google or Microsoft)."""
+    if method not in METHODS:
+        message = f"The method must be one of {', '.join(METHODS)}, not {method!r}."
+        raise Invalid(message, [FieldError("method", message)])
+    if subscription.method != method:
+        subscription.method = method
+        _record_change(session=session, subscription=subscription, change="update")
     return subscription
 
 
