@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     feed_grace_days: int = Field(default=30, ge=0)
     feed_max_age_seconds: int = Field(default=900, ge=0)
     lapse_days_default: int = Field(default=14, ge=1)
+    # Days without a poll before a subscription counts as lapsed, per client family (feeds.telemetry).
+    lapse_days_by_client: dict[str, int] = Field(
+        default_factory=lambda: {"google": 3, "outlook": 3, "apple": 7, "thunderbird": 7, "evolution": 7}
+    )
+    # A fetch writes telemetry at most this often per subscription; fetches in between are counted and added later.
+    feed_telemetry_interval_seconds: int = Field(default=60, ge=0)
+    feed_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
 
     # Subscription pages
     country_header: str | None = None
