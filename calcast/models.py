@@ -4,6 +4,7 @@ from calcast.accounts.models import Account, OAuthClient
 from calcast.calendars.models import BroadcastEvent, Calendar, Tag
 from calcast.core.db import Base
 from calcast.events.models import PersonalEvent, PersonalEventTarget
+from calcast.feeds.models import FeedState
 from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions.models import FeedToken, Subscription
 from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "BroadcastEvent",
     "Calendar",
+    "FeedState",
     "FeedToken",
     "OAuthClient",
     "OutboxMessage",

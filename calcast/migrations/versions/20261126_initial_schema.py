@@ -321,6 +321,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_feed_tokens_subscription_id"), ["subscription_id"], unique=False)
 
     op.create_table(
+        "feed_states",
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
+        sa.Column("version_key", sa.String(length=128), nullable=False),
+        sa.Column("etag", sa.String(length=64), nullable=False),
+        sa.Column("last_modified", calcast.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_until", calcast.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["token_digest"],
+            ["feed_tokens.digest"],
+            name=op.f("fk_feed_states_token_digest_feed_tokens"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("token_digest", name=op.f("pk_feed_states")),
+    )
+
+    op.create_table(
         "personal_event_targets",
         sa.Column("personal_event_id", sa.String(length=36), nullable=False),
         sa.Column("subscription_id", sa.String(length=36), nullable=False),
@@ -375,6 +391,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_personal_event_targets_subscription_id"))
 
     op.drop_table("personal_event_targets")
+    op.drop_table("feed_states")
     with op.batch_alter_table("feed_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_feed_tokens_subscription_id"))
 
