@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from calcast.accounts.cli import account_app, client_app
+from calcast.braze.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
 from calcast.core.dbcli import db_app
 from calcast.demo import demo
@@ -21,6 +22,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(tag_app, name="tag")
 app.add_typer(event_app, name="event")
 app.add_typer(db_app, name="db")
+app.add_typer(braze_app, name="braze")
 app.command("serve")(serve)
 app.command("demo")(demo)
 

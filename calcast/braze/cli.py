@@ -1,0 +1,188 @@
+"""`calcast braze …`: the webhook templates ready to paste, and Braze's "Test" tab run locally."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from calcast.braze.liquid import AbortMessage, BrazeUser, Credentials, TemplateError, load_users
+from calcast.braze.sender import BrazeSimulator, Delivery
+from calcast.braze.templates import CREDENTIAL_NAME, WebhookTemplate, load_template, shipped_templates
+from calcast.core.cli import JsonOption, fail, settings
+
+braze_app = typer.Typer(
+    help="Braze webhook templates, and rendering or sending them as Braze would.", no_args_is_help=True
+)
+
+BaseUrlOption = typer.Option(None, "--base-url", help="calcast's public base URL (default: CALCAST_BASE_URL).")
+TemplateArgument = typer.Argument(..., help="new-event, update-event, delete-event, or a template file.")
+UserOption = typer.Option(None, "--user", help="A Braze profile export (JSON: external_id, custom_attributes).")
+CredentialsOption = typer.Option(
+    None, "--credentials", help="client_id:client_secret for the template's Connected Content credential."
+)
+CredentialsFileOption = typer.Option(
+    None, "--credentials-file", help='JSON {"<credential name>": {"username": …, "password": …}}.'
+)
+
+
+@contextmanager
+def template_errors() -> Iterator[None]:
+    try:
+        yield
+    except TemplateError as error:
+        raise fail(str(error)) from None
+
+
+def _base_url(base_url: str | None) -> str:
+    return (base_url or settings().base_url).rstrip("/")
+
+
+def _credentials(pair: str | None, path: Path | None) -> Credentials:
+    credentials = Credentials()
+    if path is not None:
+        credentials = credentials.merged(Credentials.from_file(path))
+    if pair is not None:
+        credentials = credentials.merged(Credentials.from_pair(pair))
+    return credentials
+
+
+def paste_ready(template: WebhookTemplate) -> str:
+    """What goes into Braze's webhook composer, field by field."""
+    headers = "\n".join(f"  {name}: {value}" for name, value in template.headers) or "  (none)"
+    body = template.body or "(no body)"
+    return (
+        f"== {template.name} ==\n{template.notes}\n\n"
+        f"Webhook URL:\n  {template.url}\n"
+        f"HTTP method: {template.method}\n"
+        f"Request headers:\n{headers}\n"
+        f"Request body (raw text):\n{body}\n"
+    )
+
+
+CREDENTIAL_NOTE = f"""\
+Connected Content credential: in Braze, Settings > Connected Content > Credentials, add a credential named
+"{CREDENTIAL_NAME}" with your calcast OAuth client id as the username and its client secret as the password
+(`calcast client create <account>` makes one). The Authorization header calls POST /oauth2/token with it on every
+send and puts the short-lived token after "Bearer". If you named the credential differently, change
+":basic_auth {CREDENTIAL_NAME}" to your name.
+"""
+
+
+@braze_app.command("templates")
+def templates(base_url: str | None = BaseUrlOption, as_json: bool = JsonOption) -> None:
+    """Print calcast's Braze webhook templates, ready to paste (URL, method, headers, body)."""
+    url = _base_url(base_url)
+    with template_errors():
+        kit = [template.with_base_url(url) for template in shipped_templates()]
+    if as_json:
+        data = [
+            {
+                "name": t.name,
+                "notes": t.notes,
+                "url": t.url,
+                "method": t.method,
+                "headers": dict(t.headers),
+                "body": t.body,
+            }
+            for t in kit
+        ]
+        sys.stdout.write(json.dumps({"credential": CREDENTIAL_NAME, "templates": data}, ensure_ascii=False) + "\n")
+        return
+    typer.echo(CREDENTIAL_NOTE)
+    typer.echo("\n".join(paste_ready(template) for template in kit))
+
+
+def _users(user: Path | None, users: Path | None) -> list[BrazeUser]:
+    if user is None and users is None:
+        raise fail("Name the profile to render for with --user user.json (or many with --users users.jsonl).")
+    found: list[BrazeUser] = []
+    for path in (user, users):
+        if path is not None:
+            found += load_users(path)
+    if not found:
+        raise fail("The user files hold no profiles.")
+    return found
+
+
+@braze_app.command("render")
+def render(
+    template_name: str = TemplateArgument,
+    user: Path | None = UserOption,
+    base_url: str | None = BaseUrlOption,
+    credentials: str | None = CredentialsOption,
+    credentials_file: Path | None = CredentialsFileOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Render a template for one user: the URL, headers and body Braze would send (Connected Content runs)."""
+    with template_errors():
+        template = load_template(template_name).with_base_url(_base_url(base_url))
+        profile = _users(user, None)[0]
+        simulator = BrazeSimulator(credentials=_credentials(credentials, credentials_file))
+        try:
+            webhook = simulator.render(template, profile)
+        except AbortMessage as abort:
+            raise fail(f"Braze would not send this message: {abort.reason}") from None
+        finally:
+            simulator.close()
+    for call in simulator.fetcher.calls:
+        typer.echo(f"Connected Content: {call.method} {call.url} {call.options()}", err=True)
+    if as_json:
+        data = {"method": webhook.method, "url": webhook.url, "headers": dict(webhook.headers), "body": webhook.body}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
+    headers = "".join(f"{name}: {value}\n" for name, value in webhook.headers)
+    typer.echo(f"{webhook.method} {webhook.url}\n{headers}\n{webhook.body}")
+
+
+def _outcome_line(user: BrazeUser, delivery: Delivery) -> str:
+    who = user.external_id or "(no external_id)"
+    status = f" {delivery.status_code}" if delivery.status_code else ""
+    tries = f" after {delivery.attempts} attempts" if delivery.attempts > 1 else ""
+    return f"{who}: {delivery.outcome}{status}{tries} - {delivery.reason}"
+
+
+@braze_app.command("send")
+def send(
+    template_name: str = TemplateArgument,
+    user: Path | None = UserOption,
+    users: Path | None = typer.Option(None, "--users", help="Many profiles, one JSON object per line."),
+    base_url: str | None = BaseUrlOption,
+    credentials: str | None = CredentialsOption,
+    credentials_file: Path | None = CredentialsFileOption,
+    retry_delay: float = typer.Option(1.0, "--retry-delay", min=0, help="First backoff in seconds; doubles."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Send a template for each user as Braze would, and print what became of each message."""
+    with template_errors():
+        template = load_template(template_name).with_base_url(_base_url(base_url))
+        profiles = _users(user, users)
+        simulator = BrazeSimulator(credentials=_credentials(credentials, credentials_file), retry_delay=retry_delay)
+    failed = 0
+    try:
+        with typer.progressbar(
+            profiles, label="Sending", file=sys.stderr, hidden=len(profiles) < 2 or as_json
+        ) as progress:
+            for profile in progress:
+                with template_errors():
+                    delivery = simulator.send(template, profile)
+                failed += delivery.outcome in ("dropped", "gave up")
+                if as_json:
+                    line = {
+                        "external_id": profile.external_id,
+                        "outcome": delivery.outcome,
+                        "status": delivery.status_code,
+                        "attempts": delivery.attempts,
+                        "reason": delivery.reason,
+                    }
+                    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+                else:
+                    typer.echo(_outcome_line(profile, delivery))
+    finally:
+        simulator.close()
+    if failed:
+        raise fail(f"{failed} of {len(profiles)} messages were not delivered.")
