@@ -7,9 +7,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from calcast.accounts import api as accounts_api
+from calcast.calendars import api as calendars_api
 from calcast.core.config import Settings, get_settings
 from calcast.core.db import Database
 from calcast.core.http import BodySizeLimit, install_error_handlers
+from calcast.events import api as events_api
+from calcast.feeds import api as feeds_api
+from calcast.outbox import api as outbox_api
+from calcast.outbox.worker import embedded_worker
+from calcast.subscriptions import api as subscriptions_api
+from calcast.timezones import api as timezones_api
 from calcast.web import api as web_api
 
 
@@ -21,7 +29,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         database.ensure_schema()
-        yield
+        if not settings.run_worker_in_server:
+            yield
+            return
+        with embedded_worker(database):
+            yield
 
     app = FastAPI(
         title="calcast",
@@ -36,4 +48,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Routers: one line per front door.
     app.include_router(web_api.router)
+    app.include_router(feeds_api.router)
+    app.include_router(accounts_api.router)
+    app.include_router(events_api.router)
+    app.include_router(subscriptions_api.router)
+    app.include_router(timezones_api.router)
+    app.include_router(calendars_api.router)
+    app.include_router(outbox_api.router)
     return app

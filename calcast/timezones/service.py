@@ -101,3 +101,24 @@ def parse_instant(text: str, iana_id: str, *, field: str = "start") -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone(iana_id), fold=0)
     return parsed.astimezone(UTC)
+
+
+@lru_cache(maxsize=1024)
+def windows_name(iana_id: str) -> str | None:
+    """The Windows zone name CLDR maps to this IANA id (the first, by name), or None."""
+    names = sorted(name for name, iana in WINDOWS_TO_OLSON.items() if _canonical(iana) == _canonical(iana_id))
+    return names[0] if names else None
+
+
+def list_all_zones(now: datetime | None = None) -> list[Zone]:
+    """Every accepted name: the Windows zones (list_zones), then each IANA id no Windows zone maps to."""
+    windows = list_zones(now)
+    instant = now or datetime.now(UTC)
+    covered = {item.iana_id for item in windows}
+    iana_only = []
+    for iana_id in sorted(_iana_names() - covered):
+        if iana_id.startswith(("posix/", "right/")) or iana_id in {"localtime", "Factory"}:
+            continue
+        offset = instant.astimezone(ZoneInfo(iana_id)).utcoffset() or timedelta(0)
+        iana_only.append(Zone(None, iana_id, int(offset.total_seconds() // 60)))
+    return windows + iana_only

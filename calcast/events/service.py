@@ -1,0 +1,351 @@
+"""Personal (1:1) events: pushed by eventId to subscriptions, updated and deleted everywhere, removed from one feed.
+
+Every change ends in one of `_event_added`, `_event_updated`, `_event_deleted`, `_event_removed`: the single
+place where the consequences of that change (feeds that must change, later webhooks) are recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from calcast.calendars.models import Calendar
+from calcast.core.errors import FieldError, Invalid, NotFound
+from calcast.events.models import PersonalEvent, PersonalEventTarget
+from calcast.subscriptions import service as subscriptions
+from calcast.subscriptions.models import Subscription
+from calcast.timezones import service as timezones
+
+DEFAULT_DURATION_MINUTES = 60
+MAX_NOTIFY_BEFORE = 525_600  # one year of minutes
+CHUNK = 2000  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
+
+# The columns a subscriber can see; a change to any of them bumps SEQUENCE (Google ignores edits otherwise).
+VISIBLE_FIELDS = (
+    "title",
+    "description",
+    "location",
+    "url",
+    "start_at",
+    "end_at",
+    "timezone",
+    "all_day",
+    "notify_before",
+    "visible_from",
+)
+
+
+@dataclass(frozen=True)
+class PersonalEventInput:
+    """An event as the API received it: times as text in `timezone`, zone as a Windows or IANA name."""
+
+    event_id: str
+    title: str
+    start: str
+    end: str | None = None
+    timezone: str | None = None
+    timezone_iana_id: str | None = None
+    description: str | None = None
+    location: str | None = None
+    url: str | None = None
+    notify_before: int | None = None
+    all_day: bool = False
+    visible_from: str | None = None
+    action_type: str | None = None
+
+
+@dataclass
+class EventChange:
+    """What a request did: the summary the API answers with."""
+
+    event_id: str
+    status: str
+    sequence: int | None = None
+    attached: int = 0
+    subscription_count: int = 0
+    unknown_subscription_ids: list[str] = field(default_factory=list)
+    inactive_subscription_ids: list[str] = field(default_factory=list)
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _invalid(field_name: str, message: str) -> Invalid:
+    return Invalid(message, [FieldError(field_name, message)])
+
+
+def _zone(event: PersonalEventInput) -> str:
+    if event.timezone_iana_id and event.timezone_iana_id.strip():
+        return timezones.resolve(event.timezone_iana_id, field="timezoneIanaId")
+    if not (event.timezone and event.timezone.strip()):
+        raise _invalid(
+            "timezone",
+            "The event needs a timezone, e.g. 'Eastern Standard Time' or 'America/New_York' "
+            "(GET /v1/timezones lists them).",
+        )
+    return timezones.resolve(event.timezone, field="timezone")
+
+
+def _visible_from(text: str | None) -> datetime | None:
+    """visibleFromDateTimeUtc: a time without offset is UTC, as its name says."""
+    if not (text and text.strip()):
+        return None
+    return timezones.parse_instant(text, "UTC", field="visibleFromDateTimeUtc")
+
+
+def _all_day_span(start_at: datetime, end_at: datetime | None, iana: str) -> tuple[datetime, datetime]:
+    """Local midnights: the start day, and the day after the last day (the end day counts, unless end is midnight)."""
+    tz = timezones.zone(iana)
+    first = start_at.astimezone(tz).date()
+    last_local = (end_at or start_at).astimezone(tz)
+    after = last_local.date() if last_local.time() == datetime.min.time() else last_local.date() + timedelta(days=1)
+    after = max(after, first + timedelta(days=1))
+
+    def midnight(day: Any) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+
+    return midnight(first), midnight(after)
+
+
+def event_values(event: PersonalEventInput, *, default_duration_minutes: int) -> dict[str, Any]:
+    """The stored columns of an event: UTC instants, IANA zone, cleaned texts; Invalid for what cannot be stored."""
+    if not event.title.strip():
+        raise _invalid("title", "The event needs a title.")
+    if event.notify_before is not None and not 0 <= event.notify_before <= MAX_NOTIFY_BEFORE:
+        raise _invalid("notifyBefore", "notifyBefore is a number of minutes from 0 to 525600 (one year).")
+    iana = _zone(event)
+    start_at = timezones.parse_instant(event.start, iana, field="start")
+    end_at = timezones.parse_instant(event.end, iana, field="end") if event.end and event.end.strip() else None
+    if end_at is not None and end_at < start_at:
+        raise _invalid("end", "The event ends before it starts; give an end at or after the start.")
+    if event.all_day:
+        start_at, end_at = _all_day_span(start_at, end_at, iana)
+    elif end_at is None:
+        end_at = start_at + timedelta(minutes=default_duration_minutes)
+    return {
+        "title": event.title.strip(),
+        "description": event.description or None,
+        "location": event.location or None,
+        "url": (event.url or "").strip() or None,
+        "start_at": start_at,
+        "end_at": end_at,
+        "timezone": iana,
+        "all_day": event.all_day,
+        "notify_before": event.notify_before,
+        "visible_from": _visible_from(event.visible_from),
+    }
+
+
+def clean_subscription_ids(ids: Sequence[str]) -> list[str]:
+    """The ids without blanks and repeats, in order; Invalid when none is left (Braze renders [""] for nobody)."""
+    cleaned = list(dict.fromkeys(value.strip() for value in ids if value and value.strip()))
+    if not cleaned:
+        raise _invalid(
+            "subscriptionIds",
+            'subscriptionIds has no subscription id (Braze sends [""] for a user without a subscription); '
+            "target users whose rokt:subscription_id is set.",
+        )
+    return cleaned
+
+
+def _find_event(session: Session, account_id: str, event_id: str) -> PersonalEvent | None:
+    query = select(PersonalEvent).where(PersonalEvent.account_id == account_id, PersonalEvent.event_id == event_id)
+    return session.scalar(query)
+
+
+def _require_event(session: Session, account_id: str, event_id: str) -> PersonalEvent:
+    event = _find_event(session, account_id, event_id)
+    if event is None:
+        raise NotFound(
+            f"There is no event {event_id!r} in this account; create it with POST /v1/subscriptionevent first.",
+            [FieldError("eventId", "unknown eventId")],
+        )
+    return event
+
+
+def _target_ids(session: Session, personal_event_id: str) -> list[str]:
+    query = select(PersonalEventTarget.subscription_id).where(
+        PersonalEventTarget.personal_event_id == personal_event_id
+    )
+    return list(session.scalars(query))
+
+
+def _sort_targets(session: Session, account_id: str, ids: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+    """(active, inactive, unknown) ids; another account's subscriptions count as unknown and are never touched."""
+    state: dict[str, bool] = {}
+    for chunk in _chunks(ids):
+        query = select(Subscription.id, Subscription.deactivated_at).where(
+            Subscription.id.in_(chunk), Subscription.account_id == account_id
+        )
+        for subscription_id, deactivated_at in session.execute(query):
+            state[subscription_id] = deactivated_at is None
+    active = [value for value in ids if state.get(value) is True]
+    inactive = [value for value in ids if state.get(value) is False]
+    unknown = [value for value in ids if value not in state]
+    return active, inactive, unknown
+
+
+def _default_duration(session: Session, subscription_ids: Sequence[str]) -> int:
+    """The default duration of the calendar the event goes to (its first target's), else one hour."""
+    if not subscription_ids:
+        return DEFAULT_DURATION_MINUTES
+    query = (
+        select(Calendar.default_duration_minutes)
+        .join(Subscription, Subscription.calendar_id == Calendar.id)
+        .where(Subscription.id == subscription_ids[0])
+    )
+    return session.scalar(query) or DEFAULT_DURATION_MINUTES
+
+
+def _apply(event: PersonalEvent, values: dict[str, Any]) -> bool:
+    """Write the values that differ; bump SEQUENCE when a visible one did. True when anything changed."""
+    changed = {name: value for name, value in values.items() if getattr(event, name) != value}
+    for name, value in changed.items():
+        setattr(event, name, value)
+    if any(name in VISIBLE_FIELDS for name in changed):
+        event.sequence = (event.sequence or 0) + 1
+    return bool(changed)
+
+
+def _bump(session: Session, subscription_ids: Sequence[str]) -> None:
+    for chunk in _chunks(subscription_ids):
+        subscriptions.bump_feed_versions(session=session, subscription_ids=list(chunk))
+
+
+def _event_added(session: Session, event: PersonalEvent, subscription_ids: Sequence[str]) -> None:
+    """The event now appears in these subscriptions' feeds (newly attached)."""
+    _bump(session, subscription_ids)
+
+
+def _event_updated(session: Session, event: PersonalEvent, subscription_ids: Sequence[str]) -> None:
+    """The event changed in every feed that holds it."""
+    _bump(session, subscription_ids)
+
+
+def _event_deleted(session: Session, event_id: str, subscription_ids: Sequence[str]) -> None:
+    """The event is gone from every feed that held it."""
+    _bump(session, subscription_ids)
+
+
+def _event_removed(session: Session, event: PersonalEvent, subscription_id: str) -> None:
+    """The event is gone from one subscription's feed."""
+    _bump(session, [subscription_id])
+
+
+def push_event(
+    *, session: Session, account_id: str, event: PersonalEventInput, subscription_ids: Sequence[str]
+) -> EventChange:
+    """Create or update the event by eventId and attach it to the account's active subscriptions among the ids.
+
+    Repeating the same request changes nothing (same rows, same SEQUENCE), so Braze's retries are harmless.
+    """
+    ids = clean_subscription_ids(subscription_ids)
+    active, inactive, unknown = _sort_targets(session, account_id, ids)
+    values = event_values(event, default_duration_minutes=_default_duration(session, active))
+    row = _find_event(session, account_id, event.event_id)
+    if row is None:
+        row = PersonalEvent(
+            account_id=account_id, event_id=event.event_id, action_type=event.action_type, sequence=0, **values
+        )
+        session.add(row)
+        session.flush()
+        status, existing = "created", set[str]()
+    else:
+        changed = _apply(row, values)
+        session.flush()
+        existing = set(_target_ids(session, row.id))
+        status = "updated" if changed else "unchanged"
+        if changed:
+            _event_updated(session, row, sorted(existing))
+    new_targets = [value for value in active if value not in existing]
+    if new_targets:
+        session.execute(
+            insert(PersonalEventTarget),
+            [{"personal_event_id": row.id, "subscription_id": value} for value in new_targets],
+        )
+        _event_added(session, row, new_targets)
+    return EventChange(
+        event_id=row.event_id,
+        status=status,
+        sequence=row.sequence,
+        attached=len(new_targets),
+        subscription_count=len(existing) + len(new_targets),
+        unknown_subscription_ids=unknown,
+        inactive_subscription_ids=inactive,
+    )
+
+
+def update_event(*, session: Session, account_id: str, event: PersonalEventInput) -> EventChange:
+    """Change an existing event in every subscription that holds it; NotFound for an unknown eventId."""
+    row = _require_event(session, account_id, event.event_id)
+    targets = _target_ids(session, row.id)
+    values = event_values(event, default_duration_minutes=_default_duration(session, targets))
+    changed = _apply(row, values)
+    session.flush()
+    if changed:
+        _event_updated(session, row, targets)
+    return EventChange(
+        event_id=row.event_id,
+        status="updated" if changed else "unchanged",
+        sequence=row.sequence,
+        subscription_count=len(targets),
+    )
+
+
+def delete_event(*, session: Session, account_id: str, event_id: str) -> EventChange:
+    """Remove the event from every feed and forget it; NotFound for an unknown eventId."""
+    row = _require_event(session, account_id, event_id)
+    targets = _target_ids(session, row.id)
+    session.execute(delete(PersonalEventTarget).where(PersonalEventTarget.personal_event_id == row.id))
+    session.execute(delete(PersonalEvent).where(PersonalEvent.id == row.id))
+    session.expunge(row)
+    _event_deleted(session, event_id, targets)
+    return EventChange(event_id=event_id, status="deleted", subscription_count=len(targets))
+
+
+def remove_event(*, session: Session, account_id: str, subscription_id: str, event_id: str) -> EventChange:
+    """Remove the event from one subscription's feed; NotFound for an unknown subscription or eventId."""
+    subscription = subscriptions.get_subscription(
+        session=session, subscription_id=subscription_id, account_id=account_id
+    )
+    row = _require_event(session, account_id, event_id)
+    removed = session.execute(
+        delete(PersonalEventTarget).where(
+            PersonalEventTarget.personal_event_id == row.id,
+            PersonalEventTarget.subscription_id == subscription.id,
+        )
+    )
+    count = int(getattr(removed, "rowcount", 0) or 0)
+    if count:
+        _event_removed(session, row, subscription.id)
+    return EventChange(
+        event_id=event_id,
+        status="removed" if count else "unchanged",
+        sequence=row.sequence,
+        subscription_count=len(_target_ids(session, row.id)),
+    )
+
+
+@dataclass(frozen=True)
+class AttachedEvent:
+    id: str
+    event_id: str
+    title: str
+
+
+def events_of_subscription(*, session: Session, subscription_id: str) -> list[AttachedEvent]:
+    """The personal events a subscription holds, by start time."""
+    query = (
+        select(PersonalEvent.id, PersonalEvent.event_id, PersonalEvent.title)
+        .join(PersonalEventTarget, PersonalEventTarget.personal_event_id == PersonalEvent.id)
+        .where(PersonalEventTarget.subscription_id == subscription_id)
+        .order_by(PersonalEvent.start_at, PersonalEvent.event_id)
+    )
+    return [AttachedEvent(id=row[0], event_id=row[1], title=row[2]) for row in session.execute(query)]
