@@ -15,9 +15,7 @@ class FeedState(Base):
 
     __tablename__ = "feed_states"
 
-    token_digest: Mapped[str] = mapped_column(
-        ForeignKey("feed_tokens.digest", ondelete="CASCADE"), primary_key=True
-    )
+    token_digest: Mapped[str] = mapped_column(ForeignKey("feed_tokens.digest", ondelete="CASCADE"), primary_key=True)
     # The calendar and subscription versions (and render settings) the validators below belong to.
     version_key: Mapped[str] = mapped_column(String(128))
     # SHA-256 of the identity-encoded body (quoted form is built by the HTTP layer).
