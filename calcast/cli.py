@@ -9,6 +9,7 @@ from calcast.braze.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
 from calcast.core.dbcli import db_app
 from calcast.demo import demo
+from calcast.feeds.cli import subscription_app
 from calcast.server import serve
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(tag_app, name="tag")
 app.add_typer(event_app, name="event")
 app.add_typer(db_app, name="db")
+app.add_typer(subscription_app, name="subscription")
 app.add_typer(braze_app, name="braze")
 app.command("serve")(serve)
 app.command("demo")(demo)
