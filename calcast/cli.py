@@ -10,7 +10,9 @@ from calcast.calendars.cli import calendar_app, event_app, tag_app
 from calcast.core.dbcli import db_app
 from calcast.demo import demo
 from calcast.feeds.cli import subscription_app
+from calcast.outbox.cli import outbox_app, worker
 from calcast.server import serve
+from calcast.webhooks.cli import webhook_app
 
 app = typer.Typer(
     help="calcast: calendar marketing with per-subscriber feeds, a Rokt-compatible API and Braze sync.",
@@ -25,8 +27,11 @@ app.add_typer(event_app, name="event")
 app.add_typer(db_app, name="db")
 app.add_typer(subscription_app, name="subscription")
 app.add_typer(braze_app, name="braze")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(webhook_app, name="webhook")
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.command("worker")(worker)
 
 
 def main() -> None:

@@ -1,0 +1,257 @@
+"""Braze sync: queue a subscription's change as users.track objects, and deliver queued rows in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from calcast.accounts import service as accounts
+from calcast.braze import payloads
+from calcast.braze.client import BrazeClient, TrackAnswer
+from calcast.calendars import service as calendars
+from calcast.core.config import Settings
+from calcast.core.db import utcnow
+from calcast.core.security import Cipher
+from calcast.outbox import service as outbox
+from calcast.outbox.delivery import Claimed, Result
+from calcast.subscriptions.models import Subscription
+
+KIND = "braze.track"
+# Model field → the rokt:* attribute it feeds, for removing a changed value's old entry.
+_SINGLE_VALUED = {
+    "email": "rokt:subscriber_email",
+    "method": "rokt:subscription_method",
+    "device": "rokt:device_name",
+    "country_code": "rokt:country_code",
+    "country_name": "rokt:geo_country",
+    "source": "rokt:source",
+}
+NOT_CONFIGURED = "Braze is not configured for this account; set it with `calcast account set-braze`, then retry."
+
+
+def _previous_values(subscription: Subscription) -> dict[str, str]:
+    """Values this change replaced, read from the session's pending history (before it is flushed)."""
+    state = inspect(subscription)
+    previous = {}
+    for column, attribute in _SINGLE_VALUED.items():
+        deleted = state.attrs[column].history.deleted
+        if deleted and deleted[0]:
+            previous[attribute] = str(deleted[0])
+    return previous
+
+
+def facts_of(*, session: Session, subscription: Subscription) -> payloads.SubscriptionFacts:
+    """The subscription as Braze sees it, with its account and calendar."""
+    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+    account = accounts.get_account_by_id(session=session, account_id=subscription.account_id)
+    return payloads.SubscriptionFacts(
+        subscription_id=subscription.id,
+        suffix=subscription.suffix,
+        account_code=account.code,
+        account_id=account.id,
+        account_name=account.name,
+        calendar_code=calendar.code,
+        calendar_id=calendar.id,
+        calendar_title=calendar.title,
+        subscription_method=subscription.method,
+        tags=[tag.name for tag in subscription.tags],
+        calendar_tags=[tag.name for tag in calendar.tags],
+        opt_in1=bool(subscription.opt_in1),
+        opt_in2=bool(subscription.opt_in2),
+        country_code=subscription.country_code,
+        device_name=subscription.device,
+        geo_country=subscription.country_name,
+        source=subscription.source,
+        subscriber_email=subscription.email,
+        external_id=subscription.subscriber_id,
+        action_type=subscription.action_type,
+    )
+
+
+def queue_subscription_change(*, session: Session, subscription: Subscription, change: str) -> None:
+    """Queue the users.track objects for a subscribe, update or unsubscribe, in the change's own transaction.
+
+    Also records whether Braze can identify the person (`crm_status`): without an external id or an
+    e-mail, and with the calendar's fallback flag off, nothing is sent and the subscription is `unmatched`.
+    """
+    previous = _previous_values(subscription)  # first: any query below may flush and forget the history
+    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+    account = accounts.get_account_by_id(session=session, account_id=subscription.account_id)
+    facts = facts_of(session=session, subscription=subscription)
+    who = payloads.identifier(facts, fallback=calendar.subscriber_id_fallback)
+    subscription.crm_status = "matched" if who else "unmatched"
+    if who is None or not account.braze_rest_endpoint or account.braze_api_key_encrypted is None:
+        return
+    now = utcnow()
+    events: list[dict[str, Any]] = []
+    if change == "unsubscribe":
+        attributes = payloads.attributes_object(facts, who=who, mode="remove")
+        reason = subscription.deactivation_reason_text or subscription.deactivation_reason_id
+        events.append(
+            payloads.event_object(facts, who=who, name=payloads.UNSUBSCRIBE_EVENT, at=now, extra={"reason": reason})
+        )
+    else:
+        mode: payloads.Mode = "add" if calendar.merge_flag else "replace"
+        attributes = payloads.attributes_object(facts, who=who, mode=mode, previous=previous)
+        if change == "subscribe":
+            events.append(payloads.event_object(facts, who=who, name=payloads.SUBSCRIBE_EVENT, at=now))
+    message = outbox.NewMessage(
+        account_id=account.id,
+        kind=KIND,
+        topic=change,
+        payload={"attributes": [attributes], "events": events},
+        ordering_key=subscription.id,
+    )
+    outbox.enqueue(session=session, messages=[message])
+
+
+# --- delivery -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Request:
+    """One users.track body being packed, and which outbox row each object came from."""
+
+    attributes: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    owners: dict[tuple[str, int], int] = field(default_factory=dict)
+    rows: list[Claimed] = field(default_factory=list)
+
+    def fits(self, row: Claimed, *, limit: int, per_array: bool) -> bool:
+        attributes = len(row.payload.get("attributes", []))
+        events = len(row.payload.get("events", []))
+        if per_array:
+            return len(self.attributes) + attributes <= limit and len(self.events) + events <= limit
+        return len(self.attributes) + len(self.events) + attributes + events <= limit
+
+    def add(self, row: Claimed) -> None:
+        for array_name, target in (("attributes", self.attributes), ("events", self.events)):
+            for item in row.payload.get(array_name, []):
+                self.owners[(array_name, len(target))] = row.id
+                target.append(item)
+        self.rows.append(row)
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.attributes:
+            body["attributes"] = self.attributes
+        if self.events:
+            body["events"] = self.events
+        return body
+
+
+def pack(rows: Sequence[Claimed], *, limit: int, per_array: bool) -> list[_Request]:
+    """Pack rows (in order) into as few users.track bodies as the object limit allows."""
+    requests: list[_Request] = []
+    current = _Request()
+    for row in rows:
+        if current.rows and not current.fits(row, limit=limit, per_array=per_array):
+            requests.append(current)
+            current = _Request()
+        current.add(row)
+    if current.rows:
+        requests.append(current)
+    return requests
+
+
+@dataclass(frozen=True)
+class _Target:
+    rest_endpoint: str
+    api_key: str
+
+
+def _targets(
+    *, transaction: Callable[[], AbstractContextManager[Session]], cipher: Cipher, account_ids: set[str]
+) -> dict[str, _Target | None]:
+    found: dict[str, _Target | None] = {}
+    with transaction() as session:
+        for account_id in account_ids:
+            account = accounts.get_account_by_id(session=session, account_id=account_id)
+            key = accounts.braze_api_key(cipher=cipher, account=account)
+            endpoint = account.braze_rest_endpoint
+            found[account_id] = _Target(endpoint, key) if endpoint and key else None
+    return found
+
+
+def _reset_time(answer: TrackAnswer, now: datetime) -> datetime:
+    if answer.rate_limit_reset is None:
+        return now + timedelta(seconds=60)
+    return max(now, datetime.fromtimestamp(answer.rate_limit_reset, UTC))
+
+
+def _judge(request: _Request, answer: TrackAnswer, now: datetime) -> Iterator[Result]:
+    """One result per row of a request, from Braze's answer to it."""
+    verdict = answer.verdict
+    if verdict == "ok":
+        refused: dict[int, list[str]] = {}
+        for minor in answer.minor_errors:
+            owner = request.owners.get((minor.input_array, minor.index))
+            if owner is not None:
+                refused.setdefault(owner, []).append(f"{minor.input_array}[{minor.index}]: {minor.type}")
+        for row in request.rows:
+            if row.id in refused:
+                reason = "Braze refused " + "; ".join(refused[row.id])
+                yield Result(row.id, "failed", answer.status, reason)
+            else:
+                yield Result(row.id, "done", answer.status)
+        return
+    for row in request.rows:
+        if verdict == "rate_limited":
+            yield Result(row.id, "retry", answer.status, answer.describe(), retry_at=_reset_time(answer, now))
+        elif verdict == "transient":
+            yield Result(row.id, "retry", answer.status, answer.describe())
+        else:
+            yield Result(row.id, "failed", answer.status, answer.describe())
+
+
+def _send(client: BrazeClient, target: _Target, request: _Request) -> tuple[TrackAnswer, list[Result]]:
+    answer = client.track(rest_endpoint=target.rest_endpoint, api_key=target.api_key, body=request.body())
+    now = utcnow()
+    if answer.verdict == "permanent" and answer.status in (400, 413) and len(request.rows) > 1:
+        # One bad object makes Braze refuse the whole request: send each row alone so only it is kept back.
+        results: list[Result] = []
+        for row in request.rows:
+            alone = _Request()
+            alone.add(row)
+            single = client.track(rest_endpoint=target.rest_endpoint, api_key=target.api_key, body=alone.body())
+            results.extend(_judge(alone, single, utcnow()))
+        return answer, results
+    return answer, list(_judge(request, answer, now))
+
+
+def deliver(
+    rows: Sequence[Claimed],
+    *,
+    settings: Settings,
+    transaction: Callable[[], AbstractContextManager[Session]],
+    client: BrazeClient,
+) -> list[Result]:
+    """Deliver claimed braze.track rows, batched per account; after a 429 or an outage the rest wait too."""
+    cipher = Cipher(settings.secret_key)
+    targets = _targets(transaction=transaction, cipher=cipher, account_ids={row.account_id for row in rows})
+    results: list[Result] = []
+    for account_id, target in targets.items():
+        mine = [row for row in rows if row.account_id == account_id]
+        if target is None:
+            results.extend(Result(row.id, "failed", None, NOT_CONFIGURED) for row in mine)
+            continue
+        requests = pack(mine, limit=settings.braze_batch_size, per_array=settings.braze_batch_scope == "per_array")
+        for position, request in enumerate(requests):
+            answer, judged = _send(client, target, request)
+            results.extend(judged)
+            if answer.verdict in ("rate_limited", "transient"):
+                # Braze is throttling or unwell: leave the account's other requests for later, untried.
+                waiting = judged[0]
+                for later in requests[position + 1 :]:
+                    results.extend(
+                        Result(row.id, "retry", waiting.status_code, waiting.error, waiting.retry_at)
+                        for row in later.rows
+                    )
+                break
+    return results

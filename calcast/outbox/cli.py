@@ -1,0 +1,99 @@
+"""`calcast worker` and `calcast outbox list|retry`: run deliveries and look after the ones that failed."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+import typer
+
+from calcast.core.cli import JsonOption, emit, open_database, unit_of_work
+from calcast.outbox import service
+from calcast.outbox.models import OutboxMessage
+from calcast.outbox.worker import Worker
+
+outbox_app = typer.Typer(help="The outbox: Braze syncs and webhooks waiting for delivery.", no_args_is_help=True)
+
+
+def message_out(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "kind": message.kind,
+        "topic": message.topic,
+        "status": message.status,
+        "attempts": message.attempts,
+        "createdAt": message.created_at.isoformat(),
+        "nextAttemptAt": message.available_at.isoformat() if message.status == "pending" else None,
+        "deliveredAt": message.delivered_at.isoformat() if message.delivered_at else None,
+        "lastStatusCode": message.last_status_code,
+        "lastError": message.last_error,
+    }
+
+
+def _line(message: OutboxMessage) -> str:
+    answer = f"\t{message.last_status_code or '-'}\t{(message.last_error or '')[:160]}" if message.last_error else ""
+    return f"{message.id}\t{message.kind}\t{message.topic}\t{message.status}\tattempts={message.attempts}{answer}"
+
+
+@outbox_app.command("list")
+def list_messages(
+    failed: bool = typer.Option(False, "--failed", help="Only messages that failed for good."),
+    status: str | None = typer.Option(None, "--status", help="Only this status: pending, done or failed."),
+    limit: int = typer.Option(100, "--limit", min=1, help="At most this many, newest first."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List outbox messages, newest first, with Braze's or the endpoint's last answer."""
+    with unit_of_work() as (session, _):
+        chosen = "failed" if failed else status
+        messages = service.list_messages(session=session, status=chosen, limit=limit)
+        emit(
+            [message_out(message) for message in messages],
+            as_json=as_json,
+            human="\n".join(_line(message) for message in messages) or "No messages.",
+        )
+
+
+@outbox_app.command("retry")
+def retry(
+    message_id: int | None = typer.Argument(None, help="The message to send again."),
+    all_failed: bool = typer.Option(False, "--all-failed", help="Send every failed message again."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Queue a failed message (or all of them) for another delivery."""
+    if (message_id is None) == (not all_failed):
+        raise typer.BadParameter("give a message id or --all-failed, not both and not neither")
+    with unit_of_work() as (session, _):
+        if all_failed:
+            count = service.retry_all_failed(session=session)
+            emit({"requeued": count}, as_json=as_json, human=f"Queued {count} failed messages again.")
+            return
+        assert message_id is not None
+        message = service.retry(session=session, message_id=message_id)
+        emit(message_out(message), as_json=as_json, human=f"Queued message {message.id} again.")
+
+
+def worker(
+    drain: bool = typer.Option(False, "--drain", help="Deliver what is due, then exit (instead of running on)."),
+) -> None:
+    """Deliver the outbox (Braze syncs and webhooks) until stopped with SIGTERM or Ctrl-C."""
+    with open_database() as database:
+        runner = Worker(database)
+        try:
+            if drain:
+                handled = runner.drain()
+                typer.echo(f"Delivered or rescheduled {handled} messages.")
+                return
+            stop = threading.Event()
+
+            def request_stop(signum: int, _frame: FrameType | None) -> None:
+                typer.echo(f"Stopping after the current batch ({signal.Signals(signum).name}).", err=True)
+                stop.set()
+
+            signal.signal(signal.SIGTERM, request_stop)
+            signal.signal(signal.SIGINT, request_stop)
+            typer.echo(f"Outbox worker {runner.name} running; SIGTERM or Ctrl-C stops it.", err=True)
+            runner.run(stop)
+        finally:
+            runner.close()

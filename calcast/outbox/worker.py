@@ -1,0 +1,192 @@
+"""The outbox worker: claim due rows, deliver them by kind, record each outcome; stop cleanly on request.
+
+Claiming is one UPDATE … RETURNING that moves `available_at` to the end of a lease and stamps the
+claim: on PostgreSQL the candidate rows are picked with `FOR UPDATE SKIP LOCKED`, so any number of
+workers share the queue without waiting on each other or taking the same row; on SQLite the UPDATE's
+own conditions (still pending, still due) make the claim, and SQLite runs one writer at a time. A
+worker that dies (even by SIGKILL) leaves its rows pending; they become due again when the lease ends.
+Rows with the same ordering key are claimed one at a time, oldest first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import aliased
+
+from calcast.braze import service as braze
+from calcast.braze.client import BrazeClient
+from calcast.core.config import Settings
+from calcast.core.db import Database, utcnow
+from calcast.outbox.delivery import Claimed, Result, backoff
+from calcast.outbox.models import OutboxMessage
+from calcast.webhooks import service as webhooks
+
+log = logging.getLogger("calcast.outbox")
+
+# Rows per claim: Braze rows are packed into as few requests as the object limit allows; webhook rows
+# are one request each, so fewer are taken at once to stay well inside the lease.
+CLAIM_SIZES = {braze.KIND: 600, webhooks.KIND: 32}
+
+
+class Worker:
+    """One delivery loop; several may run in one process or in many."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        name: str | None = None,
+        settings: Settings | None = None,
+        braze_transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.database = database
+        self.settings = settings or database.settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.braze = BrazeClient(timeout=self.settings.braze_timeout_seconds, transport=braze_transport)
+        self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False)
+
+    def close(self) -> None:
+        self.braze.close()
+        self.http.close()
+
+    def claim(self, kind: str, *, limit: int, ids: Sequence[int] | None = None) -> tuple[str, list[Claimed]]:
+        """Take a lease on up to `limit` due rows of one kind; returns the claim's token and the rows."""
+        token = f"{self.name}:{secrets.token_hex(4)}"[:64]
+        now = utcnow()
+        earlier = aliased(OutboxMessage)
+        blocked = exists().where(
+            earlier.ordering_key == OutboxMessage.ordering_key,
+            earlier.status == "pending",
+            earlier.id < OutboxMessage.id,
+        )
+        due = (OutboxMessage.status == "pending", OutboxMessage.available_at <= now, OutboxMessage.kind == kind)
+        candidates = select(OutboxMessage.id).where(*due, ~blocked)
+        if ids is not None:
+            candidates = candidates.where(OutboxMessage.id.in_(list(ids)))
+        candidates = candidates.order_by(OutboxMessage.id).limit(limit)
+        if not self.settings.is_sqlite:
+            candidates = candidates.with_for_update(skip_locked=True)
+        statement = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates.scalar_subquery()), *due)
+            .values(
+                claimed_by=token,
+                available_at=now + timedelta(seconds=self.settings.outbox_lease_seconds),
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(
+                OutboxMessage.id,
+                OutboxMessage.account_id,
+                OutboxMessage.kind,
+                OutboxMessage.topic,
+                OutboxMessage.payload,
+                OutboxMessage.attempts,
+                OutboxMessage.created_at,
+            )
+        )
+        with self.database.transaction() as session:
+            rows = session.execute(statement, execution_options={"synchronize_session": False}).all()
+        claimed = [Claimed(*row) for row in rows]
+        return token, sorted(claimed, key=lambda row: row.id)
+
+    def _record(self, token: str, rows: Sequence[Claimed], results: Sequence[Result]) -> None:
+        attempts = {row.id: row.attempts for row in rows}
+        now = utcnow()
+        done = [result.id for result in results if result.outcome == "done"]
+        mine = (OutboxMessage.claimed_by == token, OutboxMessage.status == "pending")
+        with self.database.transaction() as session:
+            if done:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(done), *mine)
+                    .values(status="done", delivered_at=now, last_status_code=None, last_error=None),
+                    execution_options={"synchronize_session": False},
+                )
+            for result in results:
+                if result.outcome == "done":
+                    continue
+                values: dict[str, object] = {"last_status_code": result.status_code, "last_error": result.error}
+                if result.outcome == "failed":
+                    values.update(status="failed", available_at=now)
+                else:
+                    values["available_at"] = result.retry_at or now + backoff(
+                        attempts[result.id],
+                        base=self.settings.outbox_backoff_base_seconds,
+                        cap=self.settings.outbox_backoff_max_seconds,
+                    )
+                session.execute(
+                    update(OutboxMessage).where(OutboxMessage.id == result.id, *mine).values(**values),
+                    execution_options={"synchronize_session": False},
+                )
+
+    def _deliver(self, kind: str, rows: Sequence[Claimed]) -> list[Result]:
+        if kind == braze.KIND:
+            return braze.deliver(rows, settings=self.settings, transaction=self.database.transaction, client=self.braze)
+        return webhooks.deliver(rows, settings=self.settings, transaction=self.database.transaction, http=self.http)
+
+    def run_once(self, *, ids: Sequence[int] | None = None) -> int:
+        """Claim and deliver one batch of each kind; returns how many rows were handled."""
+        handled = 0
+        for kind, limit in CLAIM_SIZES.items():
+            token, rows = self.claim(kind, limit=limit, ids=ids)
+            if not rows:
+                continue
+            try:
+                results = self._deliver(kind, rows)
+            except Exception:
+                # A bug or a database hiccup: keep the rows (the lease ends), say so, keep serving.
+                log.exception("Delivering %d %s rows failed; they will be retried.", len(rows), kind)
+                continue
+            answered = {result.id for result in results}
+            missing = [Result(row.id, "retry", None, "no result") for row in rows if row.id not in answered]
+            self._record(token, rows, [*results, *missing])
+            handled += len(rows)
+        return handled
+
+    def run(self, stop: threading.Event) -> None:
+        """Deliver until `stop` is set; a batch in flight is finished first."""
+        log.info("Outbox worker %s started.", self.name)
+        while not stop.is_set():
+            try:
+                handled = self.run_once()
+            except Exception:
+                log.exception("The outbox worker could not claim rows; trying again shortly.")
+                handled = 0
+            if not handled:
+                stop.wait(self.settings.outbox_poll_seconds)
+        log.info("Outbox worker %s stopped.", self.name)
+
+    def drain(self, *, until: datetime | None = None) -> int:
+        """Deliver until nothing is due (tests, benchmarks, `calcast worker --drain`); returns rows handled."""
+        total = 0
+        while until is None or utcnow() < until:
+            handled = self.run_once()
+            if not handled:
+                break
+            total += handled
+        return total
+
+
+@contextmanager
+def embedded_worker(database: Database) -> Iterator[Worker]:
+    """A worker thread inside the web process (the embedded default); stopped and joined on exit."""
+    worker = Worker(database, name=f"embedded:{os.getpid()}")
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), name="calcast-outbox", daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        stop.set()
+        thread.join(timeout=max(30.0, database.settings.braze_timeout_seconds * 3))
+        worker.close()
