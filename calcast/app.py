@@ -17,8 +17,10 @@ from calcast.feeds import api as feeds_api
 from calcast.outbox import api as outbox_api
 from calcast.outbox.worker import embedded_worker
 from calcast.subscriptions import api as subscriptions_api
+from calcast.subscriptions import pages as subscription_pages
 from calcast.timezones import api as timezones_api
 from calcast.web import api as web_api
+from calcast.web.templating import static_files
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -55,4 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(timezones_api.router)
     app.include_router(calendars_api.router)
     app.include_router(outbox_api.router)
+    app.mount("/static", static_files(), name="static")
+    # Last: its /{accountCode}/{calendarCode} would shadow the two-segment paths above.
+    app.include_router(subscription_pages.router)
     return app

@@ -15,12 +15,19 @@ _MOBILE_OS = {"iOS": "iOS", "iPadOS": "iOS", "Android": "Android"}
 
 
 @lru_cache(maxsize=4096)
-def device_class(user_agent: str | None) -> str | None:
-    """Desktop, iOS, Android or Other, from the browser's User-Agent (ua-parser's maintained rules)."""
+def operating_system(user_agent: str | None) -> str | None:
+    """The operating system family ("iOS", "Mac OS X", "Windows", "Android"…) by ua-parser's maintained rules."""
     if not user_agent:
         return None
     result = parse(user_agent)
-    family = result.os.family if result.os else None
+    return str(result.os.family) if result.os else None
+
+
+def device_class(user_agent: str | None) -> str | None:
+    """Desktop, iOS, Android or Other, from the browser's User-Agent."""
+    if not user_agent:
+        return None
+    family = operating_system(user_agent)
     if family in _MOBILE_OS:
         return _MOBILE_OS[family]
     if family in {"Windows", "Mac OS X", "Linux", "Ubuntu", "Chrome OS", "Fedora", "FreeBSD"}:

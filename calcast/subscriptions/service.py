@@ -11,7 +11,6 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from calcast.braze import service as braze
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
 from calcast.core.config import Settings
@@ -20,7 +19,6 @@ from calcast.core.errors import FieldError, Invalid, NotFound
 from calcast.core.security import digest, feed_token, manage_token
 from calcast.subscriptions.capture import Capture
 from calcast.subscriptions.models import FeedToken, Subscription
-from calcast.webhooks import service as webhooks
 
 METHODS = ("WebCal", "Google", "Microsoft")
 
@@ -127,11 +125,8 @@ def _find_by_request_key(*, session: Session, calendar_id: str, request_key: str
 def _record_change(*, session: Session, subscription: Subscription, change: str) -> None:
     """Everything that follows a subscription change: its feed version moves on.
 
-    `change` is one of "subscribe", "update", "unsubscribe". Braze sync and webhooks are queued in the
-    outbox in this same transaction (before the flush: Braze reads which values the change replaced).
+    `change` is one of "subscribe", "update", "unsubscribe".
     """
-    braze.queue_subscription_change(session=session, subscription=subscription, change=change)
-    webhooks.queue_subscription_change(session=session, subscription=subscription, change=change)
     subscription.feed_version = (subscription.feed_version or 0) + 1
     session.flush()
 
@@ -157,9 +152,13 @@ def subscribe(
         raise Invalid(message, [FieldError("tags", message)])
 
     now = utcnow()
-    existing = _find_by_request_key(
-        session=session, calendar_id=calendar.id, request_key=details.request_key
-    ) or _find_same_person(session=session, calendar_id=calendar.id, subscriber_id=subscriber_id, email=email)
+    by_key = _find_by_request_key(session=session, calendar_id=calendar.id, request_key=details.request_key)
+    # A form sent again after its subscription ended starts a new one (the key stays with the old one).
+    request_key = details.request_key if by_key is None else None
+    existing = by_key if by_key is not None and by_key.is_active else None
+    existing = existing or _find_same_person(
+        session=session, calendar_id=calendar.id, subscriber_id=subscriber_id, email=email
+    )
     subscription = existing or Subscription(
         account_id=calendar.account_id,
         calendar_id=calendar.id,
@@ -167,7 +166,7 @@ def subscribe(
         subscriber_id=subscriber_id,
         method=details.method,
         action_type=details.action_type,
-        request_key=details.request_key,
+        request_key=request_key,
         opt_in1=False,
         opt_in2=False,
         poll_count=0,
