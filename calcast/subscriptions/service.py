@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from calcast.braze import service as braze
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
 from calcast.core.config import Settings
@@ -19,6 +20,7 @@ from calcast.core.errors import FieldError, Invalid, NotFound
 from calcast.core.security import digest, feed_token, manage_token
 from calcast.subscriptions.capture import Capture
 from calcast.subscriptions.models import FeedToken, Subscription
+from calcast.webhooks import service as webhooks
 
 METHODS = ("WebCal", "Google", "Microsoft")
 
@@ -125,8 +127,11 @@ def _find_by_request_key(*, session: Session, calendar_id: str, request_key: str
 def _record_change(*, session: Session, subscription: Subscription, change: str) -> None:
     """Everything that follows a subscription change: its feed version moves on.
 
-    `change` is one of "subscribe", "update", "unsubscribe".
+    `change` is one of "subscribe", "update", "unsubscribe". Braze sync and webhooks are queued in the
+    outbox in this same transaction (before the flush: Braze reads which values the change replaced).
     """
+    braze.queue_subscription_change(session=session, subscription=subscription, change=change)
+    webhooks.queue_subscription_change(session=session, subscription=subscription, change=change)
     subscription.feed_version = (subscription.feed_version or 0) + 1
     session.flush()
 
