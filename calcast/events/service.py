@@ -100,12 +100,17 @@ def _visible_from(text: str | None) -> datetime | None:
     return timezones.parse_instant(text, "UTC", field="visibleFromDateTimeUtc")
 
 
-def _all_day_span(start_at: datetime, end_at: datetime | None, iana: str) -> tuple[datetime, datetime]:
-    """Local midnights: the start day, and the day after the last day (the end day counts, unless end is midnight)."""
+def _all_day_span(start_at: datetime, end_at: datetime | None, end_text: str, iana: str) -> tuple[datetime, datetime]:
+    """Local midnights: the start day, and the day after the last day.
+
+    The end day is included when `end` is a date (2019-02-22) or a time after midnight; an end of exactly
+    midnight (2019-02-22T00:00) is exclusive, as DTEND is in iCalendar. At least one day.
+    """
     tz = timezones.zone(iana)
     first = start_at.astimezone(tz).date()
     last_local = (end_at or start_at).astimezone(tz)
-    after = last_local.date() if last_local.time() == datetime.min.time() else last_local.date() + timedelta(days=1)
+    exclusive = last_local.time() == datetime.min.time() and "T" in end_text.upper()
+    after = last_local.date() if exclusive else last_local.date() + timedelta(days=1)
     after = max(after, first + timedelta(days=1))
 
     def midnight(day: Any) -> datetime:
@@ -126,7 +131,7 @@ def event_values(event: PersonalEventInput, *, default_duration_minutes: int) ->
     if end_at is not None and end_at < start_at:
         raise _invalid("end", "The event ends before it starts; give an end at or after the start.")
     if event.all_day:
-        start_at, end_at = _all_day_span(start_at, end_at, iana)
+        start_at, end_at = _all_day_span(start_at, end_at, event.end or "", iana)
     elif end_at is None:
         end_at = start_at + timedelta(minutes=default_duration_minutes)
     return {

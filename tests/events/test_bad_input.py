@@ -1,0 +1,162 @@
+"""Whatever a client sends, a clear 4xx with a sentence, never a 500, and nothing stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from calcast.core.db import Database
+from tests.conftest import Persona
+from tests.rokt_api import bearer, count_events, event_body, subscribe
+
+
+@pytest.fixture
+def headers(client: TestClient, owner: Persona) -> dict[str, str]:
+    return bearer(client, owner)
+
+
+@pytest.fixture
+def subscription_id(database: Database, owner: Persona) -> str:
+    return subscribe(database, owner, "ext-42")
+
+
+def assert_refused(response: Any, status: int, database: Database) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["Code"] == status
+    assert body["Reason"].endswith(".")
+    assert count_events(database) == 0
+    return body
+
+
+def test_a_quote_in_a_title_breaks_the_json_and_gets_400_with_the_position(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str
+) -> None:
+    broken = (
+        '{"event": {"eventId": "e-1", "title": "The "Big" Sale", "start": "2019-02-21T15:00:00",'
+        f' "timezone": "Eastern Standard Time"}}, "subscriptionIds": ["{subscription_id}"]}}'
+    )
+    response = client.post(
+        "/v1/subscriptionevent/owner", content=broken, headers={**headers, "Content-Type": "application/json"}
+    )
+    body = assert_refused(response, 400, database)
+    assert "line 1, column 45" in body["Reason"]  # the B of "Big"
+    assert broken[44] == "B"
+    assert "json_escape" in body["Reason"]
+
+
+def test_a_json_array_is_refused_with_a_sentence(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str
+) -> None:
+    response = client.post("/v1/subscriptionevent/owner", json=[event_body()], headers=headers)
+    body = assert_refused(response, 422, database)
+    assert "JSON object" in body["Reason"]
+
+
+def test_a_body_over_one_megabyte_is_413(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str
+) -> None:
+    body = {"event": event_body(description="x" * 1_100_000), "subscriptionIds": [subscription_id]}
+    assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 413, database)
+
+
+def test_a_body_without_a_content_type_is_still_read_as_json(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str
+) -> None:
+    import json
+
+    raw = json.dumps({"event": event_body(), "subscriptionIds": [subscription_id]})
+    response = client.post(
+        "/v1/subscriptionevent/owner", content=raw, headers={**headers, "Content-Type": "text/plain"}
+    )
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("eventId", "x" * 256),
+        ("title", "x" * 256),
+        ("location", "x" * 1025),
+        ("url", "x" * 2049),
+        ("start", "2019-02-21T15:00:00" + " " * 60),
+        ("timezone", "x" * 65),
+    ],
+)
+def test_fields_over_their_length_are_422_naming_the_field(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str, field: str, value: str
+) -> None:
+    body = {"event": event_body(**{field: value}), "subscriptionIds": [subscription_id]}
+    refused = assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+    assert refused["errors"][0]["field"] == f"event.{field}"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("eventId", 42),
+        ("eventId", None),
+        ("title", ["a list"]),
+        ("title", ""),
+        ("description", {"an": "object"}),
+        ("location", 12),
+        ("url", False),
+        ("start", 20190221),
+        ("start", "next tuesday"),
+        ("end", 1.5),
+        ("end", "2019-02-21T14:59:00"),
+        ("timezone", 5),
+        ("timezone", "Mars Standard Time"),
+        ("timezoneIanaId", "Moon/Base"),
+        ("notifyBefore", "fifteen"),
+        ("notifyBefore", -5),
+        ("notifyBefore", "1.5"),
+        ("notifyBefore", True),
+        ("notifyBefore", [15]),
+        ("allDayEvent", "sometimes"),
+        ("visibleFromDateTimeUtc", "soon"),
+    ],
+)
+def test_every_field_of_the_wrong_type_or_value_is_a_clear_4xx(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str, field: str, value: object
+) -> None:
+    body = {"event": event_body(**{field: value}), "subscriptionIds": [subscription_id]}
+    refused = assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+    assert refused["errors"], refused
+    assert field in refused["errors"][0]["field"]
+
+
+def test_an_unknown_zone_names_the_timezones_endpoint(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str
+) -> None:
+    body = {"event": event_body(timezone="Central Europe Time"), "subscriptionIds": [subscription_id]}
+    refused = assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+    assert "GET /v1/timezones" in refused["Reason"]
+
+
+@pytest.mark.parametrize("ids", [[""], [], ["", "  "], "not-a-list", [42], None])
+def test_subscription_ids_that_name_nobody_are_refused(
+    client: TestClient, database: Database, headers: dict[str, str], ids: object
+) -> None:
+    body = {"event": event_body(), "subscriptionIds": ids}
+    refused = assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+    assert "subscriptionIds" in refused["errors"][0]["field"]
+
+
+@pytest.mark.parametrize("body", [{}, {"event": "text"}, {"subscriptionIds": ["x"]}, {"event": {}}])
+def test_missing_parts_are_named(client: TestClient, database: Database, headers: dict[str, str], body: object) -> None:
+    assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe\x00garbage", b"[" * 100_000, b"null", b'"text"', b"12"])
+def test_empty_undecodable_deep_or_scalar_bodies_are_4xx(
+    client: TestClient, database: Database, headers: dict[str, str], content: bytes
+) -> None:
+    response = client.post(
+        "/v1/subscriptionevent/owner", content=content, headers={**headers, "Content-Type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["Reason"]
+    assert count_events(database) == 0
