@@ -206,7 +206,7 @@ def running_fake_braze(**options: Any) -> Iterator[FakeBraze]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path != "/users/track":
                 status, extra, body = 404, {}, {"message": "no such endpoint"}
@@ -223,7 +223,7 @@ def running_fake_braze(**options: Any) -> Iterator[FakeBraze]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout or a killed worker)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
