@@ -80,7 +80,7 @@ def local_server() -> Iterator[LocalServer]:
 
         do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - http.server's naming
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -87,7 +87,10 @@ def test_abort_message_stops_the_message_with_its_reason() -> None:
         ("{{'blah' | base64_encode}}", "YmxhaA=="),
         ("{{'hey' | hmac_sha1_hex: 'secret_key'}}", "2a3969bed25bfeefb00aca4063eb9590b4df8f0e"),
         ("{{'hey' | hmac_sha1_base64: 'secret_key'}}", "KjlpvtJb/u+wCspAY+uVkLTfjw4="),
-        ("{{'hey' | hmac_sha256_hex: 'secret_key'}}", "8df897f8da3d7992fe57c8dbc6f27578cfbf2dcc4d0fbb4000b8c924841d508e"),
+        (
+            "{{'hey' | hmac_sha256_hex: 'secret_key'}}",
+            "8df897f8da3d7992fe57c8dbc6f27578cfbf2dcc4d0fbb4000b8c924841d508e",
+        ),
         ("{{'hey' | hmac_sha256_base64: 'secret_key'}}", "jfiX+No9eZL+V8jbxvJ1eM+/LcxND7tAALjJJIQdUI4="),
         ("{{'hey<>hi' | url_escape}}", "hey%3C%3Ehi"),
         ("{{'hey<&>hi' | url_param_escape}}", "hey%3C%26%3Ehi"),
@@ -129,7 +132,9 @@ def test_a_syntax_error_is_reported_as_a_sentence() -> None:
 
 def test_the_prepass_leaves_connected_content_markup_for_its_own_rendering() -> None:
     rewritten = to_liquid("{% connected_content https://x/{{${user_id}}} :save r %}{% assign a = {{${user_id}}} %}")
-    assert rewritten == '{% connected_content https://x/{{braze["user_id"]}} :save r %}{% assign a = braze["user_id"] %}'
+    assert rewritten == (
+        '{% connected_content https://x/{{braze["user_id"]}} :save r %}{% assign a = braze["user_id"] %}'
+    )
 
 
 def test_user_files_may_be_one_profile_an_array_or_json_lines(tmp_path: Path) -> None:

@@ -85,7 +85,8 @@ def test_without_save_json_lands_in_connected_and_text_replaces_the_tag(server: 
 
 def test_the_url_is_rendered_with_the_users_attributes(server: LocalServer) -> None:
     server.on("/weather", Answer(200, "sunny", {"Content-Type": "text/plain"}))
-    source = f"{{% connected_content {server.url}/weather?city={{{{custom_attribute.${{city name}} | url_param_escape}}}} %}}"
+    city = "{{custom_attribute.${city name} | url_param_escape}}"
+    source = f"{{% connected_content {server.url}/weather?city={city} %}}"
     assert environment().render_field(source, USER) == "sunny"
     assert server.seen[0].path == "/weather?city=K%C3%B6ln"
 
@@ -146,7 +147,8 @@ def test_an_answer_slower_than_two_seconds_inserts_nothing(server: LocalServer) 
 def test_redirects_are_not_followed(server: LocalServer) -> None:
     server.on("/moved", Answer(302, "", {"Location": "/target"}))
     server.on("/target", Answer(200, '{"ok": 1}'))
-    assert environment().render_field(f"[{{% connected_content {server.url}/moved %}}{{{{connected.ok}}}}]", USER) == "[]"
+    rendered = environment().render_field(f"[{{% connected_content {server.url}/moved %}}{{{{connected.ok}}}}]", USER)
+    assert rendered == "[]"
     assert server.requests_to("/target") == []
 
 
