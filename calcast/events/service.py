@@ -20,6 +20,7 @@ from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from calcast.timezones import service as timezones
+from calcast.webhooks import service as webhooks
 
 DEFAULT_DURATION_MINUTES = 60
 MAX_NOTIFY_BEFORE = 525_600  # one year of minutes
@@ -227,21 +228,49 @@ def _bump(session: Session, subscription_ids: Sequence[str]) -> None:
 def _event_added(session: Session, event: PersonalEvent, subscription_ids: Sequence[str]) -> None:
     """The event now appears in these subscriptions' feeds (newly attached)."""
     _bump(session, subscription_ids)
+    webhooks.queue_personal_event(
+        session=session,
+        account_id=event.account_id,
+        event_type="SubscriptionEventAdded",
+        subscription_ids=subscription_ids,
+        event=event,
+    )
 
 
 def _event_updated(session: Session, event: PersonalEvent, subscription_ids: Sequence[str]) -> None:
     """The event changed in every feed that holds it."""
     _bump(session, subscription_ids)
+    webhooks.queue_personal_event(
+        session=session,
+        account_id=event.account_id,
+        event_type="SubscriptionEventUpdated",
+        subscription_ids=subscription_ids,
+        event=event,
+    )
 
 
-def _event_deleted(session: Session, event_id: str, subscription_ids: Sequence[str]) -> None:
+def _event_deleted(session: Session, event_id: str, subscription_ids: Sequence[str], account_id: str) -> None:
     """The event is gone from every feed that held it."""
     _bump(session, subscription_ids)
+    webhooks.queue_personal_event(
+        session=session,
+        account_id=account_id,
+        event_type="SubscriptionEventDeleted",
+        subscription_ids=subscription_ids,
+        event_id=event_id,
+    )
 
 
 def _event_removed(session: Session, event: PersonalEvent, subscription_id: str) -> None:
     """The event is gone from one subscription's feed."""
     _bump(session, [subscription_id])
+    webhooks.queue_personal_event(
+        session=session,
+        account_id=event.account_id,
+        event_type="SubscriptionEventRemoved",
+        subscription_ids=[subscription_id],
+        event=event,
+    )
 
 
 def push_event(
@@ -311,7 +340,7 @@ def delete_event(*, session: Session, account_id: str, event_id: str) -> EventCh
     session.execute(delete(PersonalEventTarget).where(PersonalEventTarget.personal_event_id == row.id))
     session.execute(delete(PersonalEvent).where(PersonalEvent.id == row.id))
     session.expunge(row)
-    _event_deleted(session, event_id, targets)
+    _event_deleted(session, event_id, targets, account_id)
     return EventChange(event_id=event_id, status="deleted", subscription_count=len(targets))
 
 

@@ -23,6 +23,7 @@ from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import FieldError, Invalid, NotFound
 from calcast.core.security import Cipher, random_secret
+from calcast.events.models import PersonalEvent
 from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Claimed, Result, backoff
 from calcast.subscriptions.models import Subscription
@@ -204,6 +205,49 @@ def queue_subscription_change(*, session: Session, subscription: Subscription, c
     )
 
 
+def personal_event_object(event: PersonalEvent) -> dict[str, Any]:
+    """Rokt's subscriptionEvent object for a personal event."""
+    return {
+        "eventId": event.event_id,
+        "title": event.title,
+        "description": event.description,
+        "location": event.location,
+        "url": event.url,
+        "startDateTimeUtc": _iso(event.start_at),
+        "endDateTimeUtc": _iso(event.end_at),
+        "timezoneIanaId": event.timezone,
+        "allDayEvent": bool(event.all_day),
+        "notifyBefore": event.notify_before,
+        "visibleFromDateTimeUtc": _iso(event.visible_from),
+        "sequence": event.sequence,
+    }
+
+
+def queue_personal_event(
+    *,
+    session: Session,
+    account_id: str,
+    event_type: str,
+    subscription_ids: Sequence[str],
+    event: PersonalEvent | None = None,
+    event_id: str | None = None,
+) -> None:
+    """Queue SubscriptionEventAdded/Updated/Removed/Deleted for the affected subscriptions.
+
+    A deleted event is gone from the database: pass its `event_id` instead of the row.
+    """
+    details = personal_event_object(event) if event is not None else {"eventId": event_id}
+    action_type = event.action_type if event is not None else None
+    queue_event_change(
+        session=session,
+        account_id=account_id,
+        event_type=event_type,
+        subscription_ids=subscription_ids,
+        event=details,
+        action_type=action_type,
+    )
+
+
 def queue_event_change(
     *,
     session: Session,
@@ -215,7 +259,7 @@ def queue_event_change(
 ) -> None:
     """Queue a personal-event webhook (SubscriptionEventAdded/Updated/Removed/Deleted), one per subscription.
 
-    `event` is the subscriptionEvent object as the API shows it (eventId, title, start, …).
+    `event` is the subscriptionEvent object (eventId, title, start, …).
     """
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {event_type!r}")
