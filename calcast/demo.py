@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import typer
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
+from calcast.braze.templates import CREDENTIAL_NAME, shipped_template
 from calcast.calendars import service as calendars
 from calcast.core.cli import command_errors, open_database
 from calcast.core.config import Settings
@@ -106,6 +108,24 @@ calcast demo is ready.
       "subscriptionIds": ["<subscription id>"]}}'
 
   More: calcast calendar show {ACCOUNT} {CALENDAR} · calcast event list {ACCOUNT} {CALENDAR} · calcast --help
+{braze_setup(setup, base_url)}"""
+
+
+def braze_setup(setup: DemoSetup, base_url: str) -> str:
+    """The Braze side of the demo: the credential to create and the webhook to paste (docs/braze.md explains)."""
+    new_event = shipped_template("new-event").with_base_url(base_url)
+    return f"""
+  Braze setup for this demo (docs/braze.md; all templates: calcast braze templates):
+    Settings > Connected Content > Credentials > new credential
+      name      {CREDENTIAL_NAME}
+      username  {setup.client_id}
+      password  {setup.client_secret}
+    Templates > Webhook Templates > new template, "Send a new event":
+
+{textwrap.indent(new_event.paste_ready(), "    ")}
+  Try it without Braze (a profile as Braze exports it, after subscribing with external_id=fan-1):
+    calcast braze send new-event --user fan-1.json --base-url {base_url} \\
+      --credentials {setup.client_id}:{setup.client_secret}
 """
 
 

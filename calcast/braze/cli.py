@@ -12,7 +12,7 @@ import typer
 
 from calcast.braze.liquid import AbortMessage, BrazeUser, Credentials, TemplateError, load_users
 from calcast.braze.sender import BrazeSimulator, Delivery
-from calcast.braze.templates import CREDENTIAL_NAME, WebhookTemplate, load_template, shipped_templates
+from calcast.braze.templates import CREDENTIAL_NAME, CREDENTIAL_NOTE, load_template, shipped_templates
 from calcast.core.cli import JsonOption, fail, settings
 
 braze_app = typer.Typer(
@@ -51,28 +51,6 @@ def _credentials(pair: str | None, path: Path | None) -> Credentials:
     return credentials
 
 
-def paste_ready(template: WebhookTemplate) -> str:
-    """What goes into Braze's webhook composer, field by field."""
-    headers = "\n".join(f"  {name}: {value}" for name, value in template.headers) or "  (none)"
-    body = template.body or "(no body)"
-    return (
-        f"== {template.name} ==\n{template.notes}\n\n"
-        f"Webhook URL:\n  {template.url}\n"
-        f"HTTP method: {template.method}\n"
-        f"Request headers:\n{headers}\n"
-        f"Request body (raw text):\n{body}\n"
-    )
-
-
-CREDENTIAL_NOTE = f"""\
-Connected Content credential: in Braze, Settings > Connected Content > Credentials, add a credential named
-"{CREDENTIAL_NAME}" with your calcast OAuth client id as the username and its client secret as the password
-(`calcast client create <account>` makes one). The Authorization header calls POST /oauth2/token with it on every
-send and puts the short-lived token after "Bearer". If you named the credential differently, change
-":basic_auth {CREDENTIAL_NAME}" to your name.
-"""
-
-
 @braze_app.command("templates")
 def templates(base_url: str | None = BaseUrlOption, as_json: bool = JsonOption) -> None:
     """Print calcast's Braze webhook templates, ready to paste (URL, method, headers, body)."""
@@ -94,7 +72,7 @@ def templates(base_url: str | None = BaseUrlOption, as_json: bool = JsonOption) 
         sys.stdout.write(json.dumps({"credential": CREDENTIAL_NAME, "templates": data}, ensure_ascii=False) + "\n")
         return
     typer.echo(CREDENTIAL_NOTE)
-    typer.echo("\n".join(paste_ready(template) for template in kit))
+    typer.echo("\n".join(template.paste_ready() for template in kit))
 
 
 def _users(user: Path | None, users: Path | None) -> list[BrazeUser]:

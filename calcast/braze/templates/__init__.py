@@ -21,6 +21,14 @@ CREDENTIAL_NAME = "calcast-api"
 SHIPPED = ("new-event", "update-event", "delete-event")
 METHODS = ("GET", "POST", "PUT", "DELETE")  # what Braze's webhook composer offers
 
+CREDENTIAL_NOTE = f"""\
+Connected Content credential: in Braze, Settings > Connected Content > Credentials, add a credential named
+"{CREDENTIAL_NAME}" with your calcast OAuth client id as the username and its client secret as the password
+(`calcast client create <account>` makes one). The Authorization header calls POST /oauth2/token with it on every
+send and puts the short-lived token after "Bearer". If you named the credential differently, change
+":basic_auth {CREDENTIAL_NAME}" to your name.
+"""
+
 
 @dataclass(frozen=True)
 class RenderedWebhook:
@@ -94,6 +102,17 @@ class WebhookTemplate:
             url=environment.render_field(self.url, user).strip(),
             headers=tuple((header, environment.render_field(value, user).strip()) for header, value in self.headers),
             body=environment.render_field(self.body, user),
+        )
+
+    def paste_ready(self) -> str:
+        """What goes into Braze's webhook composer, field by field."""
+        headers = "\n".join(f"  {name}: {value}" for name, value in self.headers) or "  (none)"
+        return (
+            f"== {self.name} ==\n{self.notes}\n\n"
+            f"Webhook URL:\n  {self.url}\n"
+            f"HTTP method: {self.method}\n"
+            f"Request headers:\n{headers}\n"
+            f"Request body (raw text):\n{self.body or '(no body)'}\n"
         )
 
     def to_text(self) -> str:

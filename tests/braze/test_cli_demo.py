@@ -1,0 +1,50 @@
+"""`calcast demo` prints a Braze setup that works: its credential and template deliver an event to a fan."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from calcast.core.db import Database
+from calcast.subscriptions import service as subscriptions
+from calcast.subscriptions.models import Subscription
+from tests.braze.live_server import serve_calcast
+from tests.rokt_api import stored_event
+
+
+def test_the_demos_braze_setup_delivers_an_event(cli: Any, database: Database, tmp_path: Path) -> None:
+    printed = cli("demo", "--no-serve").stdout
+    username = re.search(r"username\s+(\S+)", printed)
+    password = re.search(r"password\s+(\S+)", printed)
+    assert username
+    assert password
+    assert "name      calcast-api" in printed
+    base_url = database.settings.base_url
+    assert f"{base_url}/v1/subscriptionevent/{{{{accountCode}}}}" in printed
+    assert f"{base_url}/oauth2/token :method post :basic_auth calcast-api" in printed
+
+    with database.transaction() as session:
+        done = subscriptions.subscribe(
+            session=session,
+            settings=database.settings,
+            account_code="demo",
+            calendar_code="season",
+            details=subscriptions.SubscriberDetails(subscriber_id="fan-1"),
+        )
+        subscription: Subscription = done.subscription
+        profile = {
+            "external_id": "fan-1",
+            "custom_attributes": {
+                "rokt:account_code": [f"demo/{subscription.suffix}"],
+                "rokt:subscription_id": [subscription.id],
+            },
+        }
+    user = tmp_path / "fan-1.json"
+    user.write_text(json.dumps(profile))
+    with serve_calcast(database) as url:
+        credentials = f"{username.group(1)}:{password.group(1)}"
+        result = cli("braze", "send", "new-event", "--user", str(user), "--base-url", url, "--credentials", credentials)
+    assert result.stdout.startswith("fan-1: delivered 202"), result.stdout + result.stderr
+    assert stored_event(database, "Event_0001_fan-1") is not None
