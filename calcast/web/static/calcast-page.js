@@ -8,9 +8,19 @@
       var button = form.querySelector("button[type=submit]");
       if (!button) return;
       window.setTimeout(function () {
+        button.dataset.label = button.textContent;
         button.disabled = true;
         if (form.dataset.submitting) button.textContent = form.dataset.submitting;
       }, 0);
+    });
+  });
+
+  // Coming back with the browser's Back button shows the form ready again, not "Adding…".
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form.subscribe button[type=submit]").forEach(function (button) {
+      button.disabled = false;
+      if (button.dataset.label) button.textContent = button.dataset.label;
     });
   });
 
