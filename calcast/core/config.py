@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Literal
 
@@ -71,6 +72,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://, for example https://calendar.example.com")
         return value.rstrip("/")
+
+    @field_validator("geoip_database")
+    @classmethod
+    def _geoip_database_is_readable(cls, value: str | None) -> str | None:
+        if value and not os.access(value, os.R_OK):
+            raise ValueError(f"points to {value}, which cannot be read; give the path of a GeoIP2/GeoLite2 .mmdb file")
+        return value or None
 
     @field_validator("database_url")
     @classmethod

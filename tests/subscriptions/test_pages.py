@@ -489,3 +489,11 @@ def test_calendars_of_one_account_are_not_reached_through_another(
         calendar = session.get(Calendar, subscription.calendar_id)
         assert calendar is not None
         assert calendar.title == "Other Calendar"
+
+
+def test_an_unreadable_geoip_database_is_refused_at_start(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from calcast.core.config import ConfigError, load_settings
+
+    monkeypatch.setenv("CALCAST_GEOIP_DATABASE", str(tmp_path / "missing.mmdb"))
+    with pytest.raises(ConfigError, match=r"CALCAST_GEOIP_DATABASE points to .*missing\.mmdb, which cannot be read"):
+        load_settings()
