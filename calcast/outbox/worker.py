@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import exists, select, update
@@ -33,9 +34,11 @@ from calcast.webhooks import service as webhooks
 
 log = logging.getLogger("calcast.outbox")
 
-# Rows per claim: Braze rows are packed into as few requests as the object limit allows; webhook rows
-# are one request each, so fewer are taken at once to stay well inside the lease.
-CLAIM_SIZES = {braze.KIND: 600, webhooks.KIND: 32}
+# Webhook rows are one request each: few are taken at once, to stay well inside the lease.
+WEBHOOK_CLAIM_SIZE = 32
+# Braze rows per claim, in full requests' worth: enough to keep the connection busy, few enough that
+# several workers share a burst.
+BRAZE_REQUESTS_PER_CLAIM = 4
 
 
 class Worker:
@@ -54,6 +57,10 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.braze = BrazeClient(timeout=self.settings.braze_timeout_seconds, transport=braze_transport)
         self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False)
+        self.claim_sizes = {
+            braze.KIND: self.settings.braze_batch_size * BRAZE_REQUESTS_PER_CLAIM,
+            webhooks.KIND: WEBHOOK_CLAIM_SIZE,
+        }
 
     def close(self) -> None:
         self.braze.close()
@@ -63,38 +70,49 @@ class Worker:
         """Take a lease on up to `limit` due rows of one kind; returns the claim's token and the rows."""
         token = f"{self.name}:{secrets.token_hex(4)}"[:64]
         now = utcnow()
-        earlier = aliased(OutboxMessage)
+        # The candidates come from their own alias of the table: were they written against OutboxMessage,
+        # the subquery would correlate to the UPDATE's row and its LIMIT would limit nothing.
+        candidate, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
         blocked = exists().where(
-            earlier.ordering_key == OutboxMessage.ordering_key,
+            earlier.ordering_key == candidate.ordering_key,
             earlier.status == "pending",
-            earlier.id < OutboxMessage.id,
+            earlier.id < candidate.id,
         )
-        due = (OutboxMessage.status == "pending", OutboxMessage.available_at <= now, OutboxMessage.kind == kind)
-        candidates = select(OutboxMessage.id).where(*due, ~blocked)
+        candidates = select(candidate.id).where(
+            candidate.status == "pending", candidate.available_at <= now, candidate.kind == kind, ~blocked
+        )
         if ids is not None:
-            candidates = candidates.where(OutboxMessage.id.in_(list(ids)))
-        candidates = candidates.order_by(OutboxMessage.id).limit(limit)
-        if not self.settings.is_sqlite:
-            candidates = candidates.with_for_update(skip_locked=True)
-        statement = (
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates.scalar_subquery()), *due)
-            .values(
-                claimed_by=token,
-                available_at=now + timedelta(seconds=self.settings.outbox_lease_seconds),
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .returning(
-                OutboxMessage.id,
-                OutboxMessage.account_id,
-                OutboxMessage.kind,
-                OutboxMessage.topic,
-                OutboxMessage.payload,
-                OutboxMessage.attempts,
-                OutboxMessage.created_at,
-            )
-        )
+            candidates = candidates.where(candidate.id.in_(list(ids)))
+        candidates = candidates.order_by(candidate.id).limit(limit)
+        due = (OutboxMessage.status == "pending", OutboxMessage.available_at <= now)
         with self.database.transaction() as session:
+            if self.settings.is_sqlite:
+                # One statement: SQLite runs one writer at a time, and the UPDATE re-checks that each row is due.
+                chosen: Any = candidates.scalar_subquery()
+            else:
+                # Locked first, in their own statement: PostgreSQL may re-run a LIMIT … SKIP LOCKED subquery
+                # inside an UPDATE and so take more rows than asked for.
+                chosen = list(session.scalars(candidates.with_for_update(skip_locked=True)))
+                if not chosen:
+                    return token, []
+            statement = (
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(chosen), *due)
+                .values(
+                    claimed_by=token,
+                    available_at=now + timedelta(seconds=self.settings.outbox_lease_seconds),
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .returning(
+                    OutboxMessage.id,
+                    OutboxMessage.account_id,
+                    OutboxMessage.kind,
+                    OutboxMessage.topic,
+                    OutboxMessage.payload,
+                    OutboxMessage.attempts,
+                    OutboxMessage.created_at,
+                )
+            )
             rows = session.execute(statement, execution_options={"synchronize_session": False}).all()
         claimed = [Claimed(*row) for row in rows]
         return token, sorted(claimed, key=lambda row: row.id)
@@ -137,7 +155,7 @@ class Worker:
     def run_once(self, *, ids: Sequence[int] | None = None) -> int:
         """Claim and deliver one batch of each kind; returns how many rows were handled."""
         handled = 0
-        for kind, limit in CLAIM_SIZES.items():
+        for kind, limit in self.claim_sizes.items():
             token, rows = self.claim(kind, limit=limit, ids=ids)
             if not rows:
                 continue
