@@ -19,9 +19,9 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from icalendar import Alarm, Event
+from icalendar import Alarm, Event, Timezone
 from icalendar import Calendar as ICalendar
-from icalendar.prop import vDuration
+from icalendar.prop import vDuration, vText
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -147,6 +147,27 @@ def clean_text(text: str) -> str:
     return _UNSAFE_TEXT.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+class _Text(vText):
+    """TEXT escaped exactly as RFC 5545 §3.3.11 says.
+
+    icalendar's own escaper first turns a literal backslash-N into a line break, so "C:\\New" would not
+    survive; this one escapes backslash, semicolon, comma and LF and nothing else.
+    """
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+        return text.encode()
+
+
+def _text(text: str) -> _Text:
+    return _Text(clean_text(text))
+
+
+def _uri(url: str) -> str:
+    """A URL on one line: whitespace cannot be part of a URI and must not start a new property."""
+    return "".join(clean_text(url).split())
+
+
 def personal_uid(account_id: str, event_id: str) -> str:
     return f"p-{uuid.uuid5(_PERSONAL_NAMESPACE, f'{account_id}/{event_id}')}@{UID_DOMAIN}"
 
@@ -169,7 +190,7 @@ def _all_day_dates(event: FeedEvent) -> tuple[date, date]:
 
 
 def _vevent(event: FeedEvent, content: FeedContent) -> Event:
-    title = clean_text(event.title)
+    title = _text(event.title)
     start: date | datetime
     end: date | datetime | None
     if event.all_day:
@@ -178,10 +199,11 @@ def _vevent(event: FeedEvent, content: FeedContent) -> Event:
         tz = zone(event.timezone)
         start = event.start_at.astimezone(tz)
         end = event.end_at.astimezone(tz) if event.end_at != event.start_at else None
+    url = _uri(event.url) if event.url else ""
     parts = [clean_text(event.description)] if event.description else []
-    if event.url:
+    if url:
         # Outlook hides URL; the link is repeated where every client shows it.
-        parts.append(clean_text(event.url))
+        parts.append(url)
     if content.manage_url:
         parts.append(f"{_labels(content.language)['manage']}: {content.manage_url}")
     stamp = event.updated_at.astimezone(UTC).replace(microsecond=0)
@@ -193,40 +215,45 @@ def _vevent(event: FeedEvent, content: FeedContent) -> Event:
         stamp=stamp,
         last_modified=stamp,
         sequence=event.sequence,
-        description="\n\n".join(parts) or None,
-        location=clean_text(event.location) if event.location else None,
-        url=clean_text(event.url) if event.url else None,
+        description=_text("\n\n".join(parts)) if parts else None,
+        location=_text(event.location) if event.location else None,
+        url=url or None,
     )
     if event.notify_before is not None:
-        alarm = Alarm.new(description=title or "Reminder")
+        alarm = Alarm.new(description=title if title.strip() else _text("Reminder"))
         alarm.add("ACTION", "DISPLAY")
         alarm.add("TRIGGER", timedelta(minutes=-event.notify_before))
         vevent.add_component(alarm)
     return vevent
 
 
+@lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    return Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
+
+
 def render(content: FeedContent) -> bytes:
     """The feed as iCalendar bytes: identical for identical content (no generation time, no calendar UID)."""
-    calendar = ICalendar.new(
-        prodid=PRODID,
-        method="PUBLISH",
-        calscale="GREGORIAN",
-        name=clean_text(content.name),
-        description=clean_text(content.description) if content.description else None,
-        refresh_interval=REFRESH,
-    )
+    calendar = ICalendar.new(prodid=PRODID, method="PUBLISH", calscale="GREGORIAN", refresh_interval=REFRESH)
     # vdirsyncer collapses a feed with a calendar-level UID into a single item.
     del calendar["UID"]
     calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
+    # Added as TEXT explicitly: `Calendar.new(name=…)` writes these without escaping.
+    calendar.add("NAME", _text(content.name))
+    calendar.add("X-WR-CALNAME", _text(content.name))
+    if content.description:
+        calendar.add("DESCRIPTION", _text(content.description))
+        calendar.add("X-WR-CALDESC", _text(content.description))
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     events = sorted(content.events, key=lambda event: (event.start_at, event.uid))
     for event in events:
         calendar.add_component(_vevent(event, content))
     if events:
+        # One VTIMEZONE per TZID used, first and in name order, covering every event in whole years.
         first_year = min(event.start_at for event in events).year - 1
         last_year = max(event.end_at for event in events).year + 1
-        # One VTIMEZONE per TZID used, covering every event (whole years keep it stable as events come and go).
-        calendar.add_missing_timezones(first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
+        for position, tzid in enumerate(sorted(calendar.get_used_tzids())):
+            calendar.subcomponents.insert(position, _vtimezone(tzid, first_year, last_year))
     body: bytes = calendar.to_ical()
     return body
 
