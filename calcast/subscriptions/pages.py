@@ -13,10 +13,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
+from calcast.core.codes import RESERVED_ACCOUNT_CODES
 from calcast.core.config import Settings
 from calcast.core.errors import Invalid, NotFound
 from calcast.core.http import SessionDep, SettingsDep
@@ -109,7 +111,10 @@ def _message_page(request: Request, *, language: str, title: str, text: str, sta
     return render(request, "message.html", language=language, status_code=status_code, title_key=title, text_key=text)
 
 
-def _not_found(request: Request) -> HTMLResponse:
+def _not_found(request: Request, account_code: str = "") -> HTMLResponse:
+    """The 404 page; under a reserved first segment (v1, oauth2, webcal…) the API's JSON 404 instead."""
+    if account_code in RESERVED_ACCOUNT_CODES:
+        raise StarletteHTTPException(404)
     language = language_from_header(request.headers.get("accept-language"))
     return _message_page(request, language=language, title="not_found_title", text="not_found_text", status_code=404)
 
@@ -376,7 +381,7 @@ def landing(
     try:
         calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
     except NotFound:
-        return _not_found(request)
+        return _not_found(request, account_code)
     query = request.query_params
     carried = {name: query.get(name, "") for name in CARRIED_FIELDS}
     carried["referrer"] = request.headers.get("referer", "")
@@ -404,7 +409,7 @@ def subscribe(
     try:
         calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
     except NotFound:
-        return _not_found(request)
+        return _not_found(request, account_code)
     ip = _client_ip(request)
     carried = {name: getattr(form, name) for name in CARRIED_FIELDS}
 

@@ -116,6 +116,12 @@ def test_an_unknown_calendar_or_account_is_a_real_404_page(web: TestClient, owne
     assert "Seite nicht gefunden" in german.text
 
 
+def test_api_paths_that_miss_keep_their_json_errors(web: TestClient, owner: Persona) -> None:
+    for response in (web.get("/v1/nothing"), web.post("/oauth2/nothing", data={"a": "b"})):
+        assert response.status_code == 404
+        assert response.json()["Reason"] == "There is nothing at this address; check the URL."
+
+
 def test_subscribing_stores_tags_email_opt_ins_and_capture(web: TestClient, database: Database, owner: Persona) -> None:
     configure(database, email_capture="required", opt_in1_label="News", opt_in2_label="Partner offers")
     web.get("/owner/main")
