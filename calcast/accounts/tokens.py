@@ -29,6 +29,8 @@ class IssuedToken:
 
 def _active_caller(session: Session, client_id: str) -> tuple[Caller, str] | None:
     """The caller and its secret digest when the client exists and is not revoked (one indexed query)."""
+    if "\x00" in client_id:  # no client id holds one, and PostgreSQL refuses it in a query
+        return None
     query = (
         select(OAuthClient.client_id, OAuthClient.secret_digest, Account.id, Account.code)
         .join(Account, Account.id == OAuthClient.account_id)

@@ -13,10 +13,10 @@ from calcast.accounts.auth import AccountClient
 from calcast.calendars import service
 from calcast.calendars.models import BroadcastEvent
 from calcast.core.http import SessionDep
-from calcast.core.rest import ERROR_RESPONSES
+from calcast.core.rest import ERROR_RESPONSES, JsonBodyRoute
 from calcast.timezones import service as timezones
 
-router = APIRouter(tags=["calendars"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["calendars"], route_class=JsonBodyRoute, responses=ERROR_RESPONSES)
 
 CAMEL_OUT = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True)
 

@@ -59,17 +59,34 @@ def _json_request(request: Request, raw: bytes, parsed: dict[str, Any]) -> Reque
     return replaced
 
 
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in a parsed JSON value (PostgreSQL cannot store one in text)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(has_nul(item) for item in value)
+    return False
+
+
+NUL_REASON = "The request contains a NUL character (\\u0000), which no field may hold; remove it."
+
+
 class JsonBodyRoute(APIRoute):
     """A route whose body is parsed here first, whatever its Content-Type says.
 
     A body that is not JSON (a quote in a title breaks Braze's unescaped template) is a 400 that names the
     position; a JSON value that is not an object is a 422 with a sentence. Only then does pydantic validate.
+    Text with a NUL character, in the body or the path, is refused here too.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def parse_then_handle(request: Request) -> Response:
+            if has_nul(request.path_params):
+                return error_response(422, NUL_REASON)
             raw = await request.body()
             if raw.strip():
                 try:
@@ -83,6 +100,8 @@ class JsonBodyRoute(APIRoute):
                     return error_response(
                         422, f"The request body must be a JSON object {{…}}, not {kind}; see the API documentation."
                     )
+                if has_nul(parsed):
+                    return error_response(422, NUL_REASON)
                 request = _json_request(request, raw, parsed)
             return await handler(request)
 

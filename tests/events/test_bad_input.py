@@ -160,3 +160,19 @@ def test_empty_undecodable_deep_or_scalar_bodies_are_4xx(
     assert 400 <= response.status_code < 500, response.text
     assert response.json()["Reason"]
     assert count_events(database) == 0
+
+
+def test_a_nul_character_in_a_field_or_the_path_is_refused_on_both_backends(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str
+) -> None:
+    body = {"event": event_body(title="Sale\u0000"), "subscriptionIds": [subscription_id]}
+    refused = assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+    assert "NUL" in refused["Reason"]
+    body = {"event": event_body(), "subscriptionIds": ["\u0000"]}
+    assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+    assert client.delete("/v1/subscriptionevent/owner/e%00x", headers=headers).status_code == 422
+    assert client.get("/v1/calendar/owner/ma%00in/events", headers=headers).status_code == 422
+    assert (
+        client.post("/oauth2/token", data={"grant_type": "client_credentials", "client_id": "a\u0000"}).status_code
+        == 401
+    )
