@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -104,6 +105,14 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.status_code == 405:
             reason = "This address does not accept this HTTP method."
         return error_response(error.status_code, reason, headers=dict(error.headers or {}))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(IntegrityError)
+    async def _busy(_request: Request, error: Exception) -> JSONResponse:
+        # A locked SQLite file, a PostgreSQL deadlock or a concurrent identical insert: retrying succeeds.
+        log.warning("database busy: %s", type(error).__name__)
+        reason = "calcast is busy with other changes right now; retry this request in a few seconds."
+        return error_response(503, reason, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:

@@ -233,3 +233,20 @@ def test_an_all_day_event_spans_local_midnights_and_visible_from_is_utc(
     assert event.start_at == datetime(2019, 2, 21, 5, 0, tzinfo=UTC)
     assert event.end_at == datetime(2019, 2, 23, 5, 0, tzinfo=UTC)
     assert event.visible_from == datetime(2019, 2, 1, 8, 0, tzinfo=UTC)
+
+
+def test_a_busy_database_is_a_retryable_503_with_retry_after(
+    client: TestClient, database: Database, owner: Persona, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from calcast.events import service
+
+    def locked(**_: object) -> None:
+        raise OperationalError("INSERT …", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(service, "push_event", locked)
+    response = push(client, headers, [subscribe(database, owner, "a")])
+    assert response.status_code == 503  # type: ignore[attr-defined]
+    assert response.headers["retry-after"] == "5"  # type: ignore[attr-defined]
+    assert "retry" in response.json()["Reason"]  # type: ignore[attr-defined]
