@@ -83,7 +83,7 @@ def _users(user: Path | None, users: Path | None) -> list[BrazeUser]:
         if path is not None:
             found += load_users(path)
     if not found:
-        raise fail("The user files hold no profiles.")
+        raise fail("The user files hold no profiles: write one JSON object per line.")
     return found
 
 

@@ -319,8 +319,9 @@ class Credentials:
     def lookup(self, name: str) -> Credential:
         found = self.named.get(name) or self.any_name
         if found is None:
-            # Braze aborts every call that names a deleted credential.
-            raise AbortMessage(
+            # Braze aborts every message whose call names a deleted credential; locally it is the operator's
+            # mistake, so it stops the run instead of quietly skipping every user.
+            raise TemplateError(
                 f'The Connected Content credential "{name}" is not defined; '
                 "pass --credentials client_id:client_secret or a --credentials-file that names it."
             )

@@ -203,6 +203,15 @@ def test_send_reports_an_unreachable_host(calcast: object, user: Path, tmp_path:
     assert "did not answer within 2 seconds after 5 retries" in result.stdout
 
 
+def test_send_without_the_templates_credential_stops_before_sending(
+    calcast: object, server: LocalServer, user: Path
+) -> None:
+    result = calcast("send", "new-event", "--user", str(user), "--base-url", server.url)  # type: ignore[operator]
+    assert result.exit_code == 1
+    assert 'credential "calcast-api" is not defined' in result.stderr
+    assert server.seen == []
+
+
 def test_send_json_prints_one_outcome_per_line(calcast: object, server: LocalServer, user: Path) -> None:
     server.on("/v1/subscriptionevent/brazetest", Answer(202, "{}"))
     result = _send(calcast, server, user, "--json")

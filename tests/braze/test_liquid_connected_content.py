@@ -61,7 +61,7 @@ def test_named_credentials_come_from_a_local_file(server: LocalServer, tmp_path:
     source = f"{{% connected_content {server.url}/oauth2/token :method post :basic_auth calcast-api :save t %}}"
     env.render_field(source + "{{t.access_token}}", USER)
     assert server.seen[0].headers["authorization"] == "Basic " + base64.b64encode(b"id-9:pw-9").decode()
-    with pytest.raises(AbortMessage, match='credential "other" is not defined'):
+    with pytest.raises(TemplateError, match='credential "other" is not defined'):
         env.render_field(source.replace("calcast-api", "other"), USER)
 
 
