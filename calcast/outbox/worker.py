@@ -38,7 +38,7 @@ log = logging.getLogger("calcast.outbox")
 WEBHOOK_CLAIM_SIZE = 32
 # Braze rows per claim, in full requests' worth: enough to keep the connection busy, few enough that
 # several workers share a burst.
-BRAZE_REQUESTS_PER_CLAIM = 4
+BRAZE_REQUESTS_PER_CLAIM = 8
 
 
 class Worker:
@@ -57,8 +57,12 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.braze = BrazeClient(timeout=self.settings.braze_timeout_seconds, transport=braze_transport)
         self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False)
+        # A Braze row holds up to two objects (attributes and an event): in "total" scope a request takes half
+        # as many rows as objects, and a claim is a whole number of full requests.
+        per_array = self.settings.braze_batch_scope == "per_array"
+        rows_per_request = max(1, self.settings.braze_batch_size if per_array else self.settings.braze_batch_size // 2)
         self.claim_sizes = {
-            braze.KIND: self.settings.braze_batch_size * BRAZE_REQUESTS_PER_CLAIM,
+            braze.KIND: rows_per_request * BRAZE_REQUESTS_PER_CLAIM,
             webhooks.KIND: WEBHOOK_CLAIM_SIZE,
         }
 

@@ -205,6 +205,7 @@ def running_fake_braze(**options: Any) -> Iterator[FakeBraze]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes; don't wait for a delayed ACK
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -223,6 +224,22 @@ def running_fake_braze(**options: Any) -> Iterator[FakeBraze]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout or a killed worker)
 
+        def do_GET(self) -> None:
+            # Counters for a benchmark that runs the stand-in in another process.
+            with fake.lock:
+                stats = {
+                    "requests": len(fake.requests),
+                    "statuses": [status for status, _ in fake.requests],
+                    "attributes": sum(len(body.get("attributes", [])) for body in fake.accepted),
+                    "events": sum(len(body.get("events", [])) for body in fake.accepted),
+                }
+            payload = json.dumps(stats).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -236,3 +253,17 @@ def running_fake_braze(**options: Any) -> Iterator[FakeBraze]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """Run alone (`python -m tests.support.fake_braze [--per-array]`): prints its URL, serves until killed."""
+    import sys
+
+    with running_fake_braze(per_array="--per-array" in sys.argv) as fake:
+        sys.stdout.write(fake.url + "\n")
+        sys.stdout.flush()
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
