@@ -71,6 +71,10 @@ class MethodForm(BaseModel):
 # ---------------------------------------------------------------------------------------------- helpers
 
 
+def _embedded(request: Request) -> bool:
+    return request.query_params.get("embed") == "1"
+
+
 def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -151,7 +155,7 @@ def _landing(
         language=calendar.language,
         status_code=status_code,
         calendar=calendar,
-        action=f"/{account_code}/{calendar.code}",
+        action=f"/{account_code}/{calendar.code}" + ("?embed=1" if _embedded(request) else ""),
         form_token=issue_form_token(settings.secret_key, purpose="subscribe", subject=calendar.id),
         carried=carried,
         chosen=chosen,
@@ -159,7 +163,6 @@ def _landing(
         opt_in1=opt_in1,
         opt_in2=opt_in2,
         errors=errors or {},
-        embedded=request.query_params.get("embed") == "1",
     )
 
 
@@ -465,7 +468,6 @@ def subscribe(
         )
     except Invalid as error:
         return again(_field_errors(error, form), 422)
-    target = _manage_path(settings, done.subscription, "/add")
-    if not done.is_new:
-        target += "?" + urlencode({"again": "1"})
+    flags = {name: "1" for name, on in (("again", not done.is_new), ("embed", _embedded(request))) if on}
+    target = _manage_path(settings, done.subscription, "/add") + (f"?{urlencode(flags)}" if flags else "")
     return RedirectResponse(target, status_code=303)

@@ -39,8 +39,13 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """A page in the given language. `private` pages hold a secret link: never sent as referrer."""
+    # `?embed=1`: shown inside the button's lightbox, without the page background.
+    embedded = request.query_params.get("embed") == "1"
     response = templates.TemplateResponse(
-        request, name, {"t": texts(language), "lang": language, **context}, status_code=status_code
+        request,
+        name,
+        {"t": texts(language), "lang": language, "embedded": embedded, **context},
+        status_code=status_code,
     )
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"

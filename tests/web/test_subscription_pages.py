@@ -286,6 +286,7 @@ def test_the_button_script_opens_the_landing_page_in_a_lightbox(
     frame.get_by_label("E-mail address").fill("fan@example.com")
     frame.get_by_role("button", name="Add to my calendar").click()
     frame.get_by_role("heading", name="Choose your calendar app").wait_for()
+    assert frame.locator("body.embedded").count() == 1  # still laid out for the lightbox
     [subscription] = subscriptions_in(live_server.database)
     assert subscription.source == "website"
     page.get_by_role("button", name="Close").click()
