@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from calcast.core.errors import NotFound
-from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.http import database
 from calcast.feeds import service
 from calcast.feeds.cache import FeedRuntime
 
@@ -27,7 +27,7 @@ def feed_runtime(request: Request) -> FeedRuntime:
         with _runtime_lock:
             runtime = getattr(state, "feed_runtime", None)
             if runtime is None:
-                runtime = FeedRuntime.create(request.app.state.settings.feed_cache_bytes)
+                runtime = FeedRuntime.create(database(request).settings.feed_cache_bytes)
                 state.feed_runtime = runtime
     return runtime
 
@@ -54,23 +54,28 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     responses={200: {"content": {"text/calendar": {}}}, 304: {}, 404: {}, 410: {}},
     summary="A subscriber's calendar feed (also with an .ics suffix)",
 )
-def webcal(token: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def webcal(token: str, request: Request) -> Response:
     """The feed for calendar apps: 200 text/calendar, 304 for a current validator, 404 unknown, 410 ended.
 
     Any Authorization header is ignored (Outlook sends one even to public calendars).
     """
+    # The hottest route: no dependencies, so the whole fetch runs in one worker-thread hop, in one transaction
+    # that is committed before the response is sent.
+    db = database(request)
+    settings = db.settings
     headers = request.headers
     try:
-        answer = service.fetch_feed(
-            session=session,
-            settings=settings,
-            runtime=feed_runtime(request),
-            token=token.removesuffix(".ics"),
-            conditions=service.Conditions(
-                if_none_match=headers.get("if-none-match"), if_modified_since=headers.get("if-modified-since")
-            ),
-            user_agent=headers.get("user-agent"),
-        )
+        with db.transaction() as session:
+            answer = service.fetch_feed(
+                session=session,
+                settings=settings,
+                runtime=feed_runtime(request),
+                token=token.removesuffix(".ics"),
+                conditions=service.Conditions(
+                    if_none_match=headers.get("if-none-match"), if_modified_since=headers.get("if-modified-since")
+                ),
+                user_agent=headers.get("user-agent"),
+            )
     except NotFound as error:
         # Plain text, never an HTML page: some clients empty the calendar on a page they cannot parse.
         return PlainTextResponse(error.message, status_code=404, headers={"Cache-Control": "no-store"})

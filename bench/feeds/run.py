@@ -1,0 +1,391 @@
+"""Feed benchmark: calcast's webcal feed against the same server's /healthz ceiling, and against Radicale.
+
+    .venv/bin/python -m bench.feeds.run [--seconds 10] [--connections 16] [--skip-growth]
+
+In one run, with one load generator (wrk, Debian's package, installed when missing) and one worker process each:
+- /healthz of calcast (the ceiling), a 50-event feed served from the cache (200), the same feed with
+  If-None-Match (304), and Radicale (installed from PyPI when missing) serving the same 50 events as one
+  collection GET;
+- feed latency with 1,000 and then 100,000 subscriptions (each with a personal event) in the database: the
+  first fetch of 200 different feeds (rendering) and a 304 under load.
+Prints one line per figure with its ratio to the ceiling (or to Radicale, or between the two database sizes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib.util
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import icalendar
+from sqlalchemy import insert
+
+from calcast.accounts import service as accounts
+from calcast.calendars import service as calendars
+from calcast.calendars.models import Calendar
+from calcast.core.config import Settings
+from calcast.core.db import Database, upgrade
+from calcast.core.security import digest, feed_token
+from calcast.events.models import PersonalEvent, PersonalEventTarget
+from calcast.subscriptions.models import FeedToken, Subscription, subscription_tags
+
+SECRET_KEY = "bench-" + secrets.token_hex(16)
+# Radicale's default rights let a user read and write their own collections: /bench/… belongs to "bench".
+RADICALE_AUTH = {"Authorization": "Basic " + base64.b64encode(b"bench:bench").decode()}
+TARGETS = {"cached": 0.50, "not_modified": 0.70, "radicale": 10.0}
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    print("Installing Debian's wrk…", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True, env=env)
+
+
+def ensure_radicale() -> None:
+    if importlib.util.find_spec("radicale") is None:
+        print("Installing Radicale from PyPI…", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "radicale>=3.2"], check=True)
+
+
+def free_listener() -> socket.socket:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    return listener
+
+
+def wait_for(url: str) -> None:
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+@contextmanager
+def calcast_server(url: str) -> Iterator[str]:
+    """uvicorn with production settings, one worker, on a port the OS picked (handed over as an open socket)."""
+    listener = free_listener()
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    env = {
+        **os.environ,
+        "CALCAST_ENVIRONMENT": "production",
+        "CALCAST_SECRET_KEY": SECRET_KEY,
+        "CALCAST_DATABASE_URL": url,
+        "CALCAST_BASE_URL": base,
+    }
+    command = [sys.executable, "-m", "uvicorn", "calcast.app:create_app", "--factory", "--fd", str(listener.fileno())]
+    process = subprocess.Popen(
+        [*command, "--no-access-log", "--log-level", "warning"], env=env, pass_fds=[listener.fileno()]
+    )
+    try:
+        wait_for(f"{base}/healthz")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        listener.close()
+
+
+@contextmanager
+def radicale_server(folder: Path) -> Iterator[str]:
+    """Radicale (its own threaded server, one process; any password is accepted) on a free port."""
+    listener = free_listener()
+    port = listener.getsockname()[1]
+    listener.close()  # Radicale binds by itself; the port was free a moment ago
+    command = [
+        sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+        "--storage-filesystem-folder", str(folder), "--auth-type", "none",
+        "--logging-level", "error", "--server-max-connections", "64",
+    ]  # fmt: skip
+    process = subprocess.Popen(command)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/.web/")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _milliseconds(output: str, percentile: str) -> float:
+    found = re.search(rf"{percentile}%\s+([\d.]+)(us|ms|s|m)\b", output)
+    if found is None:
+        raise RuntimeError(f"wrk printed no {percentile}th percentile:\n{output}")
+    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[found.group(2)]
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> Load:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return Load(rate, _milliseconds(output, "50"), _milliseconds(output, "99"), int(errors.group(1)) if errors else 0)
+
+
+def line(name: str, load: Load, reference: Load, reference_name: str, target: float | None) -> None:
+    ratio = load.requests_per_second / reference.requests_per_second
+    shown = f"{ratio:6.1f}x" if ratio >= 2 else f"{ratio:6.0%}"
+    verdict = "" if target is None else (" ok" if ratio >= target else f" BELOW target {target:g}")
+    print(
+        f"{name:40} {load.requests_per_second:8.0f} req/s  p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms  "
+        f"errors {load.errors}  {shown} of {reference_name}{verdict}",
+        flush=True,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass
+class Seeded:
+    calendar_id: str
+    account_id: str
+    tag_id: str
+    feed_token: str
+
+
+def seed(url: str) -> Seeded:
+    """An account with a calendar of 50 events (in three zones, some all-day, with reminders) and one subscriber."""
+    settings = Settings(database_url=url, secret_key=SECRET_KEY, environment="production")
+    database = Database(settings)
+    upgrade(settings, database.engine)
+    with database.transaction() as session:
+        accounts.create_account(session=session, code="bench", name="Bench")
+        calendar = calendars.create_calendar(
+            session=session,
+            account_code="bench",
+            code="main",
+            settings=calendars.CalendarSettings(title="Bench, the calendar", description="Fifty events; one feed."),
+            tags=("All",),
+        )
+        zones = ("Europe/Berlin", "America/New_York", "W. Europe Standard Time")
+        for number in range(49):  # and one personal event: 50 in the feed
+            calendars.add_broadcast_event(
+                session=session,
+                account_code="bench",
+                calendar_code="main",
+                event=calendars.BroadcastEventInput(
+                    title=f"Match {number}: Team I, Team II; the derby",
+                    description="Gates open an hour early.\nBring your ticket, and a scarf.\n" * 3,
+                    location="Stadium, Main Street 1",
+                    url=f"https://example.test/matches/{number}",
+                    start=calendars.upcoming_start(number + 1, 15, "Europe/Berlin"),
+                    end=None,
+                    timezone=zones[number % 3],
+                    tags=("All",) if number % 2 else (),
+                    notify_before=30,
+                    all_day=number % 10 == 0,
+                ),
+            )
+        seeded = Seeded(calendar.id, calendar.account_id, calendar.tags[0].id, "")
+    database.dispose()
+    return seeded
+
+
+def add_subscriptions(url: str, seeded: Seeded, count: int, start: int) -> list[str]:
+    """`count` more subscriptions with the calendar's tag, each with one personal event; returns their feed tokens."""
+    database = Database(Settings(database_url=url, secret_key=SECRET_KEY, environment="production"))
+    now = datetime.now(UTC)
+    tokens = []
+    for first in range(start, start + count, 10_000):
+        batch = range(first, min(first + 10_000, start + count))
+        subscription_rows, token_rows, tag_rows, event_rows, target_rows = [], [], [], [], []
+        for number in batch:
+            subscription_id = f"00000000-0000-4000-8000-{number:012d}"
+            token = feed_token(SECRET_KEY, subscription_id, 1)
+            tokens.append(token)
+            subscription_rows.append(
+                {"id": subscription_id, "account_id": seeded.account_id, "calendar_id": seeded.calendar_id,
+                 "suffix": f"{number:012x}", "subscriber_id": f"user-{number}", "feed_version": 1,
+                 "feed_token_generation": 1, "poll_count": 0}
+            )  # fmt: skip
+            token_rows.append({"digest": digest(token), "subscription_id": subscription_id, "generation": 1})
+            tag_rows.append({"subscription_id": subscription_id, "tag_id": seeded.tag_id})
+            event_id = f"00000000-0000-4000-9000-{number:012d}"
+            start_at = now + timedelta(days=1 + number % 60)
+            event_rows.append(
+                {"id": event_id, "account_id": seeded.account_id, "event_id": f"seat-{number}",
+                 "title": f"Your seat, row {number % 40}", "start_at": start_at,
+                 "end_at": start_at + timedelta(hours=2), "timezone": "America/New_York", "notify_before": 15,
+                 "sequence": 0, "all_day": False}
+            )  # fmt: skip
+            target_rows.append({"personal_event_id": event_id, "subscription_id": subscription_id})
+        with database.transaction() as session:
+            session.execute(insert(Subscription), subscription_rows)
+            session.execute(insert(FeedToken), token_rows)
+            session.execute(insert(subscription_tags), tag_rows)
+            session.execute(insert(PersonalEvent), event_rows)
+            session.execute(insert(PersonalEventTarget), target_rows)
+            session.query(Calendar).filter(Calendar.id == seeded.calendar_id).update(
+                {Calendar.feed_version: Calendar.feed_version + 1}
+            )
+    database.dispose()
+    return tokens
+
+
+def load_into_radicale(base: str, feed: bytes) -> str:
+    """The feed's 50 events as one Radicale calendar collection (one item per event, as CalDAV stores them)."""
+    calendar = icalendar.Calendar.from_ical(feed)
+    timezones = list(calendar.walk("VTIMEZONE"))
+    collection = f"{base}/bench/main/"
+    request = urllib.request.Request(collection, method="MKCALENDAR", headers=RADICALE_AUTH)
+    urllib.request.urlopen(request, timeout=10).close()
+    for event in calendar.walk("VEVENT"):
+        item = icalendar.Calendar()
+        item.add("VERSION", "2.0")
+        item.add("PRODID", "-//calcast//bench//EN")
+        for zone in timezones:
+            item.add_component(zone)
+        item.add_component(event)
+        uid = str(event["UID"]).split("@")[0]
+        put = urllib.request.Request(
+            f"{collection}{uid}.ics", data=item.to_ical(), method="PUT",
+            headers={"Content-Type": "text/calendar; charset=utf-8", **RADICALE_AUTH},
+        )  # fmt: skip
+        urllib.request.urlopen(put, timeout=10).close()
+    return collection
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str], float]:
+    request = urllib.request.Request(url, headers=headers or {})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+            return response.status, body, dict(response.headers), time.perf_counter() - started
+    except urllib.error.HTTPError as error:
+        return error.code, b"", dict(error.headers), time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Runs
+
+
+def throughput(url: str, seeded: Seeded, seconds: int, connections: int) -> None:
+    token = add_subscriptions(url, seeded, 1, start=0)[0]
+    with calcast_server(url) as base, tempfile.TemporaryDirectory() as folder:
+        feed_url = f"{base}/webcal/{token}"
+        status, body, headers, _ = get(feed_url)
+        assert status == 200, status
+        events = len(icalendar.Calendar.from_ical(body).walk("VEVENT"))
+        print(f"feed: {events} events, {len(body)} bytes, ETag {headers['etag'][:14]}…", flush=True)
+        for warm in (f"{base}/healthz", feed_url):
+            wrk(warm, 2, connections)
+        ceiling = wrk(f"{base}/healthz", seconds, connections)
+        line("calcast /healthz (ceiling)", ceiling, ceiling, "ceiling", None)
+        cached = wrk(feed_url, seconds, connections)
+        line("calcast feed, 50 events, cached (200)", cached, ceiling, "ceiling", TARGETS["cached"])
+        zipped = wrk(feed_url, seconds, connections, {"Accept-Encoding": "gzip"})
+        line("calcast feed, cached, gzip (200)", zipped, ceiling, "ceiling", None)
+        not_modified = wrk(feed_url, seconds, connections, {"If-None-Match": headers["etag"]})
+        line("calcast feed, If-None-Match (304)", not_modified, ceiling, "ceiling", TARGETS["not_modified"])
+        since = wrk(feed_url, seconds, connections, {"If-Modified-Since": headers["last-modified"]})
+        line("calcast feed, If-Modified-Since (304)", since, ceiling, "ceiling", TARGETS["not_modified"])
+
+        with radicale_server(Path(folder)) as radicale:
+            collection = load_into_radicale(radicale, body)
+            status, radicale_body, _, _ = get(collection, RADICALE_AUTH)
+            assert status == 200, status
+            radicale_events = len(icalendar.Calendar.from_ical(radicale_body).walk("VEVENT"))
+            print(f"radicale: collection GET with {radicale_events} events, {len(radicale_body)} bytes", flush=True)
+            wrk(collection, 2, connections, RADICALE_AUTH)
+            radicale_load = wrk(collection, seconds, connections, RADICALE_AUTH)
+        line("radicale collection GET, 50 events", radicale_load, ceiling, "ceiling", None)
+        line("calcast feed cached vs radicale", cached, radicale_load, "radicale", TARGETS["radicale"])
+
+
+def latency(url: str, tokens: list[str], seconds: int, connections: int, label: str) -> tuple[float, Load]:
+    """Median first-fetch (rendering) time over 200 different feeds, and a 304 under load."""
+    with calcast_server(url) as base:
+        sample = random.Random(7).sample(tokens, 200)
+        get(f"{base}/webcal/{sample[0]}")
+        timings = []
+        for token in sample[1:]:
+            status, _, _, elapsed = get(f"{base}/webcal/{token}")
+            assert status == 200, status
+            timings.append(elapsed * 1000)
+        render_ms = statistics.median(timings)
+        feed_url = f"{base}/webcal/{sample[1]}"
+        _, _, headers, _ = get(feed_url)
+        wrk(feed_url, 2, connections, {"If-None-Match": headers["etag"]})
+        not_modified = wrk(feed_url, seconds, connections, {"If-None-Match": headers["etag"]})
+    print(
+        f"{label:40} first fetch (render) median {render_ms:6.2f} ms over 199 feeds; "
+        f"304 {not_modified.requests_per_second:8.0f} req/s p50 {not_modified.p50_ms:6.2f} ms "
+        f"p99 {not_modified.p99_ms:6.2f} ms",
+        flush=True,
+    )
+    return render_ms, not_modified
+
+
+def growth(url: str, seeded: Seeded, seconds: int, connections: int) -> None:
+    tokens = add_subscriptions(url, seeded, 999, start=1)
+    small_render, small_304 = latency(url, tokens, seconds, connections, "1,000 subscriptions")
+    started = time.perf_counter()
+    add_subscriptions(url, seeded, 99_000, start=1_000)
+    print(f"(added 99,000 subscriptions with personal events in {time.perf_counter() - started:.0f} s)", flush=True)
+    large_render, large_304 = latency(url, tokens, seconds, connections, "100,000 subscriptions")
+    print(
+        f"growth 1,000 → 100,000 subscriptions: render median ×{large_render / small_render:.2f}, "
+        f"304 p50 ×{large_304.p50_ms / small_304.p50_ms:.2f}, 304 throughput "
+        f"×{large_304.requests_per_second / small_304.requests_per_second:.2f} (target: flat, ≈×1)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--skip-growth", action="store_true")
+    arguments = parser.parse_args()
+    ensure_wrk()
+    ensure_radicale()
+    print(f"wrk -t2 -c{arguments.connections} -d{arguments.seconds}s, SQLite, one worker process each", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.db"
+        seeded = seed(url)
+        throughput(url, seeded, arguments.seconds, arguments.connections)
+        if not arguments.skip_growth:
+            growth(url, seeded, arguments.seconds, arguments.connections)
+    print(json.dumps({"targets": TARGETS}))
+
+
+if __name__ == "__main__":
+    main()
