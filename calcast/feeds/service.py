@@ -31,6 +31,7 @@ from calcast.calendars.models import BroadcastEvent, Calendar, broadcast_event_t
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import NotFound
+from calcast.core.event_fields import EventColumns
 from calcast.core.security import digest, feed_token
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.feeds import telemetry
@@ -262,26 +263,9 @@ def render(content: FeedContent) -> bytes:
 # Selecting a feed's content
 
 
-def _broadcast_event(row: BroadcastEvent) -> FeedEvent:
+def _feed_event(row: EventColumns, uid: str) -> FeedEvent:
     return FeedEvent(
-        uid=broadcast_uid(row.calendar_id, row.event_key),
-        title=row.title,
-        description=row.description,
-        location=row.location,
-        url=row.url,
-        start_at=row.start_at,
-        end_at=row.end_at,
-        timezone=row.timezone,
-        all_day=row.all_day,
-        notify_before=row.notify_before,
-        sequence=row.sequence,
-        updated_at=row.updated_at,
-    )
-
-
-def _personal_event(row: PersonalEvent) -> FeedEvent:
-    return FeedEvent(
-        uid=personal_uid(row.account_id, row.event_id),
+        uid=uid,
         title=row.title,
         description=row.description,
         location=row.location,
@@ -326,8 +310,8 @@ def select_events(
         .where(PersonalEventTarget.subscription_id == subscription_id, PersonalEvent.end_at > cutoff)
     )
     candidates: list[tuple[FeedEvent, datetime | None]] = [
-        (_broadcast_event(row), row.visible_from) for row in broadcast
-    ] + [(_personal_event(row), row.visible_from) for row in personal]
+        (_feed_event(row, broadcast_uid(row.calendar_id, row.event_key)), row.visible_from) for row in broadcast
+    ] + [(_feed_event(row, personal_uid(row.account_id, row.event_id)), row.visible_from) for row in personal]
     shown: list[FeedEvent] = []
     changes: list[datetime] = []
     for event, visible_from in candidates:
