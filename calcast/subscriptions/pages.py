@@ -24,7 +24,7 @@ from calcast.core.errors import Invalid, NotFound
 from calcast.core.http import SessionDep, SettingsDep
 from calcast.subscriptions import geoip
 from calcast.subscriptions import service as subscriptions
-from calcast.subscriptions.apps import app_links, app_order, likely_app
+from calcast.subscriptions.apps import METHOD_OF, app_links, app_order, likely_app
 from calcast.subscriptions.capture import capture
 from calcast.subscriptions.models import Subscription
 from calcast.web.forms import SubscribeRateLimit, is_cross_site, issue_form_token, read_form_token
@@ -250,11 +250,10 @@ def record_method(
     genuine = read_form_token(settings.secret_key, form.form_token, purpose="method", subject=subscription.id)
     if genuine is None or _cross_site(request, settings):
         return Response(status_code=403)
-    links = app_links(https_url="", webcal_url="", name="")
-    if form.app not in links:
+    if form.app not in METHOD_OF:
         return Response(status_code=422)
     if subscription.is_active:
-        subscriptions.set_method(session=session, subscription=subscription, method=links[form.app].method)
+        subscriptions.set_method(session=session, subscription=subscription, method=METHOD_OF[form.app])
     return Response(status_code=204)
 
 

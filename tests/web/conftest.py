@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -83,16 +84,30 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+# One Playwright per process: its sync API cannot run twice in one thread, and other test modules
+# import this fixture (which registers it once more), so every registration shares this one.
+_shared: dict[str, Any] = {"users": 0}
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed; scripts/prepare-tests installs it with apt-get")
-    from playwright.sync_api import sync_playwright
+    if not _shared["users"]:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        manager = sync_playwright()
+        playwright = manager.start()
+        _shared["manager"] = manager
+        _shared["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    _shared["users"] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if not _shared["users"]:
+            _shared.pop("browser").close()
+            _shared.pop("manager").__exit__(None, None, None)
 
 
 @pytest.fixture
