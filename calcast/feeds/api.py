@@ -47,11 +47,15 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
-@router.api_route(
+@router.get(
     "/webcal/{token}",
-    methods=["GET", "HEAD"],
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}, 304: {}, 404: {}, 410: {}},
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "The feed (iCalendar)."},
+        304: {"description": "Not modified since the validator the client sent."},
+        404: {"content": {"text/plain": {}}, "description": "No feed at this address."},
+        410: {"content": {"text/plain": {}}, "description": "The subscription ended and its grace period is over."},
+    },
     summary="A subscriber's calendar feed (also with an .ics suffix)",
 )
 def webcal(token: str, request: Request) -> Response:
@@ -104,3 +108,7 @@ def webcal(token: str, request: Request) -> Response:
         response_headers["Content-Length"] = str(len(body))
         return Response(content=b"", media_type=CONTENT_TYPE, headers=response_headers)
     return Response(content=body, media_type=CONTENT_TYPE, headers=response_headers)
+
+
+# HEAD answers exactly like GET without the body; one OpenAPI operation documents both.
+router.add_api_route("/webcal/{token}", webcal, methods=["HEAD"], include_in_schema=False)
