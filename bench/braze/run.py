@@ -19,19 +19,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import secrets
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import Any
 
-import psycopg
 from sqlalchemy import update
 
+from bench.common import SECRET_KEY, backends, database_url
 from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
 from calcast.core.config import Settings
@@ -41,8 +39,6 @@ from calcast.outbox.models import OutboxMessage
 from calcast.outbox.worker import Worker
 from calcast.subscriptions import service as subscriptions
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-SECRET = "bench-secret-key-with-enough-length"  # noqa: S105 - a throwaway benchmark database
 API_KEY = "braze-rest-key"
 
 
@@ -59,40 +55,28 @@ def stand_in(per_array: bool) -> Iterator[str]:
         process.wait()
 
 
-def stats(url: str) -> dict[str, int]:
+def stats(url: str) -> dict[str, Any]:
     with urllib.request.urlopen(f"{url}/stats", timeout=10) as response:
-        found: dict[str, int] = json.loads(response.read())
+        found: dict[str, Any] = json.loads(response.read())
         return found
 
 
 @contextmanager
-def fresh_database(backend: str, folder: Path) -> Iterator[Database]:
-    if backend == "sqlite":
-        database = Database(Settings(database_url=f"sqlite:///{folder / 'bench.db'}", secret_key=SECRET))
-        upgrade(database.settings, database.engine)
-        yield database
-        database.dispose()
-        return
-    name = f"calcast_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database = Database(
-        Settings(database_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", secret_key=SECRET)
-    )
-    try:
-        upgrade(database.settings, database.engine)
-        yield database
-    finally:
-        database.dispose()
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def fresh_database(backend: str) -> Iterator[Database]:
+    with database_url(backend) as url:
+        database = Database(Settings(database_url=url, secret_key=SECRET_KEY, environment="production"))
+        try:
+            upgrade(database.settings, database.engine)
+            yield database
+        finally:
+            database.dispose()
 
 
 def arrange(database: Database, count: int, url: str) -> float:
     """Account (Braze set), calendar and `count` subscriptions; returns subscriptions created per second."""
     with database.transaction() as session:
         accounts.create_account(session=session, code="bench", name="Bench")
-        accounts.set_braze(session=session, cipher=Cipher(SECRET), code="bench", rest_endpoint=url, api_key=API_KEY)
+        accounts.set_braze(session=session, cipher=Cipher(SECRET_KEY), code="bench", rest_endpoint=url, api_key=API_KEY)
         calendars.create_calendar(
             session=session,
             account_code="bench",
@@ -118,7 +102,7 @@ def arrange(database: Database, count: int, url: str) -> float:
 
 def point_braze(database: Database, url: str) -> None:
     with database.transaction() as session:
-        accounts.set_braze(session=session, cipher=Cipher(SECRET), code="bench", rest_endpoint=url, api_key=API_KEY)
+        accounts.set_braze(session=session, cipher=Cipher(SECRET_KEY), code="bench", rest_endpoint=url, api_key=API_KEY)
         session.execute(update(OutboxMessage).values(status="pending", available_at=utcnow(), attempts=0))
 
 
@@ -153,8 +137,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     options = parser.parse_args()
     with stand_in(per_array=False) as total_url, stand_in(per_array=True) as per_array_url:
-        for backend in options.backends.split(","):
-            with tempfile.TemporaryDirectory() as folder, fresh_database(backend, Path(folder)) as database:
+        for backend in backends(options.backends):
+            with fresh_database(backend) as database:
                 created = arrange(database, options.subscriptions, total_url)
                 print(f"{backend}: {options.subscriptions} subscriptions queued ({created:,.0f} subscribe calls/s)")
                 deliver(database, "total", options.subscriptions, total_url)

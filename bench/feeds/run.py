@@ -1,8 +1,10 @@
 """Feed benchmark: calcast's webcal feed against the same server's /healthz ceiling, and against Radicale.
 
-    .venv/bin/python -m bench.feeds.run [--seconds 10] [--connections 16] [--skip-growth]
+    .venv/bin/python -m bench.feeds.run [--seconds 10] [--connections 16] [--backends sqlite,postgresql]
+                                        [--skip-growth]
 
-In one run, with one load generator (wrk, Debian's package, installed when missing) and one worker process each:
+For each backend, in one run, with one load generator (wrk, Debian's package, installed when missing) and one
+worker process each:
 - /healthz of calcast (the ceiling), a 50-event feed served from the cache (200), the same feed with
   If-None-Match (304), and Radicale (installed from PyPI when missing) serving the same 50 events as one
   collection GET;
@@ -17,17 +19,13 @@ import argparse
 import base64
 import importlib.util
 import json
-import os
 import random
-import re
-import secrets
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +36,19 @@ from pathlib import Path
 import icalendar
 from sqlalchemy import insert
 
+from bench.common import (
+    BACKEND_NAMES,
+    SECRET_KEY,
+    Load,
+    backends,
+    calcast_server,
+    database_url,
+    ensure_wrk,
+    free_listener,
+    line,
+    wait_for,
+    wrk,
+)
 from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
@@ -47,76 +58,15 @@ from calcast.core.security import digest, feed_token
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions.models import FeedToken, Subscription, subscription_tags
 
-SECRET_KEY = "bench-" + secrets.token_hex(16)
 # Radicale's default rights let a user read and write their own collections: /bench/… belongs to "bench".
 RADICALE_AUTH = {"Authorization": "Basic " + base64.b64encode(b"bench:bench").decode()}
 TARGETS = {"cached": 0.50, "not_modified": 0.70, "radicale": 10.0}
-
-
-@dataclass
-class Load:
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-
-def ensure_wrk() -> None:
-    if shutil.which("wrk"):
-        return
-    print("Installing Debian's wrk…", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True, env=env)
 
 
 def ensure_radicale() -> None:
     if importlib.util.find_spec("radicale") is None:
         print("Installing Radicale from PyPI…", flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "radicale>=3.2"], check=True)
-
-
-def free_listener() -> socket.socket:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1024)
-    return listener
-
-
-def wait_for(url: str) -> None:
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
-
-
-@contextmanager
-def calcast_server(url: str) -> Iterator[str]:
-    """uvicorn with production settings, one worker, on a port the OS picked (handed over as an open socket)."""
-    listener = free_listener()
-    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    env = {
-        **os.environ,
-        "CALCAST_ENVIRONMENT": "production",
-        "CALCAST_SECRET_KEY": SECRET_KEY,
-        "CALCAST_DATABASE_URL": url,
-        "CALCAST_BASE_URL": base,
-    }
-    command = [sys.executable, "-m", "uvicorn", "calcast.app:create_app", "--factory", "--fd", str(listener.fileno())]
-    process = subprocess.Popen(
-        [*command, "--no-access-log", "--log-level", "warning"], env=env, pass_fds=[listener.fileno()]
-    )
-    try:
-        wait_for(f"{base}/healthz")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        listener.close()
 
 
 @contextmanager
@@ -138,34 +88,6 @@ def radicale_server(folder: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def _milliseconds(output: str, percentile: str) -> float:
-    found = re.search(rf"{percentile}%\s+([\d.]+)(us|ms|s|m)\b", output)
-    if found is None:
-        raise RuntimeError(f"wrk printed no {percentile}th percentile:\n{output}")
-    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[found.group(2)]
-
-
-def wrk(url: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> Load:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    for name, value in (headers or {}).items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return Load(rate, _milliseconds(output, "50"), _milliseconds(output, "99"), int(errors.group(1)) if errors else 0)
-
-
-def line(name: str, load: Load, reference: Load, reference_name: str, target: float | None) -> None:
-    ratio = load.requests_per_second / reference.requests_per_second
-    shown = f"{ratio:6.1f}x" if ratio >= 2 else f"{ratio:6.0%}"
-    verdict = "" if target is None else (" ok" if ratio >= target else f" BELOW target {target:g}")
-    print(
-        f"{name:40} {load.requests_per_second:8.0f} req/s  p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms  "
-        f"errors {load.errors}  {shown} of {reference_name}{verdict}",
-        flush=True,
-    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -259,6 +181,10 @@ def add_subscriptions(url: str, seeded: Seeded, count: int, start: int) -> list[
     return tokens
 
 
+def show(name: str, load: Load, reference: Load, reference_name: str, target: float | None) -> None:
+    line(f"{name:40}", load, reference, reference_name, target)
+
+
 def load_into_radicale(base: str, feed: bytes) -> str:
     """The feed's 50 events as one Radicale calendar collection (one item per event, as CalDAV stores them)."""
     calendar = icalendar.Calendar.from_ical(feed)
@@ -308,15 +234,15 @@ def throughput(url: str, seeded: Seeded, seconds: int, connections: int) -> None
         for warm in (f"{base}/healthz", feed_url):
             wrk(warm, 2, connections)
         ceiling = wrk(f"{base}/healthz", seconds, connections)
-        line("calcast /healthz (ceiling)", ceiling, ceiling, "ceiling", None)
+        show("calcast /healthz (ceiling)", ceiling, ceiling, "ceiling", None)
         cached = wrk(feed_url, seconds, connections)
-        line("calcast feed, 50 events, cached (200)", cached, ceiling, "ceiling", TARGETS["cached"])
+        show("calcast feed, 50 events, cached (200)", cached, ceiling, "ceiling", TARGETS["cached"])
         zipped = wrk(feed_url, seconds, connections, {"Accept-Encoding": "gzip"})
-        line("calcast feed, cached, gzip (200)", zipped, ceiling, "ceiling", None)
+        show("calcast feed, cached, gzip (200)", zipped, ceiling, "ceiling", None)
         not_modified = wrk(feed_url, seconds, connections, {"If-None-Match": headers["etag"]})
-        line("calcast feed, If-None-Match (304)", not_modified, ceiling, "ceiling", TARGETS["not_modified"])
+        show("calcast feed, If-None-Match (304)", not_modified, ceiling, "ceiling", TARGETS["not_modified"])
         since = wrk(feed_url, seconds, connections, {"If-Modified-Since": headers["last-modified"]})
-        line("calcast feed, If-Modified-Since (304)", since, ceiling, "ceiling", TARGETS["not_modified"])
+        show("calcast feed, If-Modified-Since (304)", since, ceiling, "ceiling", TARGETS["not_modified"])
 
         with radicale_server(Path(folder)) as radicale:
             collection = load_into_radicale(radicale, body)
@@ -326,8 +252,8 @@ def throughput(url: str, seeded: Seeded, seconds: int, connections: int) -> None
             print(f"radicale: collection GET with {radicale_events} events, {len(radicale_body)} bytes", flush=True)
             wrk(collection, 2, connections, RADICALE_AUTH)
             radicale_load = wrk(collection, seconds, connections, RADICALE_AUTH)
-        line("radicale collection GET, 50 events", radicale_load, ceiling, "ceiling", None)
-        line("calcast feed cached vs radicale", cached, radicale_load, "radicale", TARGETS["radicale"])
+        show("radicale collection GET, 50 events", radicale_load, ceiling, "ceiling", None)
+        show("calcast feed cached vs radicale", cached, radicale_load, "radicale", TARGETS["radicale"])
 
 
 def latency(url: str, tokens: list[str], seconds: int, connections: int, label: str) -> tuple[float, Load]:
@@ -373,17 +299,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--skip-growth", action="store_true")
     arguments = parser.parse_args()
     ensure_wrk()
     ensure_radicale()
-    print(f"wrk -t2 -c{arguments.connections} -d{arguments.seconds}s, SQLite, one worker process each", flush=True)
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/bench.db"
-        seeded = seed(url)
-        throughput(url, seeded, arguments.seconds, arguments.connections)
-        if not arguments.skip_growth:
-            growth(url, seeded, arguments.seconds, arguments.connections)
+    for backend in backends(arguments.backends):
+        print(
+            f"wrk -t2 -c{arguments.connections} -d{arguments.seconds}s, {BACKEND_NAMES.get(backend, backend)}, "
+            "one worker process each",
+            flush=True,
+        )
+        with database_url(backend) as url:
+            seeded = seed(url)
+            throughput(url, seeded, arguments.seconds, arguments.connections)
+            if not arguments.skip_growth:
+                growth(url, seeded, arguments.seconds, arguments.connections)
     print(json.dumps({"targets": TARGETS}))
 
 
