@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 import typer
 
@@ -57,7 +58,11 @@ def create_calendar(
         "--subscriber-id-fallback/--no-subscriber-id-fallback",
         help="Without external id and e-mail, use the subscription id as Braze external_id.",
     ),
-    description: str | None = typer.Option(None, "--description"),
+    description: str | None = typer.Option(None, "--description", help="Shown on the landing page."),
+    image_url: str | None = typer.Option(None, "--image-url", help="Picture on the landing page."),
+    opt_in1_label: str | None = typer.Option(None, "--opt-in1-label", help="First consent checkbox (rokt:optIn1)."),
+    opt_in2_label: str | None = typer.Option(None, "--opt-in2-label", help="Second consent checkbox (rokt:optIn2)."),
+    default_duration: int = typer.Option(60, "--default-duration", help="Minutes, for events sent without end."),
     as_json: bool = JsonOption,
 ) -> None:
     """Create a calendar."""
@@ -68,6 +73,10 @@ def create_calendar(
         language=language.value,
         merge_flag=merge,
         subscriber_id_fallback=subscriber_id_fallback,
+        image_url=image_url,
+        opt_in1_label=opt_in1_label,
+        opt_in2_label=opt_in2_label,
+        default_duration_minutes=default_duration,
     )
     with unit_of_work() as (session, _):
         calendar = service.create_calendar(
@@ -111,19 +120,35 @@ def add_tag(
         emit(TagOut.model_validate(tag), as_json=as_json, human=f"Added tag {tag.name!r} to {calendar}.")
 
 
+Title = Annotated[str, typer.Option("--title")]
+Start = Annotated[str, typer.Option("--start", help="ISO time; without an offset it is read in --timezone.")]
+End = Annotated[str | None, typer.Option("--end", help="ISO time; default: start + the calendar's duration.")]
+Zone = Annotated[str, typer.Option("--timezone", help="Windows or IANA zone name.")]
+Tags = Annotated[list[str] | None, typer.Option("--tag", help="Only subscribers of this tag see it; repeatable.")]
+NotifyBefore = Annotated[int | None, typer.Option("--notify-before", help="Reminder, minutes before start.")]
+Description = Annotated[str | None, typer.Option("--description")]
+Location = Annotated[str | None, typer.Option("--location")]
+Url = Annotated[str | None, typer.Option("--url")]
+AllDay = Annotated[bool, typer.Option("--all-day", help="A whole-day event: --start and --end are dates.")]
+VisibleFrom = Annotated[str | None, typer.Option("--visible-from", help="Hidden from feeds until this UTC time.")]
+
+
 @event_app.command("add")
 def add_event(
     account: str,
     calendar: str,
-    title: str = typer.Option(..., "--title"),
-    start: str = typer.Option(..., "--start", help="ISO time; without an offset it is read in --timezone."),
-    end: str | None = typer.Option(None, "--end", help="ISO time; default: start + the calendar's duration."),
-    timezone: str = typer.Option(..., "--timezone", help="Windows or IANA zone name."),
-    tag: list[str] = typer.Option([], "--tag", help="Only subscribers of this tag see it; repeatable."),
-    notify_before: int | None = typer.Option(None, "--notify-before", help="Reminder, minutes before start."),
-    description: str | None = typer.Option(None, "--description"),
-    location: str | None = typer.Option(None, "--location"),
-    url: str | None = typer.Option(None, "--url"),
+    title: Title,
+    start: Start,
+    timezone: Zone,
+    end: End = None,
+    tag: Tags = None,
+    notify_before: NotifyBefore = None,
+    description: Description = None,
+    location: Location = None,
+    url: Url = None,
+    all_day: AllDay = False,
+    visible_from: VisibleFrom = None,
+    key: Annotated[str | None, typer.Option("--key", help="Your own id for the event; default: a new UUID.")] = None,
     as_json: bool = JsonOption,
 ) -> None:
     """Add a broadcast event."""
@@ -132,19 +157,69 @@ def add_event(
         start=start,
         end=end,
         timezone=timezone,
-        tags=tag,
+        tags=tag or (),
         notify_before=notify_before,
         description=description,
         location=location,
         url=url,
+        all_day=all_day,
+        visible_from=visible_from,
+        event_key=key,
     )
     with unit_of_work() as (session, _):
         row = service.add_broadcast_event(session=session, account_code=account, calendar_code=calendar, event=event)
         emit(
-            event_out(row),
-            as_json=as_json,
-            human=f"Added event {row.title!r} at {row.start_at:%Y-%m-%d %H:%M} UTC.",
+            event_out(row), as_json=as_json, human=f"Added event {row.event_key} at {row.start_at:%Y-%m-%d %H:%M} UTC."
         )
+
+
+@event_app.command("update")
+def update_event(
+    account: str,
+    calendar: str,
+    key: str,
+    title: Title,
+    start: Start,
+    timezone: Zone,
+    end: End = None,
+    tag: Tags = None,
+    notify_before: NotifyBefore = None,
+    description: Description = None,
+    location: Location = None,
+    url: Url = None,
+    all_day: AllDay = False,
+    visible_from: VisibleFrom = None,
+    as_json: bool = JsonOption,
+) -> None:
+    """Replace a broadcast event's details (subscribers' calendars update it in place)."""
+    event = service.BroadcastEventInput(
+        title=title,
+        start=start,
+        end=end,
+        timezone=timezone,
+        tags=tag or (),
+        notify_before=notify_before,
+        description=description,
+        location=location,
+        url=url,
+        all_day=all_day,
+        visible_from=visible_from,
+    )
+    with unit_of_work() as (session, _):
+        row = service.update_broadcast_event(
+            session=session, account_code=account, calendar_code=calendar, event_key=key, event=event
+        )
+        emit(event_out(row), as_json=as_json, human=f"Updated event {row.event_key} (sequence {row.sequence}).")
+
+
+@event_app.command("delete")
+def delete_event(account: str, calendar: str, key: str, as_json: bool = JsonOption) -> None:
+    """Remove a broadcast event from every subscriber's calendar."""
+    with unit_of_work() as (session, _):
+        row = service.delete_broadcast_event(
+            session=session, account_code=account, calendar_code=calendar, event_key=key
+        )
+        emit(event_out(row), as_json=as_json, human=f"Deleted event {row.event_key} ({row.title}).")
 
 
 @event_app.command("list")
@@ -155,7 +230,9 @@ def list_events(account: str, calendar: str, as_json: bool = JsonOption) -> None
             event_out(e)
             for e in service.list_broadcast_events(session=session, account_code=account, calendar_code=calendar)
         ]
-        lines = [f"{e.start_at:%Y-%m-%d %H:%M}Z\t{e.title}\t{','.join(e.tags) or 'everyone'}" for e in events]
+        lines = [
+            f"{e.start_at:%Y-%m-%d %H:%M}Z\t{e.event_key}\t{e.title}\t{','.join(e.tags) or 'everyone'}" for e in events
+        ]
         emit(
             [e.model_dump(mode="json") for e in events],
             as_json=as_json,

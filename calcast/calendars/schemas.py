@@ -23,6 +23,7 @@ class CalendarOut(BaseModel):
     name: str
     title: str
     description: str | None
+    image_url: str | None
     language: str
     default_duration_minutes: int
     email_capture: str

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, selectinload
 from calcast.accounts.service import get_account
 from calcast.calendars.models import EMAIL_CAPTURE_MODES, LANGUAGES, BroadcastEvent, Calendar, Tag
 from calcast.core.codes import check_code
+from calcast.core.db import utcnow
 from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.events.fields import EventInput, apply_changes, event_values
 from calcast.timezones import service as timezones
 
 
@@ -156,20 +158,12 @@ def resolve_tags(*, calendar: Calendar, names: Sequence[str]) -> list[Tag]:
     return sorted(chosen.values(), key=lambda tag: tag.position)
 
 
-@dataclass(frozen=True)
-class BroadcastEventInput:
-    title: str
-    start: str
-    end: str | None
-    timezone: str
+@dataclass(frozen=True, kw_only=True)
+class BroadcastEventInput(EventInput):
+    """A broadcast event as given; `tags` limit who sees it (none: everyone)."""
+
     tags: Sequence[str] = ()
-    notify_before: int | None = None
-    description: str | None = None
-    location: str | None = None
-    url: str | None = None
-    all_day: bool = False
     event_key: str | None = None
-    visible_from: datetime | None = None
 
 
 def add_broadcast_event(
@@ -177,35 +171,77 @@ def add_broadcast_event(
 ) -> BroadcastEvent:
     """Add a broadcast event; it reaches every subscription with one of its tags (untagged: everyone)."""
     calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
-    if not event.title.strip():
-        raise Invalid("The event needs a title.")
-    iana = timezones.resolve(event.timezone)
-    start_at = timezones.parse_instant(event.start, iana, field="start")
-    if event.end:
-        end_at = timezones.parse_instant(event.end, iana, field="end")
-    else:
-        end_at = start_at + timedelta(minutes=calendar.default_duration_minutes)
-    if end_at < start_at:
-        raise Invalid("The event ends before it starts; give an end at or after the start.")
-    if event.notify_before is not None and event.notify_before < 0:
-        raise Invalid("notify_before is a number of minutes before the start and cannot be negative.")
-    row = BroadcastEvent(
-        calendar_id=calendar.id,
-        event_key=event.event_key or str(uuid.uuid4()),
-        title=event.title.strip(),
-        description=event.description,
-        location=event.location,
-        url=event.url,
-        start_at=start_at,
-        end_at=end_at,
-        timezone=iana,
-        all_day=event.all_day,
-        notify_before=event.notify_before,
-        visible_from=event.visible_from,
+    values = event_values(event, default_duration_minutes=calendar.default_duration_minutes)
+    event_key = (event.event_key or "").strip() or str(uuid.uuid4())
+    taken = select(BroadcastEvent.id).where(
+        BroadcastEvent.calendar_id == calendar.id, BroadcastEvent.event_key == event_key
     )
+    if session.scalar(taken) is not None:
+        raise Conflict(
+            f"The calendar {calendar_code!r} already has (or had) an event {event_key!r}; choose another key."
+        )
+    row = BroadcastEvent(calendar_id=calendar.id, event_key=event_key, sequence=0, **values)
     row.tags = resolve_tags(calendar=calendar, names=event.tags)
     session.add(row)
     bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    return row
+
+
+def _find_broadcast_event(*, session: Session, calendar_id: str, event_key: str) -> BroadcastEvent | None:
+    query = (
+        select(BroadcastEvent)
+        .where(
+            BroadcastEvent.calendar_id == calendar_id,
+            BroadcastEvent.event_key == event_key,
+            BroadcastEvent.deleted_at.is_(None),
+        )
+        .options(selectinload(BroadcastEvent.tags))
+    )
+    return session.scalar(query)
+
+
+def get_broadcast_event(*, session: Session, account_code: str, calendar_code: str, event_key: str) -> BroadcastEvent:
+    """The calendar's (not deleted) broadcast event with this key, or NotFound."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    row = _find_broadcast_event(session=session, calendar_id=calendar.id, event_key=event_key)
+    if row is None:
+        raise NotFound(
+            f"The calendar {calendar_code!r} has no event {event_key!r}; "
+            f"`calcast event list {account_code} {calendar_code}` shows the keys."
+        )
+    return row
+
+
+def update_broadcast_event(
+    *, session: Session, account_code: str, calendar_code: str, event_key: str, event: BroadcastEventInput
+) -> BroadcastEvent:
+    """Replace a broadcast event's details and tags; a visible change bumps its SEQUENCE, a repeat changes nothing."""
+    row = get_broadcast_event(
+        session=session, account_code=account_code, calendar_code=calendar_code, event_key=event_key
+    )
+    calendar = get_calendar_by_id(session=session, calendar_id=row.calendar_id)
+    values = event_values(event, default_duration_minutes=calendar.default_duration_minutes)
+    tags = resolve_tags(calendar=calendar, names=event.tags)
+    changed = apply_changes(row, values)
+    if [tag.id for tag in row.tags] != [tag.id for tag in tags]:
+        row.tags = tags
+        changed = True
+    if changed:
+        bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    return row
+
+
+def delete_broadcast_event(
+    *, session: Session, account_code: str, calendar_code: str, event_key: str
+) -> BroadcastEvent:
+    """Remove a broadcast event from every feed of the calendar."""
+    row = get_broadcast_event(
+        session=session, account_code=account_code, calendar_code=calendar_code, event_key=event_key
+    )
+    row.deleted_at = utcnow()
+    bump_feed_version(session=session, calendar_id=row.calendar_id)
     session.flush()
     return row
 

@@ -8,55 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from calcast.calendars.models import Calendar
-from calcast.core.errors import FieldError, Invalid, NotFound
+from calcast.core.errors import FieldError, NotFound
+from calcast.events.fields import DEFAULT_DURATION_MINUTES, EventInput, apply_changes, event_values, invalid
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
-from calcast.timezones import service as timezones
 from calcast.webhooks import service as webhooks
 
-DEFAULT_DURATION_MINUTES = 60
-MAX_NOTIFY_BEFORE = 525_600  # one year of minutes
 CHUNK = 2000  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
 
-# The columns a subscriber can see; a change to any of them bumps SEQUENCE (Google ignores edits otherwise).
-VISIBLE_FIELDS = (
-    "title",
-    "description",
-    "location",
-    "url",
-    "start_at",
-    "end_at",
-    "timezone",
-    "all_day",
-    "notify_before",
-    "visible_from",
-)
 
-
-@dataclass(frozen=True)
-class PersonalEventInput:
-    """An event as the API received it: times as text in `timezone`, zone as a Windows or IANA name."""
+@dataclass(frozen=True, kw_only=True)
+class PersonalEventInput(EventInput):
+    """A personal event as the API received it, identified by the brand's eventId."""
 
     event_id: str
-    title: str
-    start: str
-    end: str | None = None
-    timezone: str | None = None
-    timezone_iana_id: str | None = None
-    description: str | None = None
-    location: str | None = None
-    url: str | None = None
-    notify_before: int | None = None
-    all_day: bool = False
-    visible_from: str | None = None
     action_type: str | None = None
 
 
@@ -78,82 +49,11 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + CHUNK]
 
 
-def _invalid(field_name: str, message: str) -> Invalid:
-    return Invalid(message, [FieldError(field_name, message)])
-
-
-def _zone(event: PersonalEventInput) -> str:
-    if event.timezone_iana_id and event.timezone_iana_id.strip():
-        return timezones.resolve(event.timezone_iana_id, field="timezoneIanaId")
-    if not (event.timezone and event.timezone.strip()):
-        raise _invalid(
-            "timezone",
-            "The event needs a timezone, e.g. 'Eastern Standard Time' or 'America/New_York' "
-            "(GET /v1/timezones lists them).",
-        )
-    return timezones.resolve(event.timezone, field="timezone")
-
-
-def _visible_from(text: str | None) -> datetime | None:
-    """visibleFromDateTimeUtc: a time without offset is UTC, as its name says."""
-    if not (text and text.strip()):
-        return None
-    return timezones.parse_instant(text, "UTC", field="visibleFromDateTimeUtc")
-
-
-def _all_day_span(start_at: datetime, end_at: datetime | None, end_text: str, iana: str) -> tuple[datetime, datetime]:
-    """Local midnights: the start day, and the day after the last day.
-
-    The end day is included when `end` is a date (2019-02-22) or a time after midnight; an end of exactly
-    midnight (2019-02-22T00:00) is exclusive, as DTEND is in iCalendar. At least one day.
-    """
-    tz = timezones.zone(iana)
-    first = start_at.astimezone(tz).date()
-    last_local = (end_at or start_at).astimezone(tz)
-    exclusive = last_local.time() == datetime.min.time() and "T" in end_text.upper()
-    after = last_local.date() if exclusive else last_local.date() + timedelta(days=1)
-    after = max(after, first + timedelta(days=1))
-
-    def midnight(day: Any) -> datetime:
-        return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
-
-    return midnight(first), midnight(after)
-
-
-def event_values(event: PersonalEventInput, *, default_duration_minutes: int) -> dict[str, Any]:
-    """The stored columns of an event: UTC instants, IANA zone, cleaned texts; Invalid for what cannot be stored."""
-    if not event.title.strip():
-        raise _invalid("title", "The event needs a title.")
-    if event.notify_before is not None and not 0 <= event.notify_before <= MAX_NOTIFY_BEFORE:
-        raise _invalid("notifyBefore", "notifyBefore is a number of minutes from 0 to 525600 (one year).")
-    iana = _zone(event)
-    start_at = timezones.parse_instant(event.start, iana, field="start")
-    end_at = timezones.parse_instant(event.end, iana, field="end") if event.end and event.end.strip() else None
-    if end_at is not None and end_at < start_at:
-        raise _invalid("end", "The event ends before it starts; give an end at or after the start.")
-    if event.all_day:
-        start_at, end_at = _all_day_span(start_at, end_at, event.end or "", iana)
-    elif end_at is None:
-        end_at = start_at + timedelta(minutes=default_duration_minutes)
-    return {
-        "title": event.title.strip(),
-        "description": event.description or None,
-        "location": event.location or None,
-        "url": (event.url or "").strip() or None,
-        "start_at": start_at,
-        "end_at": end_at,
-        "timezone": iana,
-        "all_day": event.all_day,
-        "notify_before": event.notify_before,
-        "visible_from": _visible_from(event.visible_from),
-    }
-
-
 def clean_subscription_ids(ids: Sequence[str]) -> list[str]:
     """The ids without blanks and repeats, in order; Invalid when none is left (Braze renders [""] for nobody)."""
     cleaned = list(dict.fromkeys(value.strip() for value in ids if value and value.strip()))
     if not cleaned:
-        raise _invalid(
+        raise invalid(
             "subscriptionIds",
             'subscriptionIds has no subscription id (Braze sends [""] for a user without a subscription); '
             "target users whose rokt:subscription_id is set.",
@@ -208,16 +108,6 @@ def _default_duration(session: Session, subscription_ids: Sequence[str]) -> int:
         .where(Subscription.id == subscription_ids[0])
     )
     return session.scalar(query) or DEFAULT_DURATION_MINUTES
-
-
-def _apply(event: PersonalEvent, values: dict[str, Any]) -> bool:
-    """Write the values that differ; bump SEQUENCE when a visible one did. True when anything changed."""
-    changed = {name: value for name, value in values.items() if getattr(event, name) != value}
-    for name, value in changed.items():
-        setattr(event, name, value)
-    if any(name in VISIBLE_FIELDS for name in changed):
-        event.sequence = (event.sequence or 0) + 1
-    return bool(changed)
 
 
 def _bump(session: Session, subscription_ids: Sequence[str]) -> None:
@@ -292,7 +182,7 @@ def push_event(
         session.flush()
         status, existing = "created", set[str]()
     else:
-        changed = _apply(row, values)
+        changed = apply_changes(row, values)
         session.flush()
         existing = set(_target_ids(session, row.id))
         status = "updated" if changed else "unchanged"
@@ -321,7 +211,7 @@ def update_event(*, session: Session, account_id: str, event: PersonalEventInput
     row = _require_event(session, account_id, event.event_id)
     targets = _target_ids(session, row.id)
     values = event_values(event, default_duration_minutes=_default_duration(session, targets))
-    changed = _apply(row, values)
+    changed = apply_changes(row, values)
     session.flush()
     if changed:
         _event_updated(session, row, targets)

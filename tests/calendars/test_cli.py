@@ -110,7 +110,8 @@ def test_event_add_reads_windows_zones_and_naive_local_times(cli: Any) -> None:
     assert event["tags"] == ["Team I"]
     assert event["notify_before"] == 15
     listed = cli("event", "list", "brazetest", "cal")
-    assert "2019-02-21 20:00Z\tKick-off\tTeam I" in listed.stdout
+    when, key, title, tags = listed.stdout.strip().split("\t")
+    assert (when, key, title, tags) == ("2019-02-21 20:00Z", event["event_key"], "Kick-off", "Team I")
 
 
 def test_event_add_rejects_bad_input_and_stores_nothing(cli: Any, database: Database) -> None:
@@ -144,3 +145,138 @@ def test_demo_is_idempotent_and_prints_what_to_do_next(cli: Any) -> None:
     assert len(calendar["tags"]) == 3
     assert len(json.loads(cli("event", "list", "demo", "season", "--json").stdout)) == 4
     assert len(json.loads(cli("client", "list", "demo", "--json").stdout)) == 1
+
+
+def test_calendar_create_takes_the_landing_page_texts(cli: Any) -> None:
+    setup_account(cli)
+    done = cli(
+        "calendar",
+        "create",
+        "brazetest",
+        "cal",
+        "--title",
+        "T",
+        "--image-url",
+        "https://img.example/cal.png",
+        "--opt-in1-label",
+        "Send me news",
+        "--opt-in2-label",
+        "Partner offers",
+        "--default-duration",
+        "90",
+        "--json",
+    )
+    calendar = json.loads(done.stdout)
+    assert calendar["image_url"] == "https://img.example/cal.png"
+    assert (calendar["opt_in1_label"], calendar["opt_in2_label"]) == ("Send me news", "Partner offers")
+    assert calendar["default_duration_minutes"] == 90
+
+
+def test_event_update_replaces_in_place_and_bumps_the_sequence_only_on_change(cli: Any) -> None:
+    setup_account(cli)
+    cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "All Teams", "--tag", "Team I")
+    cli(
+        "event",
+        "add",
+        "brazetest",
+        "cal",
+        "--key",
+        "match-1",
+        "--title",
+        "Kick-off",
+        "--start",
+        "2030-05-01T18:00",
+        "--timezone",
+        "Europe/Berlin",
+    )
+    args = [
+        "event",
+        "update",
+        "brazetest",
+        "cal",
+        "match-1",
+        "--title",
+        "Kick-off (moved)",
+        "--start",
+        "2030-05-01T20:00",
+        "--timezone",
+        "W. Europe Standard Time",
+        "--tag",
+        "Team I",
+        "--json",
+    ]
+    first = json.loads(cli(*args).stdout)
+    again = json.loads(cli(*args).stdout)
+    assert first["event_key"] == "match-1"
+    assert first["title"] == "Kick-off (moved)"
+    assert datetime.fromisoformat(first["start_at"]) == datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
+    assert first["tags"] == ["Team I"]
+    assert first["sequence"] == 1
+    assert again["sequence"] == 1
+    listed = cli("event", "list", "brazetest", "cal").stdout
+    assert "match-1\tKick-off (moved)\tTeam I" in listed
+
+
+def test_event_delete_removes_it_and_unknown_keys_fail_clearly(cli: Any) -> None:
+    setup_account(cli)
+    cli("calendar", "create", "brazetest", "cal", "--title", "T")
+    cli(
+        "event",
+        "add",
+        "brazetest",
+        "cal",
+        "--key",
+        "match-1",
+        "--title",
+        "Kick-off",
+        "--start",
+        "2030-05-01T18:00",
+        "--timezone",
+        "UTC",
+    )
+    assert cli("event", "delete", "brazetest", "cal", "match-1").exit_code == 0
+    assert cli("event", "list", "brazetest", "cal").stdout.strip() == "No events."
+    again = cli("event", "delete", "brazetest", "cal", "match-1")
+    assert again.exit_code == 1
+    assert "has no event 'match-1'" in again.stderr
+    reused = cli(
+        "event",
+        "add",
+        "brazetest",
+        "cal",
+        "--key",
+        "match-1",
+        "--title",
+        "X",
+        "--start",
+        "2030-05-02T18:00",
+        "--timezone",
+        "UTC",
+    )
+    assert reused.exit_code == 1
+    assert "already has (or had) an event 'match-1'" in reused.stderr
+
+
+def test_an_all_day_broadcast_event_spans_whole_local_days(cli: Any) -> None:
+    setup_account(cli)
+    cli("calendar", "create", "brazetest", "cal", "--title", "T")
+    done = cli(
+        "event",
+        "add",
+        "brazetest",
+        "cal",
+        "--title",
+        "Festival",
+        "--start",
+        "2030-07-04",
+        "--end",
+        "2030-07-05",
+        "--timezone",
+        "Eastern Standard Time",
+        "--all-day",
+        "--json",
+    )
+    event = json.loads(done.stdout)
+    assert event["all_day"] is True
+    assert datetime.fromisoformat(event["start_at"]) == datetime(2030, 7, 4, 4, 0, tzinfo=UTC)
+    assert datetime.fromisoformat(event["end_at"]) == datetime(2030, 7, 6, 4, 0, tzinfo=UTC)

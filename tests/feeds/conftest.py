@@ -10,12 +10,10 @@ import icalendar
 import pytest
 import vobject
 from ical.calendar_stream import IcsCalendarStream
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
-from calcast.calendars.models import BroadcastEvent
 from calcast.core.db import Database, utcnow
 from calcast.events import service as events
 from calcast.subscriptions import service as subscriptions
@@ -73,21 +71,43 @@ class World:
                     end=end,
                     timezone=timezone,
                     tags=tags,
-                    visible_from=visible_from,
+                    visible_from=visible_from.isoformat() if visible_from else None,
                     **fields,  # type: ignore[arg-type]
                 ),
             )
             return event.event_key
 
     def change_broadcast(self, event_key: str, **changes: object) -> None:
-        """Change a broadcast event as the calendar's editor would: a visible change bumps SEQUENCE."""
+        """Change a broadcast event as the calendar's editor would: the event's details with these replaced."""
         with self.database.transaction() as session:
-            event = session.scalars(select(BroadcastEvent).where(BroadcastEvent.event_key == event_key)).one()
-            for name, value in changes.items():
-                setattr(event, name, value)
-            if "deleted_at" not in changes:
-                event.sequence += 1
-            calendars.bump_feed_version(session=session, calendar_id=event.calendar_id)
+            row = calendars.get_broadcast_event(
+                session=session, account_code=self.account_code, calendar_code=self.calendar_code, event_key=event_key
+            )
+            current: dict[str, object] = {
+                "title": row.title,
+                "start": row.start_at.isoformat(),
+                "end": row.end_at.isoformat(),
+                "timezone": row.timezone,
+                "description": row.description,
+                "location": row.location,
+                "url": row.url,
+                "notify_before": row.notify_before,
+                "visible_from": row.visible_from.isoformat() if row.visible_from else None,
+                "tags": [tag.name for tag in row.tags],
+            }
+            calendars.update_broadcast_event(
+                session=session,
+                account_code=self.account_code,
+                calendar_code=self.calendar_code,
+                event_key=event_key,
+                event=calendars.BroadcastEventInput(**(current | changes)),  # type: ignore[arg-type]
+            )
+
+    def delete_broadcast(self, event_key: str) -> None:
+        with self.database.transaction() as session:
+            calendars.delete_broadcast_event(
+                session=session, account_code=self.account_code, calendar_code=self.calendar_code, event_key=event_key
+            )
 
     def _account_id(self, session: Session) -> str:
         return accounts.get_account(session=session, code=self.account_code).id

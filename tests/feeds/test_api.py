@@ -200,7 +200,7 @@ def test_deleted_events_are_removed_not_cancelled(client: TestClient, world: Wor
     world.broadcast("Second match", in_days(4))
     world.personal([feed], "seat-42", "Your seat", in_days(5))
     first = client.get(feed.path)
-    world.change_broadcast(key, deleted_at=utcnow())
+    world.delete_broadcast(key)
     world.delete_personal("seat-42")
     second = client.get(feed.path, headers={"If-None-Match": first.headers["etag"]})
     assert second.status_code == 200

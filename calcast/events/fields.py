@@ -1,0 +1,131 @@
+"""What every event is made of, however it arrives: the rules that turn given text into stored columns.
+
+Broadcast events (calendars) and personal events (the Rokt API) share them, so an event means the same
+whichever way it was created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from calcast.core.errors import FieldError, Invalid
+from calcast.core.event_fields import EventColumns
+from calcast.timezones import service as timezones
+
+DEFAULT_DURATION_MINUTES = 60
+MAX_NOTIFY_BEFORE = 525_600  # one year of minutes
+
+
+# The columns a subscriber can see; a change to any of them bumps SEQUENCE (Google ignores edits otherwise).
+VISIBLE_FIELDS = (
+    "title",
+    "description",
+    "location",
+    "url",
+    "start_at",
+    "end_at",
+    "timezone",
+    "all_day",
+    "notify_before",
+    "visible_from",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventInput:
+    """An event as given: times as text in `timezone`, zone as a Windows or IANA name."""
+
+    title: str
+    start: str
+    end: str | None = None
+    timezone: str | None = None
+    timezone_iana_id: str | None = None
+    description: str | None = None
+    location: str | None = None
+    url: str | None = None
+    notify_before: int | None = None
+    all_day: bool = False
+    visible_from: str | None = None
+
+
+def invalid(field_name: str, message: str) -> Invalid:
+    return Invalid(message, [FieldError(field_name, message)])
+
+
+def _zone(event: EventInput) -> str:
+    if event.timezone_iana_id and event.timezone_iana_id.strip():
+        return timezones.resolve(event.timezone_iana_id, field="timezoneIanaId")
+    if not (event.timezone and event.timezone.strip()):
+        raise invalid(
+            "timezone",
+            "The event needs a timezone, e.g. 'Eastern Standard Time' or 'America/New_York' "
+            "(GET /v1/timezones lists them).",
+        )
+    return timezones.resolve(event.timezone, field="timezone")
+
+
+def _visible_from(text: str | None) -> datetime | None:
+    """visibleFromDateTimeUtc: a time without offset is UTC, as its name says."""
+    if not (text and text.strip()):
+        return None
+    return timezones.parse_instant(text, "UTC", field="visibleFromDateTimeUtc")
+
+
+def _all_day_span(start_at: datetime, end_at: datetime | None, end_text: str, iana: str) -> tuple[datetime, datetime]:
+    """Local midnights: the start day, and the day after the last day.
+
+    The end day is included when `end` is a date (2019-02-22) or a time after midnight; an end of exactly
+    midnight (2019-02-22T00:00) is exclusive, as DTEND is in iCalendar. At least one day.
+    """
+    tz = timezones.zone(iana)
+    first = start_at.astimezone(tz).date()
+    last_local = (end_at or start_at).astimezone(tz)
+    exclusive = last_local.time() == datetime.min.time() and "T" in end_text.upper()
+    after = last_local.date() if exclusive else last_local.date() + timedelta(days=1)
+    after = max(after, first + timedelta(days=1))
+
+    def midnight(day: Any) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+
+    return midnight(first), midnight(after)
+
+
+def event_values(event: EventInput, *, default_duration_minutes: int) -> dict[str, Any]:
+    """The stored columns of an event: UTC instants, IANA zone, cleaned texts; Invalid for what cannot be stored."""
+    if not event.title.strip():
+        raise invalid("title", "The event needs a title.")
+    if event.notify_before is not None and not 0 <= event.notify_before <= MAX_NOTIFY_BEFORE:
+        raise invalid("notifyBefore", "notifyBefore is a number of minutes from 0 to 525600 (one year).")
+    iana = _zone(event)
+    start_at = timezones.parse_instant(event.start, iana, field="start")
+    end_at = timezones.parse_instant(event.end, iana, field="end") if event.end and event.end.strip() else None
+    if end_at is not None and end_at < start_at:
+        raise invalid("end", "The event ends before it starts; give an end at or after the start.")
+    if event.all_day:
+        start_at, end_at = _all_day_span(start_at, end_at, event.end or "", iana)
+    elif end_at is None:
+        end_at = start_at + timedelta(minutes=default_duration_minutes)
+    return {
+        "title": event.title.strip(),
+        "description": event.description or None,
+        "location": event.location or None,
+        "url": (event.url or "").strip() or None,
+        "start_at": start_at,
+        "end_at": end_at,
+        "timezone": iana,
+        "all_day": event.all_day,
+        "notify_before": event.notify_before,
+        "visible_from": _visible_from(event.visible_from),
+    }
+
+
+def apply_changes(row: EventColumns, values: dict[str, Any]) -> bool:
+    """Write the values that differ; bump SEQUENCE when a visible one did. True when anything changed."""
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    for name, value in changed.items():
+        setattr(row, name, value)
+    if any(name in VISIBLE_FIELDS for name in changed):
+        row.sequence = (row.sequence or 0) + 1
+    return bool(changed)
