@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from calcast.accounts.cli import account_app, client_app
+from calcast.analytics.cli import stats
 from calcast.braze.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
 from calcast.core.dbcli import db_app
@@ -32,6 +33,7 @@ app.add_typer(webhook_app, name="webhook")
 app.command("serve")(serve)
 app.command("demo")(demo)
 app.command("worker")(worker)
+app.command("stats")(stats)
 
 
 def main() -> None:

@@ -26,7 +26,6 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///calcast-data/calcast.db"
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEVELOPMENT_SECRET_KEY
-    admin_key: str | None = None
 
     # OAuth access tokens (the contract fixes 300 seconds).
     token_ttl_seconds: int = Field(default=300, ge=30, le=86400)

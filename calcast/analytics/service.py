@@ -1,0 +1,126 @@
+"""The numbers a marketer asks for: subscribers, growth, churn, engagement, and where subscribers come from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session
+
+from calcast.calendars import service as calendars
+from calcast.calendars.models import Calendar, Tag
+from calcast.core.db import utcnow
+from calcast.subscriptions.models import Subscription, subscription_tags
+
+TOP = 5
+
+
+@dataclass
+class CalendarStats:
+    """One calendar's subscribers over a period that ends now."""
+
+    calendar_code: str
+    title: str
+    days: int
+    active: int = 0
+    new: int = 0
+    unsubscribed: int = 0
+    lapsed: int = 0
+    polled_last_day: int = 0
+    opt_in1: int = 0
+    opt_in2: int = 0
+    unmatched_in_crm: int = 0
+    by_tag: dict[str, int] = field(default_factory=dict)
+    by_method: dict[str, int] = field(default_factory=dict)
+    by_device: dict[str, int] = field(default_factory=dict)
+    by_client: dict[str, int] = field(default_factory=dict)
+    top_countries: dict[str, int] = field(default_factory=dict)
+    top_sources: dict[str, int] = field(default_factory=dict)
+    top_campaigns: dict[str, int] = field(default_factory=dict)
+
+
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _breakdown(session: Session, calendar_id: str, column: Any, *, limit: int | None = None) -> dict[str, int]:
+    """Active subscriptions per value of `column` (unknown values as "unknown"), largest first."""
+    label = func.coalesce(column, "unknown")
+    query = (
+        select(label, func.count())
+        .where(Subscription.calendar_id == calendar_id, Subscription.deactivated_at.is_(None))
+        .group_by(label)
+        .order_by(func.count().desc(), label)
+        .limit(limit)
+    )
+    return {str(value): int(count) for value, count in session.execute(query)}
+
+
+def _by_tag(session: Session, calendar: Calendar) -> dict[str, int]:
+    query = (
+        select(Tag.name, func.count(Subscription.id))
+        .select_from(Tag)
+        .outerjoin(subscription_tags, subscription_tags.c.tag_id == Tag.id)
+        .outerjoin(
+            Subscription,
+            (Subscription.id == subscription_tags.c.subscription_id) & Subscription.deactivated_at.is_(None),
+        )
+        .where(Tag.calendar_id == calendar.id)
+        .group_by(Tag.id, Tag.name, Tag.position)
+        .order_by(Tag.position)
+    )
+    return {str(name): int(count) for name, count in session.execute(query)}
+
+
+def calendar_stats(
+    *, session: Session, account_code: str, calendar_code: str, days: int = 30, now: datetime | None = None
+) -> CalendarStats:
+    """Subscriber numbers of one calendar: totals now and changes over the last `days` days."""
+    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
+    moment = now or utcnow()
+    since = moment - timedelta(days=days)
+    active = Subscription.deactivated_at.is_(None)
+    totals = session.execute(
+        select(
+            _count(active),
+            _count(Subscription.created_at >= since),
+            _count(Subscription.deactivated_at >= since),
+            _count(active & Subscription.lapsed_at.is_not(None)),
+            _count(active & (Subscription.last_polled_at >= moment - timedelta(days=1))),
+            _count(active & Subscription.opt_in1),
+            _count(active & Subscription.opt_in2),
+            _count(active & (Subscription.crm_status == "unmatched")),
+        ).where(Subscription.calendar_id == calendar.id)
+    ).one()
+    active_count, new, unsubscribed, lapsed, polled, opt_in1, opt_in2, unmatched = (int(value) for value in totals)
+    stats = CalendarStats(
+        calendar_code=calendar.code,
+        title=calendar.title,
+        days=days,
+        active=active_count,
+        new=new,
+        unsubscribed=unsubscribed,
+        lapsed=lapsed,
+        polled_last_day=polled,
+        opt_in1=opt_in1,
+        opt_in2=opt_in2,
+        unmatched_in_crm=unmatched,
+    )
+    stats.by_tag = _by_tag(session, calendar)
+    stats.by_method = _breakdown(session, calendar.id, Subscription.method)
+    stats.by_device = _breakdown(session, calendar.id, Subscription.device)
+    stats.by_client = _breakdown(session, calendar.id, Subscription.client_family)
+    stats.top_countries = _breakdown(session, calendar.id, Subscription.country_code, limit=TOP)
+    stats.top_sources = _breakdown(session, calendar.id, Subscription.source, limit=TOP)
+    stats.top_campaigns = _breakdown(session, calendar.id, Subscription.utm_campaign, limit=TOP)
+    return stats
+
+
+def account_stats(*, session: Session, account_code: str, days: int = 30) -> list[CalendarStats]:
+    """calendar_stats for every calendar of the account, by code."""
+    return [
+        calendar_stats(session=session, account_code=account_code, calendar_code=calendar.code, days=days)
+        for calendar in calendars.list_calendars(session=session, account_code=account_code)
+    ]
