@@ -13,6 +13,7 @@ from calcast.demo import demo
 from calcast.feeds.cli import subscription_app
 from calcast.outbox.cli import outbox_app, worker
 from calcast.server import serve
+from calcast.subscriptions.cli import export_app, forget
 from calcast.webhooks.cli import webhook_app
 
 app = typer.Typer(
@@ -30,10 +31,12 @@ app.add_typer(subscription_app, name="subscription")
 app.add_typer(braze_app, name="braze")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(export_app, name="export")
 app.command("serve")(serve)
 app.command("demo")(demo)
 app.command("worker")(worker)
 app.command("stats")(stats)
+app.command("forget")(forget)
 
 
 def main() -> None:
