@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,12 +96,68 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class _SQLiteWriters:
+    """One write transaction at a time per SQLite engine, queued on a lock inside this process.
+
+    SQLite lets one connection write at a time. Request threads that meet in SQLite's busy handler wait
+    in sleeps of up to 100 ms each, so a short write could wait a second behind a few others. Here a
+    thread takes the lock just before the statement that starts its write transaction (the sqlite3 module
+    begins one at the first INSERT, UPDATE, DELETE or REPLACE) and hands it on right after that
+    transaction's COMMIT or ROLLBACK. Other processes (a CLI, a separate worker) still meet the busy timeout.
+    """
+
+    VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
+    WAIT_SECONDS = 10.0  # as long as the busy timeout; then SQLite's own locking decides
+
+    def __init__(self, engine: Engine) -> None:
+        self._lock = threading.Lock()
+        self._holders: set[int] = set()
+        dialect: Any = engine.dialect
+        commit, rollback, close = dialect.do_commit, dialect.do_rollback, dialect.do_close
+
+        def do_commit(connection: Any) -> None:
+            try:
+                commit(connection)
+            finally:
+                self._release(connection)
+
+        def do_rollback(connection: Any) -> None:
+            try:
+                rollback(connection)
+            finally:
+                self._release(connection)
+
+        def do_close(connection: Any) -> None:
+            try:
+                close(connection)
+            finally:
+                self._release(connection)
+
+        dialect.do_commit, dialect.do_rollback, dialect.do_close = do_commit, do_rollback, do_close
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+
+    def _before_execute(self, _conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        raw = cursor.connection
+        if raw.in_transaction or id(raw) in self._holders:
+            return
+        verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if verb in self.VERBS and self._lock.acquire(timeout=self.WAIT_SECONDS):
+            self._holders.add(id(raw))
+
+    def _release(self, connection: Any) -> None:
+        key = id(getattr(connection, "dbapi_connection", connection))
+        if key in self._holders:
+            self._holders.discard(key)
+            self._lock.release()
+
+
 def make_engine(settings: Settings) -> Engine:
-    """An engine for the configured database; SQLite gets WAL, a busy timeout and foreign keys."""
+    """An engine for the configured database; SQLite gets WAL, a busy timeout, foreign keys and queued writers."""
     if settings.is_sqlite:
         _prepare_sqlite_file(settings.database_url)
         engine = create_engine(settings.database_url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _on_sqlite_connect)
+        _SQLiteWriters(engine)
         return engine
     return create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
