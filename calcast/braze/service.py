@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -225,6 +227,35 @@ def _send(client: BrazeClient, target: _Target, request: _Request) -> tuple[Trac
     return answer, list(_judge(request, answer, now))
 
 
+def _send_all(client: BrazeClient, target: _Target, requests: Sequence[_Request], *, concurrency: int) -> list[Result]:
+    """Send one account's requests, up to `concurrency` at a time, results in request order.
+
+    After a 429 or an outage answer, requests not yet started are not sent: their rows wait with that answer's
+    retry time. Requests already in flight finish and keep their own answers.
+    """
+    halted: list[Result] = []  # the first rate-limited or transient answer, once there is one
+    lock = threading.Lock()
+
+    def one(request: _Request) -> list[Result]:
+        with lock:
+            waiting = halted[0] if halted else None
+        if waiting is not None:
+            return [
+                Result(row.id, "retry", waiting.status_code, waiting.error, waiting.retry_at) for row in request.rows
+            ]
+        answer, judged = _send(client, target, request)
+        if answer.verdict in ("rate_limited", "transient"):
+            with lock:
+                if not halted:
+                    halted.append(judged[0])
+        return judged
+
+    if concurrency <= 1 or len(requests) <= 1:
+        return [result for request in requests for result in one(request)]
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(requests)), thread_name_prefix="braze") as pool:
+        return [result for judged in pool.map(one, requests) for result in judged]
+
+
 def deliver(
     rows: Sequence[Claimed],
     *,
@@ -232,7 +263,11 @@ def deliver(
     transaction: Callable[[], AbstractContextManager[Session]],
     client: BrazeClient,
 ) -> list[Result]:
-    """Deliver claimed braze.track rows, batched per account; after a 429 or an outage the rest wait too."""
+    """Deliver claimed braze.track rows, batched per account; after a 429 or an outage the rest wait too.
+
+    A claim holds at most one row per subscription (the oldest pending), so an account's requests may go out
+    concurrently (`braze_concurrency`) without ever reordering one subscription's changes.
+    """
     cipher = Cipher(settings.secret_key)
     targets = _targets(transaction=transaction, cipher=cipher, account_ids={row.account_id for row in rows})
     results: list[Result] = []
@@ -242,16 +277,5 @@ def deliver(
             results.extend(Result(row.id, "failed", None, NOT_CONFIGURED) for row in mine)
             continue
         requests = pack(mine, limit=settings.braze_batch_size, per_array=settings.braze_batch_scope == "per_array")
-        for position, request in enumerate(requests):
-            answer, judged = _send(client, target, request)
-            results.extend(judged)
-            if answer.verdict in ("rate_limited", "transient"):
-                # Braze is throttling or unwell: leave the account's other requests for later, untried.
-                waiting = judged[0]
-                for later in requests[position + 1 :]:
-                    results.extend(
-                        Result(row.id, "retry", waiting.status_code, waiting.error, waiting.retry_at)
-                        for row in later.rows
-                    )
-                break
+        results.extend(_send_all(client, target, requests, concurrency=settings.braze_concurrency))
     return results

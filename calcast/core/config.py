@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # "total": at most braze_batch_size objects per request across attributes and events (Braze's current
     # limit); "per_array": that many attributes and that many events (legacy rate-limit contracts).
     braze_batch_scope: Literal["total", "per_array"] = "total"
+    # users.track requests one worker has in flight at once; a claim never holds two rows of one subscription,
+    # so concurrent requests cannot reorder a subscription's changes.
+    braze_concurrency: int = Field(default=4, ge=1, le=32)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     # How long a worker owns the rows it claimed; a worker killed mid-batch frees them after this.
     outbox_lease_seconds: float = Field(default=60.0, gt=0)

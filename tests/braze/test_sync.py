@@ -216,6 +216,36 @@ def test_per_array_batching_puts_75_subscriptions_in_one_request(database: Datab
         assert len(fake.accepted_attributes()) == 150
 
 
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_a_worker_has_at_most_the_configured_number_of_requests_in_flight(
+    database: Database, braze: FakeBraze, concurrency: int
+) -> None:
+    for number in range(200):  # 400 objects: 11 requests of at most 75, in two claims
+        subscribe(database, subscriber_id=f"user-{number}")
+    braze.delay_seconds = 0.1
+    drain(database, braze_concurrency=concurrency)
+    assert braze.most_at_once == concurrency
+    assert [status for status, _ in braze.requests] == [201] * math.ceil(200 / 37)
+    assert {item["external_id"] for item in braze.accepted_attributes()} == {f"user-{n}" for n in range(200)}
+
+
+def test_concurrent_requests_keep_each_subscriptions_changes_in_order(database: Database, braze: FakeBraze) -> None:
+    done = [subscribe(database, subscriber_id=f"user-{number}") for number in range(60)]
+    for item in done[::2]:
+        change_tags(database, item.subscription.id, ["Team I"])
+    for item in done:
+        unsubscribe(database, item.subscription.id)
+    braze.delay_seconds = 0.02
+    drain(database, braze_concurrency=4)
+    assert braze.most_at_once > 1
+    assert all(row.status == "done" for row in outbox_rows(database))
+    for number in range(60):
+        profile = braze.profile(f"user-{number}")
+        # The unsubscribe's exact remove came last: nothing of the subscription is left on the profile.
+        assert profile.attributes.get("rokt:subscription_id") == [], number
+        assert [event["name"] for event in profile.events] == ["subscribe", "unsubscribe"], number
+
+
 def test_braze_down_for_a_while_delays_but_loses_nothing(database: Database, braze: FakeBraze) -> None:
     braze.fail_next = [503, 503, 502, 504]
     done = [subscribe(database, subscriber_id=f"user-{n}") for n in range(10)]

@@ -51,6 +51,9 @@ class FakeBraze:
     minor_error_when: ObjectTest | None = None  # objects matching get a minor error in a 2xx answer
     reject_when: ObjectTest | None = None  # a request holding a matching object gets a 400
     in_flight: threading.Event = field(default_factory=threading.Event)
+    # How many requests were being answered at once, at most (delay_seconds makes overlaps visible).
+    most_at_once: int = 0
+    _at_once: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- what tests look at ---
@@ -117,8 +120,15 @@ class FakeBraze:
     def answer(self, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, str], dict[str, Any]]:
         """Status, headers and JSON body for one request (the HTTP handler's only call)."""
         self.in_flight.set()
-        if self.delay_seconds:
-            time.sleep(self.delay_seconds)
+        with self.lock:
+            self._at_once += 1
+            self.most_at_once = max(self.most_at_once, self._at_once)
+        try:
+            if self.delay_seconds:
+                time.sleep(self.delay_seconds)
+        finally:
+            with self.lock:
+                self._at_once -= 1
         with self.lock:
             if self.fail_next or self.fail_with:
                 status = self.fail_next.pop(0) if self.fail_next else int(self.fail_with or 503)
