@@ -4,8 +4,9 @@
 
 Starts `uvicorn calcast.app:create_app` with production settings on a free loopback port, warms it up, loads
 it with wrk (Debian's package, installed when missing) and prints one line per figure with its ratio to the
-ceiling: POST /oauth2/token, POST /v1/subscriptionevent with one subscription id (a new event each request),
-and one request with 10,000 subscription ids (timed end to end).
+ceiling: POST /oauth2/token, POST /v1/subscriptionevent with one subscription id (a new event each request,
+for another subscription each time, then for the same one every time), and one request with 10,000
+subscription ids (timed end to end).
 """
 
 from __future__ import annotations
@@ -75,17 +76,24 @@ def seed(url: str) -> Seeded:
     return Seeded(client_id, client_secret, ids)
 
 
-def lua_post(path: str, headers: dict[str, str], body: str, unique: bool = False) -> str:
-    """A wrk script that POSTs `body`; with `unique`, %d in the body becomes a per-thread request counter."""
+def lua_post(path: str, headers: dict[str, str], body: str, unique: bool = False, ids: list[str] | None = None) -> str:
+    """A wrk script that POSTs `body`.
+
+    With `unique`, %d in the body becomes a per-thread request counter; with `ids` as well, %s becomes the next
+    of those ids (each wrk thread walks the list from its own offset).
+    """
     header_lines = "".join(f'wrk.headers["{key}"] = "{value}"\n' for key, value in headers.items())
     if not unique:
         return f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n{header_lines}'
+    table = "{" + ",".join(json.dumps(value) for value in ids or []) + "}"
+    pick = ", ids[(thread_number * 4999 + counter) % #ids + 1]" if ids else ""
     return (
         f"{header_lines}"
+        f"local ids = {table}\n"
         "local counter = 0\nthread_number = 0\nthreads = 0\n"
         "function setup(thread) threads = threads + 1; thread:set('thread_number', threads) end\n"
         "request = function()\n  counter = counter + 1\n"
-        f"  local body = string.format({json.dumps(body)}, thread_number * 100000000 + counter)\n"
+        f"  local body = string.format({json.dumps(body)}, thread_number * 100000000 + counter{pick})\n"
         f'  return wrk.format("POST", "{path}", nil, body)\nend\n'
     )
 
@@ -131,21 +139,22 @@ def run(backend: str, seconds: int, connections: int) -> None:
             show("POST /oauth2/token", token_load, TARGETS["token"])
 
             token = fetch_token(base, seeded)
-            one = seeded.subscription_ids[-1]
             event = (
                 '{"event":{"eventId":"bench-%d","title":"Bench","start":"2030-01-01T10:00:00",'
                 '"end":"2030-01-01T11:00:00","timezone":"Eastern Standard Time","notifyBefore":"15"},'
-                f'"subscriptionIds":["{one}"]}}'
+                '"subscriptionIds":["%s"]}'
             )
-            event_script = lua_post(
-                "/v1/subscriptionevent/bench",
-                {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-                event,
-                unique=True,
-            )
-            event_load = wrk(f"{base}/v1/subscriptionevent/bench", seconds, connections, script=event_script)
+            event_headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            path = "/v1/subscriptionevent/bench"
+            # As a campaign's webhooks arrive: each call a new event for another subscriber (the figure with the
+            # target), then every call for the same subscriber, whose feed version each one bumps (a hot row).
+            spread = lua_post(path, event_headers, event, unique=True, ids=seeded.subscription_ids[:MANY])
+            event_load = wrk(f"{base}{path}", seconds, connections, script=spread)
             show("POST /v1/subscriptionevent (1 id)", event_load, TARGETS["event"])
             print(f"{backend:10} {'':34} p99 target < 100 ms: {'ok' if event_load.p99_ms < 100 else 'MISSED'}")
+            same = lua_post(path, event_headers, event, unique=True, ids=seeded.subscription_ids[-1:])
+            same_load = wrk(f"{base}{path}", seconds, connections, script=same)
+            show("  the same subscription every time", same_load, None)
 
             many = seeded.subscription_ids[:MANY]
             timings = []
