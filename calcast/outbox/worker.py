@@ -28,6 +28,7 @@ from calcast.braze import service as braze
 from calcast.braze.client import BrazeClient
 from calcast.core.config import Settings
 from calcast.core.db import Database, utcnow
+from calcast.feeds import telemetry
 from calcast.outbox.delivery import Claimed, Result, backoff
 from calcast.outbox.models import OutboxMessage
 from calcast.webhooks import service as webhooks
@@ -39,6 +40,8 @@ WEBHOOK_CLAIM_SIZE = 32
 # Braze rows per claim, in full requests' worth: enough to keep the connection busy, few enough that
 # several workers share a burst.
 BRAZE_REQUESTS_PER_CLAIM = 8
+# Periodic jobs of other features (lapse detection) run this often in every worker.
+HOUSEKEEPING_INTERVAL = timedelta(hours=1)
 
 
 class Worker:
@@ -54,6 +57,7 @@ class Worker:
     ) -> None:
         self.database = database
         self.settings = settings or database.settings
+        self.next_housekeeping: datetime | None = None
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.braze = BrazeClient(timeout=self.settings.braze_timeout_seconds, transport=braze_transport)
         self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False)
@@ -175,14 +179,26 @@ class Worker:
             handled += len(rows)
         return handled
 
+    def run_periodic_jobs(self, *, now: datetime | None = None) -> None:
+        """Housekeeping that runs at most once per HOUSEKEEPING_INTERVAL in each worker (all of it idempotent)."""
+        moment = now or utcnow()
+        if self.next_housekeeping is not None and moment < self.next_housekeeping:
+            return
+        self.next_housekeeping = moment + HOUSEKEEPING_INTERVAL
+        with self.database.transaction() as session:
+            lapsed = telemetry.mark_lapsed(session=session, settings=self.settings, now=moment)
+        if lapsed:
+            log.info("Marked %d subscriptions lapsed (no poll for their client's lapse days).", lapsed)
+
     def run(self, stop: threading.Event) -> None:
         """Deliver until `stop` is set; a batch in flight is finished first."""
         log.info("Outbox worker %s started.", self.name)
         while not stop.is_set():
             try:
+                self.run_periodic_jobs()
                 handled = self.run_once()
             except Exception:
-                log.exception("The outbox worker could not claim rows; trying again shortly.")
+                log.exception("The outbox worker could not reach the database; trying again shortly.")
                 handled = 0
             if not handled:
                 stop.wait(self.settings.outbox_poll_seconds)
