@@ -35,7 +35,7 @@ def rotate_token(subscription_id: str, as_json: bool = JsonOption) -> None:
 
 @subscription_app.command("mark-lapsed")
 def mark_lapsed(as_json: bool = JsonOption) -> None:
-    """Mark subscriptions lapsed whose feed was not polled for a while (run it daily, e.g. from cron)."""
+    """Mark subscriptions lapsed whose feed was not polled for a while now (the worker also does it hourly)."""
     with unit_of_work() as (session, settings):
         marked = telemetry.mark_lapsed(session=session, settings=settings)
     emit({"lapsed": marked}, as_json=as_json, human=f"{marked} subscription(s) newly marked as lapsed.")
