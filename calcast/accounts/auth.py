@@ -94,8 +94,8 @@ def current_client(
 CurrentClient = Annotated[Caller, Depends(current_client)]
 
 
-def client_of_account(caller: CurrentClient, account_code: Annotated[str, Path(alias="accountCode")]) -> Caller:
-    """The caller, if the account in the path is its own; 403 otherwise."""
+async def client_of_account(caller: CurrentClient, account_code: Annotated[str, Path(alias="accountCode")]) -> Caller:
+    """The caller, if the account in the path is its own; 403 otherwise (async: no worker-thread hop needed)."""
     if account_code != caller.account_code:
         raise Forbidden(
             f"These credentials belong to the account {caller.account_code!r}, not {account_code!r}; "

@@ -34,7 +34,8 @@ def database(request: Request) -> Database:
     return db
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
+    # async: a plain lookup needs no worker-thread hop (a sync dependency costs one per request)
     return database(request).settings
 
 
