@@ -43,9 +43,10 @@ API_KEY = "braze-rest-key"
 
 
 @contextmanager
-def stand_in(per_array: bool) -> Iterator[str]:
+def stand_in(per_array: bool, latency_ms: float) -> Iterator[str]:
     """The Braze stand-in in its own process (so it does not share the worker's interpreter)."""
     command = [sys.executable, "-m", "tests.support.fake_braze", *(["--per-array"] if per_array else [])]
+    command += ["--delay-ms", str(latency_ms)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
@@ -106,10 +107,10 @@ def point_braze(database: Database, url: str) -> None:
         session.execute(update(OutboxMessage).values(status="pending", available_at=utcnow(), attempts=0))
 
 
-def deliver(database: Database, scope: str, count: int, url: str) -> None:
+def deliver(database: Database, scope: str, count: int, url: str, concurrency: int) -> None:
     point_braze(database, url)
     before = stats(url)
-    settings = database.settings.model_copy(update={"braze_batch_scope": scope})
+    settings = database.settings.model_copy(update={"braze_batch_scope": scope, "braze_concurrency": concurrency})
     worker = Worker(database, settings=settings)
     started = time.perf_counter()
     handled = worker.drain()
@@ -120,13 +121,14 @@ def deliver(database: Database, scope: str, count: int, url: str) -> None:
     failed = sum(1 for status in after["statuses"][before["requests"] :] if status >= 300)
     delivered = after["attributes"] - before["attributes"]
     target = math.ceil(count / 75)
-    print(f"  scope={scope:9} rows handled {handled}, subscriptions delivered {delivered}")
+    prefix = f"  scope={scope:9} c={concurrency}"
+    print(f"{prefix} rows handled {handled}, subscriptions delivered {delivered}")
     print(
-        f"  scope={scope:9} requests used {requests} ({failed} failed/retried); target ≤ {target} + retries: "
+        f"{prefix} requests used {requests} ({failed} failed/retried); target ≤ {target} + retries: "
         f"{'met' if requests - failed <= target else 'not met'} (ratio {requests / target:.2f})"
     )
     print(
-        f"  scope={scope:9} subscriptions/s {delivered / elapsed:,.0f} in {elapsed:.2f} s; target ≥ 2,000/s: "
+        f"{prefix} subscriptions/s {delivered / elapsed:,.0f} in {elapsed:.2f} s; target ≥ 2,000/s: "
         f"{'met' if delivered / elapsed >= 2000 else 'not met'} (ratio {delivered / elapsed / 2000:.2f})"
     )
 
@@ -135,14 +137,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscriptions", type=int, default=10_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--concurrency", default="4", help="requests in flight (CALCAST_BRAZE_CONCURRENCY), e.g. 1,4")
+    parser.add_argument("--braze-latency-ms", type=float, default=0.0, help="the stand-in holds each answer this long")
     options = parser.parse_args()
-    with stand_in(per_array=False) as total_url, stand_in(per_array=True) as per_array_url:
+    latency = options.braze_latency_ms
+    print(f"Braze stand-in answering after {latency:g} ms; concurrency {options.concurrency}", flush=True)
+    with stand_in(False, latency) as total_url, stand_in(True, latency) as per_array_url:
         for backend in backends(options.backends):
             with fresh_database(backend) as database:
                 created = arrange(database, options.subscriptions, total_url)
                 print(f"{backend}: {options.subscriptions} subscriptions queued ({created:,.0f} subscribe calls/s)")
-                deliver(database, "total", options.subscriptions, total_url)
-                deliver(database, "per_array", options.subscriptions, per_array_url)
+                for concurrency in (int(value) for value in options.concurrency.split(",")):
+                    deliver(database, "total", options.subscriptions, total_url, concurrency)
+                    deliver(database, "per_array", options.subscriptions, per_array_url, concurrency)
 
 
 if __name__ == "__main__":

@@ -266,10 +266,14 @@ def running_fake_braze(**options: Any) -> Iterator[FakeBraze]:
 
 
 def main() -> None:
-    """Run alone (`python -m tests.support.fake_braze [--per-array]`): prints its URL, serves until killed."""
+    """Run alone (`python -m tests.support.fake_braze [--per-array] [--delay-ms N]`): prints its URL, serves on.
+
+    `--delay-ms` holds every answer that long, as a Braze a network away would; the process runs until killed.
+    """
     import sys
 
-    with running_fake_braze(per_array="--per-array" in sys.argv) as fake:
+    delay = float(sys.argv[sys.argv.index("--delay-ms") + 1]) / 1000 if "--delay-ms" in sys.argv else 0.0
+    with running_fake_braze(per_array="--per-array" in sys.argv, delay_seconds=delay) as fake:
         sys.stdout.write(fake.url + "\n")
         sys.stdout.flush()
         threading.Event().wait()
