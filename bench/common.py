@@ -122,7 +122,7 @@ def _serve(fd: int) -> None:
     import uvicorn
 
     config = uvicorn.Config(
-        "calcast.app:create_app",
+        "calcast.server:served_app",
         factory=True,
         access_log=False,
         server_header=False,

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import gc
+
 import typer
 import uvicorn
+from fastapi import FastAPI
 
+from calcast.app import create_app
 from calcast.core.cli import open_database
+
+
+def served_app() -> FastAPI:
+    """The application as a long-running server process holds it (uvicorn's factory).
+
+    Everything alive once the app is built (modules, routes, models: over 100,000 objects) is moved out of
+    the cyclic garbage collector's reach: a full collection then no longer walks them all, which otherwise
+    paused every request in flight for about 90 ms each time it ran.
+    """
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def serve(
@@ -19,7 +36,7 @@ def serve(
             typer.echo("SQLite serves from one process; use PostgreSQL for --workers > 1.", err=True)
             workers = 1
     uvicorn.run(
-        "calcast.app:create_app",
+        "calcast.server:served_app",
         factory=True,
         host=host,
         port=port,

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.api.run [--seconds 10] [--connections 8] [--backends sqlite,postgresql]
 
-Starts `uvicorn calcast.app:create_app` with production settings on a free loopback port, warms it up, loads
+Starts uvicorn (`calcast.server:served_app`) with production settings on a free loopback port, warms it up, loads
 it with wrk (Debian's package, installed when missing) and prints one line per figure with its ratio to the
 ceiling: POST /oauth2/token, POST /v1/subscriptionevent with one subscription id (a new event each request,
 for another subscription each time, then for the same one every time), and one request with 10,000
