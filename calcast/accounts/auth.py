@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.openapi.models import HTTPBase as HTTPBaseModel
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from calcast.accounts.tokens import Caller, caller_from_credentials, caller_from_token
+from calcast.accounts.tokens import Caller, active_caller, caller_from_credentials
 from calcast.core.errors import Forbidden
 from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.security import read_access_token
 
 # The German Braze page translates "Bearer" as "Träger"; a header may carry it as UTF-8 read as Latin-1.
 BEARER_SCHEMES = frozenset({"bearer", "träger", "trã¤ger", "traeger"})
@@ -22,7 +25,7 @@ WWW_AUTHENTICATE = 'Bearer realm="calcast", Basic realm="calcast"'
 
 
 class _Documented(SecurityBase):
-    """Declares a scheme in the OpenAPI document; the header itself is read by `current_client`."""
+    """Declares a scheme in the OpenAPI document; the header itself is read by `presented_credentials`."""
 
     def __init__(self, model: HTTPBaseModel, name: str) -> None:
         self.model = model
@@ -55,14 +58,33 @@ def _authorization(request: Request) -> str | None:
     return request.headers.get("authorization") or request.headers.get("authorisation")
 
 
-def current_client(
+EXPIRED_OR_REVOKED = (
+    "The access token is not valid, has expired (tokens last 5 minutes) or its client was revoked; "
+    "fetch a new one from POST /oauth2/token."
+)
+WRONG_CLIENT = "The client id or secret is wrong, or the client was revoked; check the credentials."
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the Authorization header presents, checked as far as it can be without the database."""
+
+    client_id: str
+    client_secret: str | None = None  # None: a genuine, unexpired access token issued to client_id
+
+
+async def presented_credentials(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     _bearer_scheme: Annotated[None, Depends(_bearer)],
     _basic_scheme: Annotated[None, Depends(_basic)],
-) -> Caller:
-    """The authenticated caller, or 401 with a sentence that says how to authenticate."""
+) -> Credentials:
+    """The credentials of the request, or 401 with a sentence that says how to authenticate.
+
+    Async and without a query (a token's signature and expiry are checked here, on the event loop), so a
+    request without usable credentials is refused before its body is validated; `caller_of` then asks the
+    database whether the client is still active.
+    """
     header = _authorization(request)
     if not header or not header.strip():
         raise _unauthorized(
@@ -73,35 +95,63 @@ def current_client(
     scheme = scheme.lower()
     value = value.strip().strip("`'\"")
     if scheme in BEARER_SCHEMES:
-        caller = caller_from_token(session=session, settings=settings, token=value) if value else None
-        if caller is None:
-            raise _unauthorized(
-                "The access token is not valid, has expired (tokens last 5 minutes) or its client was revoked; "
-                "fetch a new one from POST /oauth2/token."
-            )
-        return caller
+        claims = read_access_token(settings.secret_key, value) if value else None
+        if claims is None:
+            raise _unauthorized(EXPIRED_OR_REVOKED)
+        return Credentials(client_id=claims.client_id)
     if scheme == "basic":
         credentials = basic_credentials(value)
-        caller = None
-        if credentials is not None:
-            caller = caller_from_credentials(session=session, client_id=credentials[0], client_secret=credentials[1])
-        if caller is None:
-            raise _unauthorized("The client id or secret is wrong, or the client was revoked; check the credentials.")
-        return caller
+        if credentials is None:
+            raise _unauthorized(WRONG_CLIENT)
+        return Credentials(client_id=credentials[0], client_secret=credentials[1])
     raise _unauthorized(f"The Authorization scheme {scheme!r} is not supported; use Bearer or Basic.")
 
 
-CurrentClient = Annotated[Caller, Depends(current_client)]
+PresentedCredentials = Annotated[Credentials, Depends(presented_credentials)]
 
 
-async def client_of_account(caller: CurrentClient, account_code: Annotated[str, Path(alias="accountCode")]) -> Caller:
-    """The caller, if the account in the path is its own; 403 otherwise (async: no worker-thread hop needed)."""
+def caller_of(*, session: Session, credentials: Credentials) -> Caller:
+    """The caller the credentials stand for while its client is active (one query); 401 otherwise."""
+    if credentials.client_secret is None:
+        caller = active_caller(session=session, client_id=credentials.client_id)
+        if caller is None:
+            raise _unauthorized(EXPIRED_OR_REVOKED)
+        return caller
+    caller = caller_from_credentials(
+        session=session, client_id=credentials.client_id, client_secret=credentials.client_secret
+    )
+    if caller is None:
+        raise _unauthorized(WRONG_CLIENT)
+    return caller
+
+
+def own_account(caller: Caller, account_code: str) -> Caller:
+    """The caller, if the account in the path is its own; 403 otherwise."""
     if account_code != caller.account_code:
         raise Forbidden(
             f"These credentials belong to the account {caller.account_code!r}, not {account_code!r}; "
             "use the client credentials of the account in the URL."
         )
     return caller
+
+
+def account_caller(*, session: Session, credentials: Credentials, account_code: str) -> Caller:
+    """For a route that opens its own transaction (one worker-thread hop): `caller_of`, then `own_account`."""
+    return own_account(caller_of(session=session, credentials=credentials), account_code)
+
+
+def current_client(credentials: PresentedCredentials, session: SessionDep) -> Caller:
+    """The authenticated caller, or 401 with a sentence that says how to authenticate."""
+    return caller_of(session=session, credentials=credentials)
+
+
+CurrentClient = Annotated[Caller, Depends(current_client)]
+AccountCode = Annotated[str, Path(alias="accountCode")]
+
+
+async def client_of_account(caller: CurrentClient, account_code: AccountCode) -> Caller:
+    """The caller, if the account in the path is its own; 403 otherwise (async: no worker-thread hop needed)."""
+    return own_account(caller, account_code)
 
 
 AccountClient = Annotated[Caller, Depends(client_of_account)]

@@ -50,13 +50,18 @@ def caller_from_credentials(*, session: Session, client_id: str, client_secret: 
     return found[0]
 
 
+def active_caller(*, session: Session, client_id: str) -> Caller | None:
+    """The caller acting through this client id (from a verified access token); None once it is revoked."""
+    found = _active_caller(session, client_id)
+    return None if found is None else found[0]
+
+
 def caller_from_token(*, session: Session, settings: Settings, token: str) -> Caller | None:
     """The caller of a genuine, unexpired access token whose client is still active; None otherwise."""
     claims = read_access_token(settings.secret_key, token)
     if claims is None:
         return None
-    found = _active_caller(session, claims.client_id)
-    return None if found is None else found[0]
+    return active_caller(session=session, client_id=claims.client_id)
 
 
 def issue_token(*, session: Session, settings: Settings, client_id: str, client_secret: str) -> IssuedToken | None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
+from sqlalchemy.orm import Session
 
-from calcast.accounts.auth import AccountClient
-from calcast.core.http import SessionDep
+from calcast.accounts.auth import AccountCode, Credentials, PresentedCredentials, account_caller
+from calcast.core.http import database
 from calcast.core.rest import ERROR_RESPONSES, JsonBodyRoute
 from calcast.events import service
 from calcast.events.schemas import EventChangeOut, PushEventIn, UpdateEventIn
@@ -18,29 +21,53 @@ router = APIRouter(tags=["personal events"], route_class=JsonBodyRoute, response
 EventIdPath = Annotated[str, Path(alias="eventId", max_length=255)]
 
 
+@contextmanager
+def _account_transaction(
+    request: Request, credentials: Credentials, account_code: str
+) -> Iterator[tuple[Session, str]]:
+    """The request's transaction and the caller's account id, authenticated inside it.
+
+    These routes take no session dependency: authentication, the change and its commit run in the route's one
+    worker-thread hop (as the feed route does), and the answer is sent only once the change is committed.
+    """
+    with database(request).transaction() as session:
+        caller = account_caller(session=session, credentials=credentials, account_code=account_code)
+        yield session, caller.account_id
+
+
 @router.post("/v1/subscriptionevent/{accountCode}", status_code=202, response_model=EventChangeOut)
-def push_event(body: PushEventIn, caller: AccountClient, session: SessionDep) -> EventChangeOut:
+def push_event(
+    body: PushEventIn, credentials: PresentedCredentials, account_code: AccountCode, request: Request
+) -> EventChangeOut:
     """Create or update the event by eventId and add it to the listed subscriptions' feeds."""
     event = body.event.to_input()
     if body.action_type and not event.action_type:
         event = replace(event, action_type=body.action_type)
-    change = service.push_event(
-        session=session, account_id=caller.account_id, event=event, subscription_ids=body.subscription_ids
-    )
+    with _account_transaction(request, credentials, account_code) as (session, account_id):
+        change = service.push_event(
+            session=session, account_id=account_id, event=event, subscription_ids=body.subscription_ids
+        )
     return EventChangeOut.of(change)
 
 
 @router.post("/v1/subscriptionevent/{accountCode}/update", status_code=202, response_model=EventChangeOut)
-def update_event(body: UpdateEventIn, caller: AccountClient, session: SessionDep) -> EventChangeOut:
+def update_event(
+    body: UpdateEventIn, credentials: PresentedCredentials, account_code: AccountCode, request: Request
+) -> EventChangeOut:
     """Change the event in every subscription that holds it (404 for an unknown eventId)."""
-    change = service.update_event(session=session, account_id=caller.account_id, event=body.event.to_input())
+    with _account_transaction(request, credentials, account_code) as (session, account_id):
+        change = service.update_event(session=session, account_id=account_id, event=body.event.to_input())
     return EventChangeOut.of(change)
 
 
 @router.delete("/v1/subscriptionevent/{accountCode}/{eventId}", status_code=202, response_model=EventChangeOut)
-def delete_event(event_id: EventIdPath, caller: AccountClient, session: SessionDep) -> EventChangeOut:
+def delete_event(
+    event_id: EventIdPath, credentials: PresentedCredentials, account_code: AccountCode, request: Request
+) -> EventChangeOut:
     """Remove the event from every feed."""
-    return EventChangeOut.of(service.delete_event(session=session, account_id=caller.account_id, event_id=event_id))
+    with _account_transaction(request, credentials, account_code) as (session, account_id):
+        change = service.delete_event(session=session, account_id=account_id, event_id=event_id)
+    return EventChangeOut.of(change)
 
 
 @router.delete(
@@ -51,11 +78,13 @@ def delete_event(event_id: EventIdPath, caller: AccountClient, session: SessionD
 def remove_event(
     subscription_id: Annotated[str, Path(alias="subscriptionId", max_length=64)],
     event_id: EventIdPath,
-    caller: AccountClient,
-    session: SessionDep,
+    credentials: PresentedCredentials,
+    account_code: AccountCode,
+    request: Request,
 ) -> EventChangeOut:
     """Remove the event from one subscription's feed."""
-    change = service.remove_event(
-        session=session, account_id=caller.account_id, subscription_id=subscription_id, event_id=event_id
-    )
+    with _account_transaction(request, credentials, account_code) as (session, account_id):
+        change = service.remove_event(
+            session=session, account_id=account_id, subscription_id=subscription_id, event_id=event_id
+        )
     return EventChangeOut.of(change)

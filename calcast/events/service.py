@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from calcast.calendars.models import Calendar
+from calcast.core.db import new_uuid, utcnow
 from calcast.core.errors import FieldError, NotFound
 from calcast.events.fields import DEFAULT_DURATION_MINUTES, EventInput, apply_changes, event_values, invalid
 from calcast.events.models import PersonalEvent, PersonalEventTarget
@@ -83,19 +85,35 @@ def _target_ids(session: Session, personal_event_id: str) -> list[str]:
     return list(session.scalars(query))
 
 
-def _sort_targets(session: Session, account_id: str, ids: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
-    """(active, inactive, unknown) ids; another account's subscriptions count as unknown and are never touched."""
-    state: dict[str, bool] = {}
+@dataclass(frozen=True)
+class _Targets:
+    active: list[str]
+    inactive: list[str]
+    unknown: list[str]
+    default_duration_minutes: int  # of the calendar of the first active subscription, else one hour
+
+
+def _sort_targets(session: Session, account_id: str, ids: Sequence[str]) -> _Targets:
+    """The ids sorted into active, inactive and unknown, with the default duration (one query per chunk).
+
+    Another account's subscriptions count as unknown and are never touched.
+    """
+    state: dict[str, tuple[bool, int | None]] = {}
     for chunk in _chunks(ids):
-        query = select(Subscription.id, Subscription.deactivated_at).where(
-            Subscription.id.in_(chunk), Subscription.account_id == account_id
+        query = (
+            select(Subscription.id, Subscription.deactivated_at, Calendar.default_duration_minutes)
+            .join(Calendar, Calendar.id == Subscription.calendar_id)
+            .where(Subscription.id.in_(chunk), Subscription.account_id == account_id)
         )
-        for subscription_id, deactivated_at in session.execute(query):
-            state[subscription_id] = deactivated_at is None
-    active = [value for value in ids if state.get(value) is True]
-    inactive = [value for value in ids if state.get(value) is False]
-    unknown = [value for value in ids if value not in state]
-    return active, inactive, unknown
+        for subscription_id, deactivated_at, duration in session.execute(query):
+            state[subscription_id] = (deactivated_at is None, duration)
+    active = [value for value in ids if value in state and state[value][0]]
+    return _Targets(
+        active=active,
+        inactive=[value for value in ids if value in state and not state[value][0]],
+        unknown=[value for value in ids if value not in state],
+        default_duration_minutes=(state[active[0]][1] if active else None) or DEFAULT_DURATION_MINUTES,
+    )
 
 
 def _default_duration(session: Session, subscription_ids: Sequence[str]) -> int:
@@ -108,6 +126,25 @@ def _default_duration(session: Session, subscription_ids: Sequence[str]) -> int:
         .where(Subscription.id == subscription_ids[0])
     )
     return session.scalar(query) or DEFAULT_DURATION_MINUTES
+
+
+def _insert_event(
+    session: Session, account_id: str, event: PersonalEventInput, values: dict[str, Any]
+) -> PersonalEvent:
+    """Store a new event with one INSERT (no unit-of-work flush); the returned row is what was written."""
+    now = utcnow()
+    columns = dict(
+        values,
+        id=new_uuid(),
+        account_id=account_id,
+        event_id=event.event_id,
+        action_type=event.action_type,
+        sequence=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.execute(insert(PersonalEvent), [columns])
+    return PersonalEvent(**columns)  # not added to the session: the INSERT above already wrote it
 
 
 def _bump(session: Session, subscription_ids: Sequence[str]) -> None:
@@ -171,15 +208,11 @@ def push_event(
     Repeating the same request changes nothing (same rows, same SEQUENCE), so Braze's retries are harmless.
     """
     ids = clean_subscription_ids(subscription_ids)
-    active, inactive, unknown = _sort_targets(session, account_id, ids)
-    values = event_values(event, default_duration_minutes=_default_duration(session, active))
+    targets = _sort_targets(session, account_id, ids)
+    values = event_values(event, default_duration_minutes=targets.default_duration_minutes)
     row = _find_event(session, account_id, event.event_id)
     if row is None:
-        row = PersonalEvent(
-            account_id=account_id, event_id=event.event_id, action_type=event.action_type, sequence=0, **values
-        )
-        session.add(row)
-        session.flush()
+        row = _insert_event(session, account_id, event, values)
         status, existing = "created", set[str]()
     else:
         changed = apply_changes(row, values)
@@ -188,7 +221,7 @@ def push_event(
         status = "updated" if changed else "unchanged"
         if changed:
             _event_updated(session, row, sorted(existing))
-    new_targets = [value for value in active if value not in existing]
+    new_targets = [value for value in targets.active if value not in existing]
     if new_targets:
         session.execute(
             insert(PersonalEventTarget),
@@ -201,8 +234,8 @@ def push_event(
         sequence=row.sequence,
         attached=len(new_targets),
         subscription_count=len(existing) + len(new_targets),
-        unknown_subscription_ids=unknown,
-        inactive_subscription_ids=inactive,
+        unknown_subscription_ids=targets.unknown,
+        inactive_subscription_ids=targets.inactive,
     )
 
 
