@@ -36,7 +36,7 @@ def _active_caller(session: Session, client_id: str) -> tuple[Caller, str] | Non
         .join(Account, Account.id == OAuthClient.account_id)
         .where(OAuthClient.client_id == client_id, OAuthClient.revoked_at.is_(None))
     )
-    row = session.execute(query).first()
+    row = session.connection().execute(query).first()  # Core: no ORM result processing for plain columns
     if row is None:
         return None
     return Caller(client_id=row[0], account_id=row[2], account_code=row[3]), row[1]

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy.orm import Session
 
 from calcast.accounts.auth import AccountCode, Credentials, PresentedCredentials, account_caller
@@ -35,10 +35,15 @@ def _account_transaction(
         yield session, caller.account_id
 
 
+def _answer(change: service.EventChange) -> Response:
+    """202 with the summary, serialized once here (FastAPI would validate the returned model again)."""
+    return Response(EventChangeOut.of(change).model_dump_json(), status_code=202, media_type="application/json")
+
+
 @router.post("/v1/subscriptionevent/{accountCode}", status_code=202, response_model=EventChangeOut)
 def push_event(
     body: PushEventIn, credentials: PresentedCredentials, account_code: AccountCode, request: Request
-) -> EventChangeOut:
+) -> Response:
     """Create or update the event by eventId and add it to the listed subscriptions' feeds."""
     event = body.event.to_input()
     if body.action_type and not event.action_type:
@@ -47,27 +52,27 @@ def push_event(
         change = service.push_event(
             session=session, account_id=account_id, event=event, subscription_ids=body.subscription_ids
         )
-    return EventChangeOut.of(change)
+    return _answer(change)
 
 
 @router.post("/v1/subscriptionevent/{accountCode}/update", status_code=202, response_model=EventChangeOut)
 def update_event(
     body: UpdateEventIn, credentials: PresentedCredentials, account_code: AccountCode, request: Request
-) -> EventChangeOut:
+) -> Response:
     """Change the event in every subscription that holds it (404 for an unknown eventId)."""
     with _account_transaction(request, credentials, account_code) as (session, account_id):
         change = service.update_event(session=session, account_id=account_id, event=body.event.to_input())
-    return EventChangeOut.of(change)
+    return _answer(change)
 
 
 @router.delete("/v1/subscriptionevent/{accountCode}/{eventId}", status_code=202, response_model=EventChangeOut)
 def delete_event(
     event_id: EventIdPath, credentials: PresentedCredentials, account_code: AccountCode, request: Request
-) -> EventChangeOut:
+) -> Response:
     """Remove the event from every feed."""
     with _account_transaction(request, credentials, account_code) as (session, account_id):
         change = service.delete_event(session=session, account_id=account_id, event_id=event_id)
-    return EventChangeOut.of(change)
+    return _answer(change)
 
 
 @router.delete(
@@ -81,10 +86,10 @@ def remove_event(
     credentials: PresentedCredentials,
     account_code: AccountCode,
     request: Request,
-) -> EventChangeOut:
+) -> Response:
     """Remove the event from one subscription's feed."""
     with _account_transaction(request, credentials, account_code) as (session, account_id):
         change = service.remove_event(
             session=session, account_id=account_id, subscription_id=subscription_id, event_id=event_id
         )
-    return EventChangeOut.of(change)
+    return _answer(change)

@@ -68,6 +68,14 @@ def _find_event(session: Session, account_id: str, event_id: str) -> PersonalEve
     return session.scalar(query)
 
 
+def _event_exists(session: Session, account_id: str, event: PersonalEventInput) -> bool:
+    """Whether the account has the event (a Core query: a new event, the usual case, needs no ORM load)."""
+    query = select(PersonalEvent.id).where(
+        PersonalEvent.account_id == account_id, PersonalEvent.event_id == event.event_id
+    )
+    return session.connection().execute(query).first() is not None
+
+
 def _require_event(session: Session, account_id: str, event_id: str) -> PersonalEvent:
     event = _find_event(session, account_id, event_id)
     if event is None:
@@ -105,7 +113,7 @@ def _sort_targets(session: Session, account_id: str, ids: Sequence[str]) -> _Tar
             .join(Calendar, Calendar.id == Subscription.calendar_id)
             .where(Subscription.id.in_(chunk), Subscription.account_id == account_id)
         )
-        for subscription_id, deactivated_at, duration in session.execute(query):
+        for subscription_id, deactivated_at, duration in session.connection().execute(query):
             state[subscription_id] = (deactivated_at is None, duration)
     active = [value for value in ids if value in state and state[value][0]]
     return _Targets(
@@ -143,7 +151,7 @@ def _insert_event(
         created_at=now,
         updated_at=now,
     )
-    session.execute(insert(PersonalEvent), [columns])
+    session.connection().execute(insert(PersonalEvent), [columns])
     return PersonalEvent(**columns)  # not added to the session: the INSERT above already wrote it
 
 
@@ -210,7 +218,7 @@ def push_event(
     ids = clean_subscription_ids(subscription_ids)
     targets = _sort_targets(session, account_id, ids)
     values = event_values(event, default_duration_minutes=targets.default_duration_minutes)
-    row = _find_event(session, account_id, event.event_id)
+    row = _find_event(session, account_id, event.event_id) if _event_exists(session, account_id, event) else None
     if row is None:
         row = _insert_event(session, account_id, event, values)
         status, existing = "created", set[str]()
@@ -223,7 +231,7 @@ def push_event(
             _event_updated(session, row, sorted(existing))
     new_targets = [value for value in targets.active if value not in existing]
     if new_targets:
-        session.execute(
+        session.connection().execute(
             insert(PersonalEventTarget),
             [{"personal_event_id": row.id, "subscription_id": value} for value in new_targets],
         )

@@ -276,10 +276,15 @@ def deactivate(
 
 
 def bump_feed_versions(*, session: Session, subscription_ids: Sequence[str]) -> None:
-    """Mark these subscriptions' feeds as changed (their personal events changed)."""
+    """Mark these subscriptions' feeds as changed (their personal events changed).
+
+    One UPDATE, without refreshing Subscription objects already loaded in this session (their feed_version
+    stays as read): the callers hold none, and the refresh cost more than the statement.
+    """
     if subscription_ids:
         session.execute(
             update(Subscription)
             .where(Subscription.id.in_(subscription_ids))
             .values(feed_version=Subscription.feed_version + 1)
+            .execution_options(synchronize_session=False)
         )
