@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from calcast import assembly
 from calcast.accounts import api as accounts_api
 from calcast.calendars import api as calendars_api
 from calcast.core.config import Settings, get_settings
@@ -26,7 +28,7 @@ from calcast.web.templating import static_files
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """The application; tests pass their own settings or database."""
     settings = settings or get_settings()
-    database = database or Database(settings)
+    database = database or assembly.database(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -34,7 +36,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if not settings.run_worker_in_server:
             yield
             return
-        with embedded_worker(database):
+        with embedded_worker(assembly.worker(database, name=f"embedded:{os.getpid()}")):
             yield
 
     app = FastAPI(

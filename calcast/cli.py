@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import typer
 
+from calcast import assembly
 from calcast.accounts.cli import account_app, client_app
 from calcast.analytics.cli import stats
 from calcast.braze.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
+from calcast.core.cli import use_database_factory
 from calcast.core.dbcli import db_app
 from calcast.demo import demo
 from calcast.feeds.cli import subscription_app
-from calcast.outbox.cli import outbox_app, worker
+from calcast.outbox.cli import outbox_app, worker_command
 from calcast.server import serve
 from calcast.subscriptions.cli import export_app, forget
 from calcast.webhooks.cli import webhook_app
+
+use_database_factory(assembly.database)
 
 app = typer.Typer(
     help="calcast: calendar marketing with per-subscriber feeds, a Rokt-compatible API and Braze sync.",
@@ -34,7 +38,7 @@ app.add_typer(webhook_app, name="webhook")
 app.add_typer(export_app, name="export")
 app.command("serve")(serve)
 app.command("demo")(demo)
-app.command("worker")(worker)
+app.command("worker")(worker_command(assembly.worker))
 app.command("stats")(stats)
 app.command("forget")(forget)
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from calcast import assembly
 from calcast.accounts import service as accounts
 from calcast.app import create_app
 from calcast.calendars import service as calendars
@@ -86,7 +87,7 @@ def database(
     if backend not in _migrated:
         url_fixture = "postgres_database_url" if backend == "postgresql" else "sqlite_database_url"
         url = request.getfixturevalue(url_fixture)
-        db = Database(make_settings(url))
+        db = assembly.database(make_settings(url))
         upgrade(db.settings, db.engine)
         _migrated[backend] = db
     db = _migrated[backend]

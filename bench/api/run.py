@@ -32,10 +32,11 @@ from bench.common import (
     line,
     wrk,
 )
+from calcast import assembly
 from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
 from calcast.core.config import Settings
-from calcast.core.db import Database, upgrade
+from calcast.core.db import upgrade
 from calcast.subscriptions.models import Subscription
 
 MANY = 10_000
@@ -52,7 +53,7 @@ class Seeded:
 def seed(url: str) -> Seeded:
     """An account with a calendar, an OAuth client and MANY + 1 subscriptions."""
     settings = Settings(database_url=url, secret_key=SECRET_KEY, environment="production")
-    database = Database(settings)
+    database = assembly.database(settings)
     upgrade(settings, database.engine)
     with database.transaction() as session:
         accounts.create_account(session=session, code="bench", name="Bench")

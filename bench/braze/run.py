@@ -30,13 +30,13 @@ from typing import Any
 from sqlalchemy import update
 
 from bench.common import SECRET_KEY, backends, database_url
+from calcast import assembly
 from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
 from calcast.core.config import Settings
 from calcast.core.db import Database, upgrade, utcnow
 from calcast.core.security import Cipher
 from calcast.outbox.models import OutboxMessage
-from calcast.outbox.worker import Worker
 from calcast.subscriptions import service as subscriptions
 
 API_KEY = "braze-rest-key"
@@ -65,7 +65,7 @@ def stats(url: str) -> dict[str, Any]:
 @contextmanager
 def fresh_database(backend: str) -> Iterator[Database]:
     with database_url(backend) as url:
-        database = Database(Settings(database_url=url, secret_key=SECRET_KEY, environment="production"))
+        database = assembly.database(Settings(database_url=url, secret_key=SECRET_KEY, environment="production"))
         try:
             upgrade(database.settings, database.engine)
             yield database
@@ -111,7 +111,7 @@ def deliver(database: Database, scope: str, count: int, url: str, concurrency: i
     point_braze(database, url)
     before = stats(url)
     settings = database.settings.model_copy(update={"braze_batch_scope": scope, "braze_concurrency": concurrency})
-    worker = Worker(database, settings=settings)
+    worker = assembly.worker(database, settings=settings)
     started = time.perf_counter()
     handled = worker.drain()
     elapsed = time.perf_counter() - started

@@ -49,11 +49,12 @@ from bench.common import (
     wait_for,
     wrk,
 )
+from calcast import assembly
 from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
 from calcast.core.config import Settings
-from calcast.core.db import Database, upgrade
+from calcast.core.db import upgrade
 from calcast.core.security import digest, feed_token
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions.models import FeedToken, Subscription, subscription_tags
@@ -105,7 +106,7 @@ class Seeded:
 def seed(url: str) -> Seeded:
     """An account with a calendar of 50 events (in three zones, some all-day, with reminders) and one subscriber."""
     settings = Settings(database_url=url, secret_key=SECRET_KEY, environment="production")
-    database = Database(settings)
+    database = assembly.database(settings)
     upgrade(settings, database.engine)
     with database.transaction() as session:
         accounts.create_account(session=session, code="bench", name="Bench")
@@ -142,7 +143,7 @@ def seed(url: str) -> Seeded:
 
 def add_subscriptions(url: str, seeded: Seeded, count: int, start: int) -> list[str]:
     """`count` more subscriptions with the calendar's tag, each with one personal event; returns their feed tokens."""
-    database = Database(Settings(database_url=url, secret_key=SECRET_KEY, environment="production"))
+    database = assembly.database(Settings(database_url=url, secret_key=SECRET_KEY, environment="production"))
     now = datetime.now(UTC)
     tokens = []
     for first in range(start, start + count, 10_000):

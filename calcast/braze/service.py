@@ -22,6 +22,12 @@ from calcast.core.db import utcnow
 from calcast.core.security import Cipher
 from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Claimed, Result
+from calcast.subscriptions.changes import (
+    SubscriptionChange,
+    SubscriptionChanged,
+    SubscriptionCreated,
+    SubscriptionEnded,
+)
 from calcast.subscriptions.models import Subscription
 
 KIND = "braze.track"
@@ -33,6 +39,12 @@ _SINGLE_VALUED = {
     "country_code": "rokt:country_code",
     "country_name": "rokt:geo_country",
     "source": "rokt:source",
+}
+# The outbox topic of each change; "unsubscribe" removes the subscription's values, the others add them.
+_TOPICS: dict[type[SubscriptionChange], str] = {
+    SubscriptionCreated: "subscribe",
+    SubscriptionChanged: "update",
+    SubscriptionEnded: "unsubscribe",
 }
 NOT_CONFIGURED = "Braze is not configured for this account; set it with `calcast account set-braze`, then retry."
 
@@ -74,6 +86,11 @@ def facts_of(*, session: Session, subscription: Subscription) -> payloads.Subscr
         external_id=subscription.subscriber_id,
         action_type=subscription.action_type,
     )
+
+
+def on_subscription_change(session: Session, change: SubscriptionChange) -> None:
+    """Braze sync's consumer of subscription changes (registered in `calcast/assembly.py`)."""
+    queue_subscription_change(session=session, subscription=change.subscription, change=_TOPICS[type(change)])
 
 
 def queue_subscription_change(*, session: Session, subscription: Subscription, change: str) -> None:

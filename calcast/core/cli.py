@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,6 +18,15 @@ from calcast.core.db import Database
 from calcast.core.errors import DomainError
 
 JsonOption = typer.Option(False, "--json", help="Print the result as one JSON object.")
+
+# How commands open the database: the assembly (`calcast/cli.py`) sets one with the application's consumers.
+_database_factory: Callable[[Settings], Database] = Database
+
+
+def use_database_factory(factory: Callable[[Settings], Database]) -> None:
+    """Let every command open its database with `factory` (called once, where the CLI is assembled)."""
+    global _database_factory
+    _database_factory = factory
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -48,7 +57,7 @@ def settings() -> Settings:
 def open_database(*, migrate: bool = True) -> Iterator[Database]:
     """The configured database, migrated when it is the embedded SQLite file."""
     with command_errors():
-        database = Database(get_settings())
+        database = _database_factory(get_settings())
         try:
             if migrate:
                 database.ensure_schema()

@@ -6,7 +6,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +16,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from calcast.core.changes import SESSION_KEY, Consumers
 from calcast.core.config import ConfigError, Settings
 
 NAMING = {
@@ -162,8 +163,9 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, consumers: Consumers | None = None) -> sessionmaker[Session]:
+    """Sessions of one database; each knows the consumers of the changes recorded in it."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={SESSION_KEY: consumers or Consumers()})
 
 
 @contextmanager
@@ -208,14 +210,20 @@ def head_revision(settings: Settings) -> str | None:
 
 
 class Database:
-    """The engine and session factory of one process, built from the settings."""
+    """The engine and session factory of one process, built from the settings.
 
-    def __init__(self, settings: Settings) -> None:
+    `consumers` react to the changes that service functions record in this database's sessions; the
+    assembly (`calcast/assembly.py`) passes the application's. Without them changes reach nobody.
+    """
+
+    def __init__(self, settings: Settings, consumers: Consumers | None = None) -> None:
         self.settings = settings
+        self.consumers = consumers or Consumers()
         self.engine = make_engine(settings)
-        self.sessions = make_sessionmaker(self.engine)
+        self.sessions = make_sessionmaker(self.engine, self.consumers)
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractContextManager[Session]:
+        """A session committed on success and rolled back on any error."""
         return transaction(self.sessions)
 
     def ensure_schema(self) -> None:

@@ -14,13 +14,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from calcast.calendars.models import Calendar
+from calcast.core import changes
 from calcast.core.db import new_uuid, utcnow
 from calcast.core.errors import FieldError, NotFound
+from calcast.events.changes import EventAttached, EventChanged, EventDeleted, EventDetached, PersonalEventChange
 from calcast.events.fields import DEFAULT_DURATION_MINUTES, EventInput, apply_changes, event_values, invalid
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
-from calcast.webhooks import service as webhooks
 
 CHUNK = 2000  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
 
@@ -160,52 +161,10 @@ def _bump(session: Session, subscription_ids: Sequence[str]) -> None:
         subscriptions.bump_feed_versions(session=session, subscription_ids=list(chunk))
 
 
-def _event_added(session: Session, event: PersonalEvent, subscription_ids: Sequence[str]) -> None:
-    """The event now appears in these subscriptions' feeds (newly attached)."""
-    _bump(session, subscription_ids)
-    webhooks.queue_personal_event(
-        session=session,
-        account_id=event.account_id,
-        event_type="SubscriptionEventAdded",
-        subscription_ids=subscription_ids,
-        event=event,
-    )
-
-
-def _event_updated(session: Session, event: PersonalEvent, subscription_ids: Sequence[str]) -> None:
-    """The event changed in every feed that holds it."""
-    _bump(session, subscription_ids)
-    webhooks.queue_personal_event(
-        session=session,
-        account_id=event.account_id,
-        event_type="SubscriptionEventUpdated",
-        subscription_ids=subscription_ids,
-        event=event,
-    )
-
-
-def _event_deleted(session: Session, event_id: str, subscription_ids: Sequence[str], account_id: str) -> None:
-    """The event is gone from every feed that held it."""
-    _bump(session, subscription_ids)
-    webhooks.queue_personal_event(
-        session=session,
-        account_id=account_id,
-        event_type="SubscriptionEventDeleted",
-        subscription_ids=subscription_ids,
-        event_id=event_id,
-    )
-
-
-def _event_removed(session: Session, event: PersonalEvent, subscription_id: str) -> None:
-    """The event is gone from one subscription's feed."""
-    _bump(session, [subscription_id])
-    webhooks.queue_personal_event(
-        session=session,
-        account_id=event.account_id,
-        event_type="SubscriptionEventRemoved",
-        subscription_ids=[subscription_id],
-        event=event,
-    )
+def _announce(session: Session, change: PersonalEventChange) -> None:
+    """Move the reached feeds' versions on and tell the consumers, in this transaction."""
+    _bump(session, change.subscription_ids)
+    changes.record(session, change)
 
 
 def push_event(
@@ -228,14 +187,14 @@ def push_event(
         existing = set(_target_ids(session, row.id))
         status = "updated" if changed else "unchanged"
         if changed:
-            _event_updated(session, row, sorted(existing))
+            _announce(session, EventChanged(row.account_id, row.event_id, tuple(sorted(existing)), row))
     new_targets = [value for value in targets.active if value not in existing]
     if new_targets:
         session.connection().execute(
             insert(PersonalEventTarget),
             [{"personal_event_id": row.id, "subscription_id": value} for value in new_targets],
         )
-        _event_added(session, row, new_targets)
+        _announce(session, EventAttached(row.account_id, row.event_id, tuple(new_targets), row))
     return EventChange(
         event_id=row.event_id,
         status=status,
@@ -255,7 +214,7 @@ def update_event(*, session: Session, account_id: str, event: PersonalEventInput
     changed = apply_changes(row, values)
     session.flush()
     if changed:
-        _event_updated(session, row, targets)
+        _announce(session, EventChanged(row.account_id, row.event_id, tuple(targets), row))
     return EventChange(
         event_id=row.event_id,
         status="updated" if changed else "unchanged",
@@ -271,7 +230,7 @@ def delete_event(*, session: Session, account_id: str, event_id: str) -> EventCh
     session.execute(delete(PersonalEventTarget).where(PersonalEventTarget.personal_event_id == row.id))
     session.execute(delete(PersonalEvent).where(PersonalEvent.id == row.id))
     session.expunge(row)
-    _event_deleted(session, event_id, targets, account_id)
+    _announce(session, EventDeleted(account_id, event_id, tuple(targets)))
     return EventChange(event_id=event_id, status="deleted", subscription_count=len(targets))
 
 
@@ -289,7 +248,7 @@ def remove_event(*, session: Session, account_id: str, subscription_id: str, eve
     )
     count = int(getattr(removed, "rowcount", 0) or 0)
     if count:
-        _event_removed(session, row, subscription.id)
+        _announce(session, EventDetached(row.account_id, row.event_id, (subscription.id,), row))
     return EventChange(
         event_id=event_id,
         status="removed" if count else "unchanged",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
 import typer
 
 from calcast.core.cli import JsonOption, emit, open_database, unit_of_work
+from calcast.core.db import Database
 from calcast.outbox import service
 from calcast.outbox.models import OutboxMessage
 from calcast.outbox.worker import Worker
@@ -74,26 +76,31 @@ def retry(
         emit(message_out(message), as_json=as_json, human=f"Queued message {message.id} again.")
 
 
-def worker(
-    drain: bool = typer.Option(False, "--drain", help="Deliver what is due, then exit (instead of running on)."),
-) -> None:
-    """Deliver the outbox (Braze syncs and webhooks) until stopped with SIGTERM or Ctrl-C."""
-    with open_database() as database:
-        runner = Worker(database)
-        try:
-            if drain:
-                handled = runner.drain()
-                typer.echo(f"Delivered or rescheduled {handled} messages.")
-                return
-            stop = threading.Event()
+def worker_command(make_worker: Callable[[Database], Worker]) -> Callable[[bool], None]:
+    """The `calcast worker` command, running workers built by `make_worker` (the assembly's)."""
 
-            def request_stop(signum: int, _frame: FrameType | None) -> None:
-                typer.echo(f"Stopping after the current batch ({signal.Signals(signum).name}).", err=True)
-                stop.set()
+    def worker(
+        drain: bool = typer.Option(False, "--drain", help="Deliver what is due, then exit (instead of running on)."),
+    ) -> None:
+        """Deliver the outbox (Braze syncs and webhooks) until stopped with SIGTERM or Ctrl-C."""
+        with open_database() as database:
+            runner = make_worker(database)
+            try:
+                if drain:
+                    handled = runner.drain()
+                    typer.echo(f"Delivered or rescheduled {handled} messages.")
+                    return
+                stop = threading.Event()
 
-            signal.signal(signal.SIGTERM, request_stop)
-            signal.signal(signal.SIGINT, request_stop)
-            typer.echo(f"Outbox worker {runner.name} running; SIGTERM or Ctrl-C stops it.", err=True)
-            runner.run(stop)
-        finally:
-            runner.close()
+                def request_stop(signum: int, _frame: FrameType | None) -> None:
+                    typer.echo(f"Stopping after the current batch ({signal.Signals(signum).name}).", err=True)
+                    stop.set()
+
+                signal.signal(signal.SIGTERM, request_stop)
+                signal.signal(signal.SIGINT, request_stop)
+                typer.echo(f"Outbox worker {runner.name} running; SIGTERM or Ctrl-C stops it.", err=True)
+                runner.run(stop)
+            finally:
+                runner.close()
+
+    return worker

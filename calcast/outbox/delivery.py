@@ -1,11 +1,16 @@
-"""What a worker hands to a delivery kind (claimed rows) and what it gets back (one result per row)."""
+"""What a worker hands to a delivery kind (claimed rows) and gets back (one result per row); periodic jobs."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
+
+from sqlalchemy.orm import Session
+
+from calcast.core.config import Settings
 
 
 @dataclass(frozen=True)
@@ -37,3 +42,34 @@ def backoff(attempts: int, *, base: float, cap: float) -> timedelta:
     exponent = min(max(attempts - 1, 0), 30)
     delay = min(cap, base * 2**exponent)
     return timedelta(seconds=delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not secrecy
+
+
+class Handler(Protocol):
+    """Delivers the outbox rows of one kind; the worker knows handlers by kind, never a consumer by name."""
+
+    kind: str
+    # Rows per claim: enough to keep the handler busy, few enough that several workers share a burst.
+    claim_size: int
+
+    def deliver(self, rows: Sequence[Claimed]) -> list[Result]:
+        """One result per row (a row without one is retried)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class JobRun(Protocol):
+    def __call__(self, *, session: Session, settings: Settings, now: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Housekeeping of a feature (lapse marking, retention) that every worker runs now and then; idempotent."""
+
+    name: str
+    interval: timedelta
+    run: JobRun
+    # Logged with the count the run returns, when it is not zero: "Marked %d subscriptions lapsed."
+    report: str

@@ -6,6 +6,9 @@ workers share the queue without waiting on each other or taking the same row; on
 own conditions (still pending, still due) make the claim, and SQLite runs one writer at a time. A
 worker that dies (even by SIGKILL) leaves its rows pending; they become due again when the lease ends.
 Rows with the same ordering key are claimed one at a time, oldest first.
+
+The worker knows no consumer: it is given a handler per kind (Braze, webhooks, …) and a list of periodic
+jobs, both chosen where the application is assembled (`calcast/assembly.py`).
 """
 
 from __future__ import annotations
@@ -20,28 +23,15 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
-from calcast.braze import service as braze
-from calcast.braze.client import BrazeClient
 from calcast.core.config import Settings
 from calcast.core.db import Database, utcnow
-from calcast.feeds import telemetry
-from calcast.outbox.delivery import Claimed, Result, backoff
+from calcast.outbox.delivery import Claimed, Handler, PeriodicJob, Result, backoff
 from calcast.outbox.models import OutboxMessage
-from calcast.webhooks import service as webhooks
 
 log = logging.getLogger("calcast.outbox")
-
-# Webhook rows are one request each: few are taken at once, to stay well inside the lease.
-WEBHOOK_CLAIM_SIZE = 32
-# Braze rows per claim, in full requests' worth: enough to keep the connection busy, few enough that
-# several workers share a burst.
-BRAZE_REQUESTS_PER_CLAIM = 8
-# Periodic jobs of other features (lapse detection) run this often in every worker.
-HOUSEKEEPING_INTERVAL = timedelta(hours=1)
 
 
 class Worker:
@@ -51,28 +41,21 @@ class Worker:
         self,
         database: Database,
         *,
+        handlers: Sequence[Handler],
+        jobs: Sequence[PeriodicJob] = (),
         name: str | None = None,
         settings: Settings | None = None,
-        braze_transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.database = database
         self.settings = settings or database.settings
-        self.next_housekeeping: datetime | None = None
+        self.handlers = {handler.kind: handler for handler in handlers}
+        self.jobs = list(jobs)
+        self.next_runs: dict[str, datetime] = {}
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.braze = BrazeClient(timeout=self.settings.braze_timeout_seconds, transport=braze_transport)
-        self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False)
-        # A Braze row holds up to two objects (attributes and an event): in "total" scope a request takes half
-        # as many rows as objects, and a claim is a whole number of full requests.
-        per_array = self.settings.braze_batch_scope == "per_array"
-        rows_per_request = max(1, self.settings.braze_batch_size if per_array else self.settings.braze_batch_size // 2)
-        self.claim_sizes = {
-            braze.KIND: rows_per_request * BRAZE_REQUESTS_PER_CLAIM,
-            webhooks.KIND: WEBHOOK_CLAIM_SIZE,
-        }
 
     def close(self) -> None:
-        self.braze.close()
-        self.http.close()
+        for handler in self.handlers.values():
+            handler.close()
 
     def claim(self, kind: str, *, limit: int, ids: Sequence[int] | None = None) -> tuple[str, list[Claimed]]:
         """Take a lease on up to `limit` due rows of one kind; returns the claim's token and the rows."""
@@ -155,20 +138,15 @@ class Worker:
                     execution_options={"synchronize_session": False},
                 )
 
-    def _deliver(self, kind: str, rows: Sequence[Claimed]) -> list[Result]:
-        if kind == braze.KIND:
-            return braze.deliver(rows, settings=self.settings, transaction=self.database.transaction, client=self.braze)
-        return webhooks.deliver(rows, settings=self.settings, transaction=self.database.transaction, http=self.http)
-
     def run_once(self, *, ids: Sequence[int] | None = None) -> int:
         """Claim and deliver one batch of each kind; returns how many rows were handled."""
         handled = 0
-        for kind, limit in self.claim_sizes.items():
-            token, rows = self.claim(kind, limit=limit, ids=ids)
+        for kind, handler in self.handlers.items():
+            token, rows = self.claim(kind, limit=handler.claim_size, ids=ids)
             if not rows:
                 continue
             try:
-                results = self._deliver(kind, rows)
+                results = handler.deliver(rows)
             except Exception:
                 # A bug or a database hiccup: keep the rows (the lease ends), say so, keep serving.
                 log.exception("Delivering %d %s rows failed; they will be retried.", len(rows), kind)
@@ -180,15 +158,17 @@ class Worker:
         return handled
 
     def run_periodic_jobs(self, *, now: datetime | None = None) -> None:
-        """Housekeeping that runs at most once per HOUSEKEEPING_INTERVAL in each worker (all of it idempotent)."""
+        """Run each periodic job that is due in this worker (at most once per its interval)."""
         moment = now or utcnow()
-        if self.next_housekeeping is not None and moment < self.next_housekeeping:
-            return
-        self.next_housekeeping = moment + HOUSEKEEPING_INTERVAL
-        with self.database.transaction() as session:
-            lapsed = telemetry.mark_lapsed(session=session, settings=self.settings, now=moment)
-        if lapsed:
-            log.info("Marked %d subscriptions lapsed (no poll for their client's lapse days).", lapsed)
+        for job in self.jobs:
+            due = self.next_runs.get(job.name)
+            if due is not None and moment < due:
+                continue
+            self.next_runs[job.name] = moment + job.interval
+            with self.database.transaction() as session:
+                count = job.run(session=session, settings=self.settings, now=moment)
+            if count:
+                log.info(job.report, count)
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until `stop` is set; a batch in flight is finished first."""
@@ -216,9 +196,8 @@ class Worker:
 
 
 @contextmanager
-def embedded_worker(database: Database) -> Iterator[Worker]:
-    """A worker thread inside the web process (the embedded default); stopped and joined on exit."""
-    worker = Worker(database, name=f"embedded:{os.getpid()}")
+def embedded_worker(worker: Worker) -> Iterator[Worker]:
+    """Run the worker in a thread inside the web process (the embedded default); stopped and joined on exit."""
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), name="calcast-outbox", daemon=True)
     thread.start()
@@ -226,5 +205,5 @@ def embedded_worker(database: Database) -> Iterator[Worker]:
         yield worker
     finally:
         stop.set()
-        thread.join(timeout=max(30.0, database.settings.braze_timeout_seconds * 3))
+        thread.join(timeout=max(30.0, worker.settings.braze_timeout_seconds * 3))
         worker.close()

@@ -11,16 +11,21 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from calcast.braze import service as braze
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
+from calcast.core import changes
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import FieldError, Invalid, NotFound
 from calcast.core.security import digest, feed_token, manage_token
 from calcast.subscriptions.capture import Capture
+from calcast.subscriptions.changes import (
+    SubscriptionChange,
+    SubscriptionChanged,
+    SubscriptionCreated,
+    SubscriptionEnded,
+)
 from calcast.subscriptions.models import FeedToken, Subscription
-from calcast.webhooks import service as webhooks
 
 METHODS = ("WebCal", "Google", "Microsoft")
 
@@ -124,14 +129,13 @@ def _find_by_request_key(*, session: Session, calendar_id: str, request_key: str
     return session.scalar(query)
 
 
-def _record_change(*, session: Session, subscription: Subscription, change: str) -> None:
-    """Everything that follows a subscription change: its feed version moves on.
+def _record_change(*, session: Session, change: SubscriptionChange) -> None:
+    """Everything that follows a subscription change: its feed version moves on and the consumers hear of it.
 
-    `change` is one of "subscribe", "update", "unsubscribe". Braze sync and webhooks are queued in the
-    outbox in this same transaction (before the flush: Braze reads which values the change replaced).
+    The consumers (Braze sync, webhooks) run before the flush: Braze reads which values the change replaced.
     """
-    braze.queue_subscription_change(session=session, subscription=subscription, change=change)
-    webhooks.queue_subscription_change(session=session, subscription=subscription, change=change)
+    changes.record(session, change)
+    subscription = change.subscription
     subscription.feed_version = (subscription.feed_version or 0) + 1
     session.flush()
 
@@ -194,7 +198,8 @@ def subscribe(
         session.flush()
         token = feed_token(settings.secret_key, subscription.id, 1)
         session.add(FeedToken(digest=digest(token), subscription_id=subscription.id, generation=1))
-    _record_change(session=session, subscription=subscription, change="subscribe" if existing is None else "update")
+    change = SubscriptionCreated if existing is None else SubscriptionChanged
+    _record_change(session=session, change=change(subscription))
     return Subscribed(
         subscription=subscription,
         calendar=calendar,
@@ -247,7 +252,7 @@ def change_tags(*, session: Session, subscription: Subscription, tags: Sequence[
         message = "Please choose at least one topic, or unsubscribe instead."
         raise Invalid(message, [FieldError("tags", message)])
     subscription.tags = chosen
-    _record_change(session=session, subscription=subscription, change="update")
+    _record_change(session=session, change=SubscriptionChanged(subscription))
     return subscription
 
 
@@ -258,7 +263,7 @@ def set_method(*, session: Session, subscription: Subscription, method: str) -> 
         raise Invalid(message, [FieldError("method", message)])
     if subscription.method != method:
         subscription.method = method
-        _record_change(session=session, subscription=subscription, change="update")
+        _record_change(session=session, change=SubscriptionChanged(subscription))
     return subscription
 
 
@@ -271,7 +276,7 @@ def deactivate(
     subscription.deactivated_at = utcnow()
     subscription.deactivation_reason_id = (reason_id or "").strip()[:64] or None
     subscription.deactivation_reason_text = (reason_text or "").strip()[:2000] or None
-    _record_change(session=session, subscription=subscription, change="unsubscribe")
+    _record_change(session=session, change=SubscriptionEnded(subscription))
     return subscription
 
 

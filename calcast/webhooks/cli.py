@@ -9,7 +9,8 @@ import typer
 from calcast.core.cli import JsonOption, emit, open_database, unit_of_work
 from calcast.core.security import Cipher
 from calcast.outbox.worker import Worker
-from calcast.webhooks import service
+from calcast.webhooks import envelopes, service
+from calcast.webhooks.handler import WebhookHandler
 from calcast.webhooks.models import WebhookEndpoint
 
 webhook_app = typer.Typer(help="Outbound webhooks, signed with HMAC-SHA256.", no_args_is_help=True)
@@ -86,9 +87,10 @@ def log(endpoint_id: str, limit: int = typer.Option(20, "--limit", min=1), as_js
 def send_test(endpoint_id: str, as_json: bool = JsonOption) -> None:
     """Send a `Test` event to the endpoint now and show its answer (retried later like any delivery if it fails)."""
     with unit_of_work() as (session, _):
-        message_id = service.queue_test(session=session, endpoint_id=endpoint_id)
+        message_id = envelopes.queue_test(session=session, endpoint_id=endpoint_id)
     with open_database() as database:
-        runner = Worker(database)
+        handler = WebhookHandler(settings=database.settings, transaction=database.transaction)
+        runner = Worker(database, handlers=[handler])
         try:
             runner.run_once(ids=[message_id])
         finally:

@@ -1,16 +1,14 @@
-"""Outbound webhooks: endpoints per account, Rokt's envelope queued in the outbox, signed delivery with a log."""
+"""Outbound webhooks: endpoints per account and signed delivery with a log (envelopes: `envelopes.py`)."""
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -18,15 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
-from calcast.calendars import service as calendars
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import FieldError, Invalid, NotFound
 from calcast.core.security import Cipher, random_secret
-from calcast.events.models import PersonalEvent
-from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Claimed, Result, backoff
-from calcast.subscriptions.models import Subscription
 from calcast.webhooks import signing
 from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -41,7 +35,6 @@ EVENT_TYPES = (
     "SubscriptionEventDeleted",
     "Test",
 )
-_CHANGE_TYPES = {"subscribe": "Subscribe", "update": "SubscriptionDetailsUpdated", "unsubscribe": "Unsubscribe"}
 MAX_EXCERPT = 1000
 PARALLEL_DELIVERIES = 8
 
@@ -52,7 +45,7 @@ class NewEndpoint:
     secret: str
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
@@ -118,187 +111,6 @@ def delivery_log(*, session: Session, endpoint_id: str, limit: int = 50) -> list
         .limit(limit)
     )
     return list(session.scalars(query))
-
-
-def _listeners(*, session: Session, account_id: str, event_type: str) -> list[WebhookEndpoint]:
-    query = select(WebhookEndpoint).where(
-        WebhookEndpoint.account_id == account_id, WebhookEndpoint.disabled_at.is_(None)
-    )
-    return [endpoint for endpoint in session.scalars(query) if event_type in endpoint.event_types]
-
-
-def _queue(
-    *, session: Session, account_id: str, event_type: str, envelopes: Sequence[dict[str, Any]], endpoints: Sequence[Any]
-) -> list[int]:
-    return outbox.enqueue(
-        session=session,
-        messages=[
-            outbox.NewMessage(
-                account_id=account_id,
-                kind=KIND,
-                topic=event_type,
-                payload={"endpoint_id": endpoint.id, "envelope": envelope},
-            )
-            for endpoint in endpoints
-            for envelope in envelopes
-        ],
-    )
-
-
-def _account_details(*, session: Session, account_id: str) -> dict[str, Any]:
-    account = accounts.get_account_by_id(session=session, account_id=account_id)
-    return {"accountId": account.id, "accountName": account.name, "accountCode": account.code}
-
-
-def subscription_object(*, session: Session, subscription: Subscription) -> dict[str, Any]:
-    """Rokt's subscription details object."""
-    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
-    return {
-        "calendarSubscriptionId": subscription.id,
-        "calendarId": calendar.id,
-        "calendarTitle": calendar.title,
-        "calendarCode": calendar.code,
-        "subscriptionMethod": subscription.method,
-        "calendarTags": [tag.name for tag in subscription.tags],
-        "subscriberId": subscription.subscriber_id,
-        "email": subscription.email,
-        "optIn1": bool(subscription.opt_in1),
-        "optIn2": bool(subscription.opt_in2),
-        "countryCode": subscription.country_code,
-        "geoCountry": subscription.country_name,
-        "deviceName": subscription.device,
-        "source": subscription.source,
-        "createdDateTimeUtc": _iso(subscription.created_at),
-        "isActive": subscription.deactivated_at is None,
-    }
-
-
-def queue_subscription_change(*, session: Session, subscription: Subscription, change: str) -> None:
-    """Queue Subscribe / SubscriptionDetailsUpdated / Unsubscribe for every endpoint that asked for it."""
-    event_type = _CHANGE_TYPES[change]
-    endpoints = _listeners(session=session, account_id=subscription.account_id, event_type=event_type)
-    if not endpoints:
-        return
-    details: dict[str, Any] = {
-        "actionType": subscription.action_type or "SubscriptionViaCalendarPage",
-        "calendarSubscriptionId": subscription.id,
-        **_account_details(session=session, account_id=subscription.account_id),
-        "subscription": subscription_object(session=session, subscription=subscription),
-    }
-    if change == "unsubscribe":
-        details.update(
-            removedDateTimeUtc=_iso(subscription.deactivated_at),
-            unsubscribeReasonId=subscription.deactivation_reason_id,
-            unsubscribeReasonText=subscription.deactivation_reason_text,
-            remoteIpAddress=subscription.ip_address,
-            countryCode=subscription.country_code,
-            geoCountry=subscription.country_name,
-            userAgent=subscription.user_agent,
-        )
-    envelope = {"eventId": str(uuid.uuid4()), "eventType": event_type, "eventDetails": details}
-    _queue(
-        session=session,
-        account_id=subscription.account_id,
-        event_type=event_type,
-        envelopes=[envelope],
-        endpoints=endpoints,
-    )
-
-
-def personal_event_object(event: PersonalEvent) -> dict[str, Any]:
-    """Rokt's subscriptionEvent object for a personal event."""
-    return {
-        "eventId": event.event_id,
-        "title": event.title,
-        "description": event.description,
-        "location": event.location,
-        "url": event.url,
-        "startDateTimeUtc": _iso(event.start_at),
-        "endDateTimeUtc": _iso(event.end_at),
-        "timezoneIanaId": event.timezone,
-        "allDayEvent": bool(event.all_day),
-        "notifyBefore": event.notify_before,
-        "visibleFromDateTimeUtc": _iso(event.visible_from),
-        "sequence": event.sequence,
-    }
-
-
-def queue_personal_event(
-    *,
-    session: Session,
-    account_id: str,
-    event_type: str,
-    subscription_ids: Sequence[str],
-    event: PersonalEvent | None = None,
-    event_id: str | None = None,
-) -> None:
-    """Queue SubscriptionEventAdded/Updated/Removed/Deleted for the affected subscriptions.
-
-    A deleted event is gone from the database: pass its `event_id` instead of the row.
-    """
-    details = personal_event_object(event) if event is not None else {"eventId": event_id}
-    action_type = event.action_type if event is not None else None
-    queue_event_change(
-        session=session,
-        account_id=account_id,
-        event_type=event_type,
-        subscription_ids=subscription_ids,
-        event=details,
-        action_type=action_type,
-    )
-
-
-def queue_event_change(
-    *,
-    session: Session,
-    account_id: str,
-    event_type: str,
-    subscription_ids: Sequence[str],
-    event: dict[str, Any],
-    action_type: str | None = None,
-) -> None:
-    """Queue a personal-event webhook (SubscriptionEventAdded/Updated/Removed/Deleted), one per subscription.
-
-    `event` is the subscriptionEvent object (eventId, title, start, …).
-    """
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown webhook event type {event_type!r}")
-    endpoints = _listeners(session=session, account_id=account_id, event_type=event_type)
-    if not endpoints or not subscription_ids:
-        return
-    account = _account_details(session=session, account_id=account_id)
-    envelopes = [
-        {
-            "eventId": str(uuid.uuid4()),
-            "eventType": event_type,
-            "eventDetails": {
-                "actionType": action_type or event_type,
-                "calendarSubscriptionId": subscription_id,
-                **account,
-                "subscriptionEvent": event,
-            },
-        }
-        for subscription_id in subscription_ids
-    ]
-    _queue(session=session, account_id=account_id, event_type=event_type, envelopes=envelopes, endpoints=endpoints)
-
-
-def queue_test(*, session: Session, endpoint_id: str) -> int:
-    """Queue a `Test` event with dummy details for one endpoint; returns its outbox id."""
-    endpoint = get_endpoint(session=session, endpoint_id=endpoint_id)
-    envelope = {
-        "eventId": str(uuid.uuid4()),
-        "eventType": "Test",
-        "eventDetails": {
-            "actionType": "Test",
-            "calendarSubscriptionId": "00000000-0000-0000-0000-000000000000",
-            **_account_details(session=session, account_id=endpoint.account_id),
-        },
-    }
-    ids = _queue(
-        session=session, account_id=endpoint.account_id, event_type="Test", envelopes=[envelope], endpoints=[endpoint]
-    )
-    return ids[0]
 
 
 # --- delivery -------------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from calcast import assembly
 from calcast.core.db import Database, utcnow
-from calcast.outbox.worker import HOUSEKEEPING_INTERVAL, Worker
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona
@@ -47,7 +47,8 @@ def test_the_worker_marks_silent_subscriptions_lapsed_once_per_interval(database
             .where(Subscription.id == polled)
             .values(last_polled_at=utcnow(), client_family="google")
         )
-    worker = Worker(database, name="housekeeping-test")
+    worker = assembly.worker(database, name="housekeeping-test")
+    interval = next(job.interval for job in worker.jobs if job.name == "mark-lapsed")
     try:
         start = utcnow()
         worker.run_periodic_jobs(now=start)
@@ -56,9 +57,9 @@ def test_the_worker_marks_silent_subscriptions_lapsed_once_per_interval(database
 
         with database.transaction() as session:
             session.execute(update(Subscription).where(Subscription.id == later).values(lapsed_at=None))
-        worker.run_periodic_jobs(now=start + HOUSEKEEPING_INTERVAL / 2)
+        worker.run_periodic_jobs(now=start + interval / 2)
         assert not lapsed(database, later), "the job ran again before its interval was over"
-        worker.run_periodic_jobs(now=start + HOUSEKEEPING_INTERVAL)
+        worker.run_periodic_jobs(now=start + interval)
         assert lapsed(database, later)
     finally:
         worker.close()

@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from calcast import assembly
 from calcast.app import create_app
 from calcast.core.db import Database
 from calcast.outbox.models import OutboxMessage
-from calcast.outbox.worker import Worker
 from tests.conftest import SECRET_KEY, Persona
 from tests.support.braze_sync import connect_braze, subscribe, worker
 from tests.support.fake_braze import FakeBraze, running_fake_braze
@@ -122,7 +122,7 @@ def test_rows_claimed_by_a_worker_that_vanished_are_claimed_again_after_the_leas
     database: Database, braze: FakeBraze
 ) -> None:
     subscribe(database, subscriber_id="user-1")
-    vanished = Worker(database, settings=database.settings.model_copy(update={"outbox_lease_seconds": 0.5}))
+    vanished = assembly.worker(database, settings=database.settings.model_copy(update={"outbox_lease_seconds": 0.5}))
     _, rows = vanished.claim("braze.track", limit=10)
     vanished.close()
     assert len(rows) == 1

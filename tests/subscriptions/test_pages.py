@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from calcast import assembly
 from calcast.app import create_app
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
@@ -36,7 +37,7 @@ def open_pages(database: Database) -> Iterator[Callable[..., TestClient]]:
         def open_with(**overrides: object) -> TestClient:
             values: dict[str, object] = {"country_header": "CF-IPCountry", "subscribe_rate_per_minute": 1000}
             values.update(overrides)
-            db = Database(make_settings(database.settings.database_url, **values))
+            db = assembly.database(make_settings(database.settings.database_url, **values))
             stack.callback(db.dispose)
             client = TestClient(create_app(db.settings, db), raise_server_exceptions=False)
             return stack.enter_context(client)
@@ -461,7 +462,7 @@ def test_the_country_comes_from_a_geoip_database_when_configured(
     writer = MMDBWriter(ip_version=4, database_type="GeoIP2-Country")
     writer.insert_network(IPSet(["203.0.113.0/24"]), {"country": {"iso_code": "AT", "names": {"en": "Austria"}}})
     writer.to_db_file(str(path))
-    db = Database(make_settings(database.settings.database_url, geoip_database=str(path)))
+    db = assembly.database(make_settings(database.settings.database_url, geoip_database=str(path)))
     try:
         app = create_app(db.settings, db)
         with TestClient(app, client=("203.0.113.77", 50000)) as web:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from calcast import assembly
 from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
 from calcast.core.db import Database
@@ -61,7 +62,7 @@ def change_tags(database: Database, subscription_id: str, tags: list[str]) -> No
 
 def worker(database: Database, **overrides: Any) -> Worker:
     """A worker with quick backoff (tests wait in tenths of seconds, not minutes)."""
-    return Worker(database, settings=database.settings.model_copy(update={**FAST, **overrides}))
+    return assembly.worker(database, settings=database.settings.model_copy(update={**FAST, **overrides}))
 
 
 def a_capture() -> Capture:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from calcast import assembly
 from calcast.app import create_app
 from calcast.core.db import Database
 from tests.conftest import make_settings
@@ -50,7 +51,9 @@ def live_server(database: Database) -> Iterator[LiveServer]:
     """calcast served by uvicorn on 127.0.0.1 and a port chosen now, on the backend under test."""
     sock = _free_socket()
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    db = Database(make_settings(database.settings.database_url, base_url=base_url, subscribe_rate_per_minute=1000))
+    db = assembly.database(
+        make_settings(database.settings.database_url, base_url=base_url, subscribe_rate_per_minute=1000)
+    )
     server = uvicorn.Server(uvicorn.Config(create_app(db.settings, db), log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -1,0 +1,80 @@
+"""Where calcast is put together: which consumers hear which changes, which handlers deliver which outbox rows,
+which periodic jobs the workers run. The web app (`app.py`) and the command line (`cli.py`) both build from here.
+
+A new consumer touches only its own package and this file: it registers for the changes it needs, writes
+outbox rows of its own kind in the change's transaction, and adds a handler for that kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import httpx
+
+from calcast.braze import service as braze
+from calcast.braze.handler import BrazeHandler
+from calcast.core.changes import Consumers
+from calcast.core.config import Settings
+from calcast.core.db import Database
+from calcast.events.changes import PersonalEventChange
+from calcast.feeds import telemetry
+from calcast.outbox.delivery import Handler, PeriodicJob
+from calcast.outbox.worker import Worker
+from calcast.subscriptions.changes import SubscriptionChange
+from calcast.webhooks import envelopes as webhooks
+from calcast.webhooks.handler import WebhookHandler
+
+
+def consumers() -> Consumers:
+    """The application's consumers of the domain's changes, in the order they run."""
+    registry = Consumers()
+    registry.on(SubscriptionChange, braze.on_subscription_change)
+    registry.on(SubscriptionChange, webhooks.on_subscription_change)
+    registry.on(PersonalEventChange, webhooks.on_personal_event_change)
+    return registry
+
+
+def database(settings: Settings) -> Database:
+    """The database with the application's consumers attached."""
+    return Database(settings, consumers())
+
+
+def handlers(
+    database: Database, *, settings: Settings | None = None, braze_transport: httpx.BaseTransport | None = None
+) -> list[Handler]:
+    """One outbox handler per kind of delivery."""
+    settings = settings or database.settings
+    return [
+        BrazeHandler(settings=settings, transaction=database.transaction, transport=braze_transport),
+        WebhookHandler(settings=settings, transaction=database.transaction),
+    ]
+
+
+def periodic_jobs() -> Sequence[PeriodicJob]:
+    """Housekeeping every worker runs now and then."""
+    return [
+        PeriodicJob(
+            name="mark-lapsed",
+            interval=timedelta(hours=1),
+            run=telemetry.mark_lapsed,
+            report="Marked %d subscriptions lapsed (no poll for their client's lapse days).",
+        ),
+    ]
+
+
+def worker(
+    database: Database,
+    *,
+    name: str | None = None,
+    settings: Settings | None = None,
+    braze_transport: httpx.BaseTransport | None = None,
+) -> Worker:
+    """An outbox worker with every handler and periodic job."""
+    return Worker(
+        database,
+        handlers=handlers(database, settings=settings, braze_transport=braze_transport),
+        jobs=periodic_jobs(),
+        name=name,
+        settings=settings,
+    )

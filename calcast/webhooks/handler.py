@@ -1,0 +1,34 @@
+"""Webhooks as an outbox handler: a few rows per claim (one request each), delivered signed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+
+import httpx
+from sqlalchemy.orm import Session
+
+from calcast.core.config import Settings
+from calcast.outbox.delivery import Claimed, Result
+from calcast.webhooks import service
+
+# One request per row: few are taken at once, to stay well inside the lease.
+CLAIM_SIZE = 32
+
+
+class WebhookHandler:
+    """POSTs webhook rows to their endpoints and logs every attempt."""
+
+    kind = service.KIND
+    claim_size = CLAIM_SIZE
+
+    def __init__(self, *, settings: Settings, transaction: Callable[[], AbstractContextManager[Session]]) -> None:
+        self.settings = settings
+        self.transaction = transaction
+        self.http = httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+
+    def deliver(self, rows: Sequence[Claimed]) -> list[Result]:
+        return service.deliver(rows, settings=self.settings, transaction=self.transaction, http=self.http)
+
+    def close(self) -> None:
+        self.http.close()
