@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check calcast tests bench
 	$(BIN)/ruff format --check calcast tests bench
 	$(BIN)/mypy calcast
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) calcast-data test-artifacts

@@ -18,6 +18,7 @@ from calcast.events import api as events_api
 from calcast.feeds import api as feeds_api
 from calcast.outbox import api as outbox_api
 from calcast.outbox.worker import embedded_worker
+from calcast.subscribers import api as subscribers_api
 from calcast.subscriptions import api as subscriptions_api
 from calcast.subscriptions import pages as subscription_pages
 from calcast.timezones import api as timezones_api
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(accounts_api.router)
     app.include_router(events_api.router)
     app.include_router(subscriptions_api.router)
+    app.include_router(subscribers_api.router)
     app.include_router(timezones_api.router)
     app.include_router(calendars_api.router)
     app.include_router(outbox_api.router)

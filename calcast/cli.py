@@ -10,12 +10,12 @@ from calcast.analytics.cli import stats
 from calcast.braze.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
 from calcast.core.cli import use_database_factory
-from calcast.core.dbcli import db_app
 from calcast.demo import demo
 from calcast.feeds.cli import subscription_app
+from calcast.migrations.cli import db_app
 from calcast.outbox.cli import outbox_app, worker_command
 from calcast.server import serve
-from calcast.subscriptions.cli import export_app, forget
+from calcast.subscribers.cli import export_app, forget
 from calcast.webhooks.cli import webhook_app
 
 use_database_factory(assembly.database)

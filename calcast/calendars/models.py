@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Tabl
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from calcast.core.db import Base, created_at, updated_at, utc_datetime, uuid_pk
-from calcast.core.event_fields import EventColumns
+from calcast.core.event_columns import EventColumns
 
 EMAIL_CAPTURE_MODES = ("off", "optional", "required")
 LANGUAGES = ("en", "de")

@@ -11,11 +11,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from calcast.accounts.service import get_account
+from calcast.calendars.event_input import EventInput, apply_changes, event_values
 from calcast.calendars.models import EMAIL_CAPTURE_MODES, LANGUAGES, BroadcastEvent, Calendar, Tag
 from calcast.core.codes import check_code
 from calcast.core.db import utcnow
 from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
-from calcast.events.fields import EventInput, apply_changes, event_values
 from calcast.timezones import service as timezones
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calcast.core.db import Base, created_at, uuid_pk
-from calcast.core.event_fields import EventColumns
+from calcast.core.event_columns import EventColumns
 
 
 class PersonalEvent(EventColumns, Base):

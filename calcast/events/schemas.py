@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from calcast.events.fields import MAX_NOTIFY_BEFORE
+from calcast.calendars.event_input import MAX_NOTIFY_BEFORE
 from calcast.events.service import EventChange, PersonalEventInput
 
 CAMEL = ConfigDict(alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, extra="ignore")

@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from calcast.calendars.event_input import DEFAULT_DURATION_MINUTES, EventInput, apply_changes, event_values, invalid
 from calcast.calendars.models import Calendar
 from calcast.core import changes
 from calcast.core.db import new_uuid, utcnow
 from calcast.core.errors import FieldError, NotFound
 from calcast.events.changes import EventAttached, EventChanged, EventDeleted, EventDetached, PersonalEventChange
-from calcast.events.fields import DEFAULT_DURATION_MINUTES, EventInput, apply_changes, event_values, invalid
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription

@@ -31,7 +31,7 @@ from calcast.calendars.models import BroadcastEvent, Calendar, broadcast_event_t
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import NotFound
-from calcast.core.event_fields import EventColumns
+from calcast.core.event_columns import EventColumns
 from calcast.core.security import digest, feed_token
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.feeds import telemetry

@@ -293,3 +293,34 @@ def bump_feed_versions(*, session: Session, subscription_ids: Sequence[str]) -> 
             .values(feed_version=Subscription.feed_version + 1)
             .execution_options(synchronize_session=False)
         )
+
+
+def unsubscribe(
+    *,
+    session: Session,
+    account_code: str,
+    calendar_code: str,
+    subscription_id: str | None = None,
+    subscriber_id: str | None = None,
+    reason_id: str | None = None,
+    reason_text: str | None = None,
+) -> list[Subscription]:
+    """End one subscription of the calendar (by id) or every active one of a subscriber id or e-mail."""
+    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
+    if subscription_id:
+        found = [get_subscription(session=session, subscription_id=subscription_id, account_id=calendar.account_id)]
+        if found[0].calendar_id != calendar.id:
+            raise NotFound(f"The calendar {calendar_code!r} has no subscription {subscription_id!r}.")
+    elif subscriber_id:
+        found = find_by_subscriber(
+            session=session, account_code=account_code, calendar_code=calendar_code, subscriber_id=subscriber_id
+        )
+        if not found:
+            raise NotFound(f"The calendar {calendar_code!r} has no subscription of {subscriber_id!r}.")
+    else:
+        message = "Say which subscription to end: give its id, or the userName whose subscriptions should end."
+        raise Invalid(message, [FieldError("id", message)])
+    ended = [subscription for subscription in found if subscription.is_active or subscription_id]
+    for subscription in ended:
+        deactivate(session=session, subscription=subscription, reason_id=reason_id, reason_text=reason_text)
+    return ended

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from calcast.core.errors import FieldError, Invalid
-from calcast.core.event_fields import EventColumns
+from calcast.core.event_columns import EventColumns
 from calcast.timezones import service as timezones
 
 DEFAULT_DURATION_MINUTES = 60

@@ -1,3 +1,5 @@
+"""Subscriber data from the command line: the full list, one person's data, and erasure (GDPR)."""
+
 from __future__ import annotations
 
 import csv
@@ -9,7 +11,7 @@ from typing import Any
 import typer
 
 from calcast.core.cli import JsonOption, emit, fail, unit_of_work
-from calcast.subscriptions import privacy
+from calcast.subscribers import privacy
 
 export_app = typer.Typer(help="Subscriber data: the full list, or one person's (GDPR access requests).")
 
