@@ -23,7 +23,13 @@ from calcast.models import Base
 
 POSTGRES_ADMIN = os.environ.get("CALCAST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET_KEY = "test-secret-key-with-enough-length"
-BACKENDS = ("sqlite", "postgresql")
+KNOWN_BACKENDS = ("sqlite", "postgresql")
+# CALCAST_TEST_BACKENDS=sqlite runs the suite on a machine without PostgreSQL; the default is both.
+BACKENDS = tuple(
+    name.strip() for name in os.environ.get("CALCAST_TEST_BACKENDS", ",".join(KNOWN_BACKENDS)).split(",") if name.strip()
+)
+if not BACKENDS or set(BACKENDS) - set(KNOWN_BACKENDS):
+    raise pytest.UsageError(f"CALCAST_TEST_BACKENDS must name some of {', '.join(KNOWN_BACKENDS)}, not {BACKENDS!r}.")
 
 
 def _postgres_url(name: str) -> str:
