@@ -164,6 +164,28 @@ def event_values(event: EventInput, *, default_duration_minutes: int) -> dict[st
     }
 
 
+def feed_visibility_note(
+    *, end_at: datetime, visible_from: datetime | None, now: datetime, window_days: int
+) -> str | None:
+    """Why feeds do not show an event now, as a sentence for the one who sent it; None when they show it.
+
+    The rule is the feeds' own: an event shows from its visibleFromDateTimeUtc until `window_days` after its end.
+    """
+    window = timedelta(days=window_days)
+    days = f"{window_days} day{'' if window_days == 1 else 's'}"
+    if end_at <= now - window:
+        return f"The event ended more than {days} ago, so it is outside every feed's window."
+    if visible_from is not None and visible_from > now:
+        moment = visible_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if end_at <= visible_from - window:
+            return (
+                f"The event is hidden until {moment} (visibleFromDateTimeUtc), when it will have ended more than "
+                f"{days} before, so it never appears in a feed."
+            )
+        return f"The event is hidden from feeds until {moment} (visibleFromDateTimeUtc)."
+    return None
+
+
 def apply_changes(row: EventColumns, values: dict[str, Any]) -> bool:
     """Write the values that differ; bump SEQUENCE when a visible one did. True when anything changed."""
     changed = {name: value for name, value in values.items() if getattr(row, name) != value}
