@@ -14,10 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from calcast.accounts import service as accounts
 from calcast.app import create_app
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
 from calcast.core.db import Database
+from calcast.core.security import Cipher
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona, make_settings
 
@@ -55,6 +57,18 @@ def configure(database: Database, code: str = "owner", **values: object) -> None
         calendar = calendars.get_calendar(session=session, account_code=code, code="main")
         for name, value in values.items():
             setattr(calendar, name, value)
+
+
+def signed_link(database: Database, external_id: str) -> str:
+    """The owner's landing page for this external id, signed with a new link key of the account."""
+    with database.transaction() as session:
+        accounts.create_link_key(
+            session=session, cipher=Cipher(database.settings.secret_key), code="owner", rotate=True
+        )
+        url = calendars.landing_url(
+            session=session, settings=database.settings, account_code="owner", code="main", external_id=external_id
+        )
+    return url.removeprefix(database.settings.base_url)
 
 
 def form_token(page: str) -> str:
@@ -126,13 +140,15 @@ def test_subscribing_stores_tags_email_opt_ins_and_capture(web: TestClient, data
     configure(database, email_capture="required", opt_in1_label="News", opt_in2_label="Partner offers")
     web.get("/owner/main")
     before = datetime.now(UTC) - timedelta(seconds=5)
+    link = signed_link(database, "crm-42")
     _token, response = subscribe(
         web,
-        "/owner/main?external_id=crm-42",
+        link,
         tags=["Team I", "Team II"],
         email="Fan@Example.com",
         opt_in1="1",
         external_id="crm-42",
+        sig=parse_qs(urlsplit(link).query)["sig"][0],
         utm_source="newsletter",
         utm_medium="email",
         utm_campaign="fall",
@@ -226,15 +242,22 @@ def test_the_same_form_sent_twice_gives_one_subscription(web: TestClient, databa
     assert "You were already subscribed" in web.get(second.headers["location"]).text
 
 
-def test_the_same_person_subscribing_again_updates_their_subscription(
+def test_the_same_person_subscribing_again_gets_a_new_subscription_and_the_first_is_unchanged(
     web: TestClient, database: Database, owner: Persona
 ) -> None:
-    _token, first = subscribe(web, "/owner/main?external_id=crm-7", external_id="crm-7", tags=["Team I"])
-    _token, second = subscribe(web, "/owner/main?external_id=crm-7", external_id="crm-7", tags=["Team II"])
-    assert second.headers["location"].split("?")[0] == first.headers["location"]
-    [subscription] = stored(database)
+    # An anonymous form never reveals or changes an existing subscription, not even for a signed external id:
+    # the manage link in the feed is the way back to one (tests/subscriptions/test_landing_identity.py).
+    link = signed_link(database, "crm-7")
+    sig = parse_qs(urlsplit(link).query)["sig"][0]
+    _token, first = subscribe(web, link, external_id="crm-7", sig=sig, tags=["Team I"])
+    _token, second = subscribe(web, link, external_id="crm-7", sig=sig, tags=["Team II"])
+    assert second.headers["location"] != first.headers["location"]
+    assert "again=1" not in second.headers["location"]
+    first_subscription, second_subscription = stored(database)
     with database.sessions() as session:
-        assert [tag.name for tag in session.get(Subscription, subscription.id).tags] == ["Team II"]
+        assert [tag.name for tag in session.get(Subscription, first_subscription.id).tags] == ["Team I"]
+        assert [tag.name for tag in session.get(Subscription, second_subscription.id).tags] == ["Team II"]
+    assert first_subscription.subscriber_id == second_subscription.subscriber_id == "crm-7"
 
 
 def test_a_form_without_a_genuine_token_is_refused(web: TestClient, database: Database, owner: Persona) -> None:
