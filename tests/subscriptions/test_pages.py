@@ -20,6 +20,8 @@ from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
 from calcast.core.db import Database
 from calcast.core.security import Cipher
+from calcast.feeds import service as feeds
+from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona, make_settings
 
@@ -526,3 +528,46 @@ def test_an_unreadable_geoip_database_is_refused_at_start(monkeypatch: pytest.Mo
     monkeypatch.setenv("CALCAST_GEOIP_DATABASE", str(tmp_path / "missing.mmdb"))
     with pytest.raises(ConfigError, match=r"CALCAST_GEOIP_DATABASE points to .*missing\.mmdb, which cannot be read"):
         load_settings()
+
+
+def test_rotating_the_feed_token_retires_the_old_manage_link(
+    web: TestClient, database: Database, owner: Persona
+) -> None:
+    with database.transaction() as session:
+        calendars.add_broadcast_event(
+            session=session,
+            account_code="owner",
+            calendar_code="main",
+            event=calendars.BroadcastEventInput(
+                title="Fan day", start=calendars.upcoming_start(3, 18, "Europe/Berlin"), timezone="Europe/Berlin"
+            ),
+        )
+
+    def manage_link_in_feed(https_url: str) -> str:
+        body = web.get(urlsplit(https_url).path).text.replace("\r\n ", "")
+        assert "SUMMARY:Fan day" in body
+        return re.search(r"/manage/[0-9a-f-]{36}/[\w-]+", unquote(body)).group(0)
+
+    _location, page = added_page(web)
+    old_url = html.unescape(re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page).group(1))
+    old_manage = manage_link_in_feed(old_url)
+    assert web.get(old_manage).status_code == 200
+    [subscription] = stored(database)
+    with database.transaction() as session:
+        feeds.rotate_feed_token(session=session, settings=database.settings, subscription_id=subscription.id)
+        new_url = subscriptions.feed_url(database.settings, session.get_one(Subscription, subscription.id))
+
+    for path in (old_manage, old_manage + "/add"):
+        response = web.get(path)
+        assert response.status_code == 404
+        assert "This link is not valid." in response.text
+        assert new_url not in response.text
+    assert web.post(old_manage + "/unsubscribe", data={"form_token": "x"}).status_code == 404
+    assert stored(database)[0].deactivated_at is None
+
+    new_manage = manage_link_in_feed(new_url)
+    assert new_manage != old_manage
+    assert "SUMMARY:Fan day" not in web.get(urlsplit(old_url).path).text  # the old feed: empty, no manage link
+    added = web.get(new_manage + "/add")
+    assert added.status_code == 200
+    assert new_url in html.unescape(added.text)
