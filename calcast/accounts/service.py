@@ -110,7 +110,13 @@ def _link_key(*, cipher: Cipher, account: Account) -> str | None:
 
 def sign_external_id(*, cipher: Cipher, account: Account, external_id: str) -> str:
     """The signature a landing-page link carries next to this external id (`sig`)."""
-    key = _link_key(cipher=cipher, account=account)
+    try:
+        key = _link_key(cipher=cipher, account=account)
+    except ValueError:
+        raise Invalid(
+            f"The link key of {account.code!r} was stored under another CALCAST_SECRET_KEY; "
+            f"create a new one with `calcast account link-key {account.code} --rotate`."
+        ) from None
     if key is None:
         raise Invalid(
             f"The account {account.code!r} has no link key yet; "

@@ -330,3 +330,17 @@ def test_calendar_link_signs_the_external_id_so_the_landing_page_trusts_it(
     with database.sessions() as session:
         subscription = session.scalars(select(Subscription)).one()
         assert (subscription.subscriber_id, subscription.unverified_subscriber_id) == ("crm 42/ä", None)
+
+
+def test_calendar_link_with_a_key_from_another_server_key_says_what_to_do(cli: Any) -> None:
+    setup_account(cli)
+    cli("calendar", "create", "brazetest", "cal", "--title", "T")
+    cli("account", "link-key", "brazetest")
+    done = cli(
+        "calendar", "link", "brazetest", "cal", "--external-id", "x", env={"CALCAST_SECRET_KEY": "another-key-" * 3}
+    )
+    assert done.exit_code == 1
+    assert done.stderr.strip() == (
+        "Error: The link key of 'brazetest' was stored under another CALCAST_SECRET_KEY; "
+        "create a new one with `calcast account link-key brazetest --rotate`."
+    )

@@ -222,3 +222,15 @@ def test_a_rotated_link_key_no_longer_identifies_anybody(web: TestClient, databa
     old, new = stored(database)
     assert (old.subscriber_id, old.unverified_subscriber_id) == (None, "crm-9")
     assert (new.subscriber_id, new.unverified_subscriber_id) == ("crm-9", None)
+
+
+def test_a_link_key_from_another_server_key_verifies_nothing_and_breaks_nothing(
+    web: TestClient, database: Database, brand: str
+) -> None:
+    with database.transaction() as session:
+        account = accounts.get_account(session=session, code="owner")
+        account.link_key_encrypted = Cipher("another-server-key-" * 2).encrypt(brand)
+    response = submit(web, f"/owner/main?external_id=crm-7&sig={accounts.link_signature(brand, 'crm-7')}")
+    assert response.status_code == 303
+    [mine] = stored(database)
+    assert (mine.subscriber_id, mine.unverified_subscriber_id) == (None, "crm-7")
