@@ -14,7 +14,7 @@ from calcast.calendars import service as calendars
 from calcast.core.cli import command_errors, open_database
 from calcast.core.config import Settings
 from calcast.core.errors import NotFound
-from calcast.core.security import derived_token, digest
+from calcast.core.security import Cipher, derived_token, digest
 from calcast.server import serve
 
 ACCOUNT = "demo"
@@ -32,6 +32,7 @@ EVENTS = (
 
 @dataclass(frozen=True)
 class DemoSetup:
+    # The landing page for the demo fan `fan-1`, signed with the account's link key as Braze would build it.
     landing_url: str
     client_id: str
     client_secret: str
@@ -45,9 +46,11 @@ def _demo_client_secret(settings: Settings) -> str:
 def ensure_demo(*, session: Session, settings: Settings) -> DemoSetup:
     """Create whatever part of the demo data is missing; running it twice changes nothing."""
     try:
-        accounts.get_account(session=session, code=ACCOUNT)
+        account = accounts.get_account(session=session, code=ACCOUNT)
     except NotFound:
-        accounts.create_account(session=session, code=ACCOUNT, name="Demo Brand")
+        account = accounts.create_account(session=session, code=ACCOUNT, name="Demo Brand")
+    if account.link_key_encrypted is None:
+        accounts.create_link_key(session=session, cipher=Cipher(settings.secret_key), code=ACCOUNT)
     try:
         calendars.get_calendar(session=session, account_code=ACCOUNT, code=CALENDAR)
     except NotFound:
@@ -86,14 +89,20 @@ def ensure_demo(*, session: Session, settings: Settings) -> DemoSetup:
         new.client.client_id = client_id
         new.client.secret_digest = digest(secret)
         session.flush()
-    return DemoSetup(landing_url=f"{settings.base_url}/{ACCOUNT}/{CALENDAR}", client_id=client_id, client_secret=secret)
+    return DemoSetup(
+        landing_url=calendars.landing_url(
+            session=session, settings=settings, account_code=ACCOUNT, code=CALENDAR, external_id="fan-1"
+        ),
+        client_id=client_id,
+        client_secret=secret,
+    )
 
 
 def instructions(setup: DemoSetup, base_url: str) -> str:
     return f"""
 calcast demo is ready.
 
-  Subscribe like a fan:   {setup.landing_url}?external_id=fan-1
+  Subscribe like a fan:   {setup.landing_url}
   API docs:               {base_url}/docs
 
   OAuth client (the Braze Connected Content credential):

@@ -34,8 +34,9 @@ from calcast.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content")
-# Kept from the landing page's query through the form to the subscription.
-CARRIED_FIELDS = ("external_id", *UTM_FIELDS, "referrer")
+# Kept from the landing page's query through the form to the subscription (`sig`: the brand's signature of
+# `external_id`, which decides whether that id identifies the subscriber; see subscriptions.service).
+CARRIED_FIELDS = ("external_id", "sig", *UTM_FIELDS, "referrer")
 
 
 class SubscribeForm(BaseModel):
@@ -45,6 +46,7 @@ class SubscribeForm(BaseModel):
     opt_in1: str = ""
     opt_in2: str = ""
     external_id: str = ""
+    sig: str = ""
     utm_source: str = ""
     utm_medium: str = ""
     utm_campaign: str = ""
@@ -407,7 +409,7 @@ def subscribe(
     calendar_code: str,
     form: Annotated[SubscribeForm, Form()],
 ) -> Response:
-    """Store the subscription (or find the same person's) and send the browser to the app choice."""
+    """Store a new subscription (a form sent twice: the one it created), then send the browser to the app choice."""
     try:
         calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
     except NotFound:
@@ -440,7 +442,6 @@ def subscribe(
     if not _rate_limit(request, settings).allow(ip):
         return again({"form": "too_many_text"}, 429, {"Retry-After": "60"})
     details = subscriptions.SubscriberDetails(
-        subscriber_id=form.external_id or None,
         email=form.email if calendar.email_capture != "off" else None,
         tags=form.tags,
         opt_in1=bool(form.opt_in1) and bool(calendar.opt_in1_label),
@@ -462,8 +463,13 @@ def subscribe(
         ),
     )
     try:
-        done = subscriptions.subscribe(
-            session=session, settings=settings, account_code=account_code, calendar_code=calendar_code, details=details
+        done = subscriptions.subscribe_anonymously(
+            session=session,
+            settings=settings,
+            account_code=account_code,
+            calendar_code=calendar_code,
+            details=details,
+            identity=subscriptions.LandingIdentity(external_id=form.external_id, signature=form.sig),
         )
     except Invalid as error:
         return again(_field_errors(error, form), 422)

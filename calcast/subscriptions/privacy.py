@@ -19,7 +19,9 @@ from calcast.subscriptions.models import Subscription
 
 # What identifies or locates a person; erased by `forget_person`. Tags, method, device class and the
 # (anonymous) counts stay, so the brand's numbers do not change.
-PERSONAL_FIELDS = ("subscriber_id", "email", "user_agent", "ip_address", "referrer", "request_key")
+PERSONAL_FIELDS = (
+    "subscriber_id", "unverified_subscriber_id", "email", "user_agent", "ip_address", "referrer", "request_key",
+)  # fmt: skip
 
 EXPORT_COLUMNS = (
     "subscription_id", "calendar_code", "subscriber_id", "email", "tags", "method", "device", "country_code",

@@ -97,3 +97,20 @@ def test_forget_unsubscribes_and_erases_identifying_data(cli: Any, database: Dat
         assert other_row is not None
         assert other_row.deactivated_at is None
     assert cli("export", "person", "owner", "one@example.com").exit_code == 1
+
+
+def test_forget_erases_an_unverified_external_id_too(cli: Any, database: Database, owner: Persona) -> None:
+    with database.transaction() as session:
+        done = subscriptions.subscribe_anonymously(
+            session=session,
+            settings=database.settings,
+            account_code="owner",
+            calendar_code="main",
+            details=subscriptions.SubscriberDetails(email="two@example.com"),
+            identity=subscriptions.LandingIdentity(external_id="crm-unsigned", signature="0" * 64),
+        )
+    assert done.subscription.unverified_subscriber_id == "crm-unsigned"
+    assert cli("forget", "owner", "two@example.com", "--yes").exit_code == 0
+    with database.sessions() as session:
+        row = session.get_one(Subscription, done.subscription.id)
+        assert (row.subscriber_id, row.unverified_subscriber_id, row.email) == (None, None, None)

@@ -6,12 +6,17 @@
  *
  * Without JavaScript (or with a modifier key) the link simply opens the landing page.
  * Links in Rokt Calendar's widget form (data-popup="lightbox") work too.
+ *
+ * The visitor's identity travels as a pair: `external_id` and the brand's signature of it, `sig`. The link's own
+ * pair is kept as it is; a link without one takes the pair from the address of the page it is on (a signed link
+ * from a Braze message to the brand's page), so the landing page can trust the id.
  */
 (function () {
   "use strict";
   if (window.calcastButton) return;
 
   var SELECTOR = "a[data-calcast-button], a[data-popup='lightbox']";
+  var IDENTITY = ["external_id", "sig"];
   var overlay = null;
   var opener = null;
 
@@ -22,6 +27,12 @@
 
   function embedded(href) {
     var url = new URL(href, window.location.href);
+    var page = new URL(window.location.href).searchParams;
+    if (!url.searchParams.has("external_id") && page.get("external_id")) {
+      IDENTITY.forEach(function (name) {
+        if (page.has(name)) url.searchParams.set(name, page.get(name));
+      });
+    }
     url.searchParams.set("embed", "1");
     return url.toString();
   }
