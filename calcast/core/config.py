@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
     outbox_backoff_base_seconds: float = Field(default=2.0, gt=0)
     outbox_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    # Delivered (and superseded) outbox rows and webhook delivery logs are deleted after this many days.
+    outbox_retention_days: int = Field(default=30, ge=1)
     webhook_retry_minutes: float = Field(default=30.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     run_worker_in_server: bool = True
