@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from calcast.core.db import utcnow
@@ -18,8 +18,8 @@ KINDS = ("braze.track", "webhook")
 # The payload of a message whose personal data was erased: nothing is left to send.
 ERASED = "erased"
 ERASED_PAYLOAD = {ERASED: "Personal data erased on request."}
-# The topic of a message queued by an erasure (Braze's removal of the person): sent with the data it needs,
-# whose payload is erased in turn once it was delivered.
+# The topic of a message queued by an erasure (Braze's removal of the person): sent with the data it needs;
+# once it is delivered, it and the other messages with its key are erased.
 ERASURE_TOPIC = "erasure"
 PRUNE_BATCH = 5000
 
@@ -216,32 +216,48 @@ def messages_with_value(
 
 
 def withdraw(*, message: OutboxMessage) -> None:
-    """Erase a message's payload (and the answer kept with it); if it was still to be sent, it never will be.
-
-    A message a worker is sending right now keeps its lease as `available_at`: until then, newer messages with
-    its ordering key wait (see the worker's claim), so they cannot arrive before it.
-    """
+    """Erase a message's payload (and the answer kept with it); if it was still to be sent, it never will be."""
     if message.status in ("pending", "failed"):
         message.status = "superseded"
-        message.available_at = max(message.available_at, utcnow())
-    message.payload = dict(ERASED_PAYLOAD)
+        message.available_at = utcnow()
+    scrub(message=message, payload=dict(ERASED_PAYLOAD))
+
+
+def scrub(*, message: OutboxMessage, payload: dict[str, Any]) -> None:
+    """Replace a message's payload with one without personal data; the last answer, which may echo it, goes."""
+    message.payload = payload
     if message.last_error:
         message.last_error = ERASED_PAYLOAD[ERASED]
 
 
 def erase_after_delivery(*, message: OutboxMessage) -> None:
-    """Mark a message that must still be sent with its personal data; its payload is erased once delivered."""
+    """Mark a message that must still be sent with its personal data (a removal of the person).
+
+    Once it is delivered, it and every other message with its ordering key are erased
+    (`erase_delivered_erasures`).
+    """
     message.topic = ERASURE_TOPIC
 
 
 def erase_delivered_erasures(*, session: Session, since: datetime | None) -> int:
-    """Erase the payloads of erasure messages delivered (their lease ending) since `since` (None: ever)."""
-    statement = update(OutboxMessage).where(OutboxMessage.status == "done", OutboxMessage.topic == ERASURE_TOPIC)
+    """Erase the messages sharing a key with an erasure message delivered since `since` (None: ever).
+
+    Failed ones among them are superseded: the erasure came after them.
+    """
+    erasure = aliased(OutboxMessage)  # its own alias: the subquery must not correlate to the UPDATE's row
+    delivered = select(erasure.ordering_key).where(erasure.status == "done", erasure.topic == ERASURE_TOPIC)
     if since is not None:
-        statement = statement.where(OutboxMessage.available_at >= since)
-    result = session.execute(
-        statement.values(payload=dict(ERASED_PAYLOAD)), execution_options={"synchronize_session": False}
+        # A delivered message's `available_at` is the end of the lease it was delivered under.
+        delivered = delivered.where(erasure.available_at >= since)
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.ordering_key.in_(delivered.scalar_subquery()), OutboxMessage.status != "pending")
+        .values(
+            payload=dict(ERASED_PAYLOAD),
+            status=case((OutboxMessage.status == "failed", "superseded"), else_=OutboxMessage.status),
+        )
     )
+    result = session.execute(statement, execution_options={"synchronize_session": False})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
 from calcast.braze import service as braze
@@ -84,12 +84,10 @@ class Worker:
         # The candidates come from their own alias of the table: were they written against OutboxMessage,
         # the subquery would correlate to the UPDATE's row and its LIMIT would limit nothing.
         candidate, earlier, later = aliased(OutboxMessage), aliased(OutboxMessage), aliased(OutboxMessage)
-        # Behind an older row with its key that is still to be sent, or that an erasure superseded while a
-        # worker was sending it (its lease has not ended).
         blocked = exists().where(
             earlier.ordering_key == candidate.ordering_key,
+            earlier.status == "pending",
             earlier.id < candidate.id,
-            or_(earlier.status == "pending", and_(earlier.status == "superseded", earlier.available_at > now)),
         )
         # A row put back in the queue (a retry) while a newer row with its key is being sent waits for its
         # outcome: delivered, it supersedes this row (below); failed, this row goes first.

@@ -43,6 +43,7 @@ def sqlite_in(folder: Path) -> str:
         ("CALCAST_BASE_URL", "calendar.example.com", "CALCAST_BASE_URL must start with http:// or https://"),
         ("CALCAST_TOKEN_TTL_SECONDS", "soon", "CALCAST_TOKEN_TTL_SECONDS is invalid"),
         ("CALCAST_SECRET_KEY", "short", "CALCAST_SECRET_KEY must be at least 16 characters"),
+        ("CALCAST_OUTBOX_RETENTION_DAYS", "0", "CALCAST_OUTBOX_RETENTION_DAYS is invalid"),
     ],
 )
 def test_it_names_the_variable_and_the_problem(
