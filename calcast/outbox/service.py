@@ -175,7 +175,7 @@ def prune(*, session: Session, before: datetime, limit: int = PRUNE_BATCH) -> in
     """
     supersede_overtaken(session=session, status="failed")
     # A delivered message's `available_at` is the end of the lease it was delivered under; a superseded one's is
-    # when it was superseded (or, for one still being sent when it was, the end of that lease).
+    # when it was superseded. Either way the (status, available_at) index finds them.
     settled = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status.in_(("done", "superseded")), OutboxMessage.available_at < before)
