@@ -42,7 +42,7 @@ WEBHOOK_CLAIM_SIZE = 32
 # Braze rows per claim, in full requests' worth: enough to keep the connection busy, few enough that
 # several workers share a burst.
 BRAZE_REQUESTS_PER_CLAIM = 8
-# Periodic jobs of other features (lapse detection) run this often in every worker.
+# Periodic jobs (lapse detection, the outbox retention and erasure) run this often in every worker.
 HOUSEKEEPING_INTERVAL = timedelta(hours=1)
 
 
@@ -205,9 +205,9 @@ class Worker:
             lapsed = telemetry.mark_lapsed(session=session, settings=self.settings, now=moment)
         if lapsed:
             log.info("Marked %d subscriptions lapsed (no poll for their client's lapse days).", lapsed)
-        self.prune_delivered(now=moment)
+        self.apply_retention(now=moment)
 
-    def prune_delivered(self, *, now: datetime) -> None:
+    def apply_retention(self, *, now: datetime) -> None:
         """Erase delivered erasure messages; delete delivered rows and webhook logs past the retention period."""
         # Erasure messages delivered since the last run (with an interval's overlap), or ever on the first run.
         since = self.last_housekeeping - HOUSEKEEPING_INTERVAL if self.last_housekeeping else None
