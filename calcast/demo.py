@@ -39,7 +39,8 @@ class DemoSetup:
 
 
 def _demo_client_secret(settings: Settings) -> str:
-    # Derived, so that every run of the idempotent demo prints the same working credentials.
+    # Derived from this install's own key: every run of the idempotent demo prints the same working credentials,
+    # and no two installs share them.
     return derived_token(settings.secret_key, "demo-client", ACCOUNT)
 
 
@@ -84,11 +85,14 @@ def ensure_demo(*, session: Session, settings: Settings) -> DemoSetup:
             )
     secret = _demo_client_secret(settings)
     client_id = f"{ACCOUNT}-client"
-    if accounts.get_active_client(session=session, client_id=client_id) is None:
-        new = accounts.create_client(session=session, account_code=ACCOUNT)
-        new.client.client_id = client_id
-        new.client.secret_digest = digest(secret)
-        session.flush()
+    client = accounts.get_active_client(session=session, client_id=client_id)
+    if client is None:
+        client = accounts.create_client(session=session, account_code=ACCOUNT).client
+        client.client_id = client_id
+    if client.secret_digest != digest(secret):
+        # A new client, or the demo database now runs with another secret key: print credentials that work.
+        client.secret_digest = digest(secret)
+    session.flush()
     return DemoSetup(
         landing_url=calendars.landing_url(
             session=session, settings=settings, account_code=ACCOUNT, code=CALENDAR, external_id="fan-1"

@@ -5,7 +5,8 @@ claim: on PostgreSQL the candidate rows are picked with `FOR UPDATE SKIP LOCKED`
 workers share the queue without waiting on each other or taking the same row; on SQLite the UPDATE's
 own conditions (still pending, still due) make the claim, and SQLite runs one writer at a time. A
 worker that dies (even by SIGKILL) leaves its rows pending; they become due again when the lease ends.
-Rows with the same ordering key are claimed one at a time, oldest first.
+Rows with the same ordering key are claimed one at a time, oldest first; a row never goes out after a newer
+row with its key was delivered (an operator's retry can put an old row back in the queue): it is superseded.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from calcast.braze.client import BrazeClient
 from calcast.core.config import Settings
 from calcast.core.db import Database, utcnow
 from calcast.feeds import telemetry
+from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Claimed, Result, backoff
 from calcast.outbox.models import OutboxMessage
 from calcast.webhooks import service as webhooks
@@ -40,7 +42,7 @@ WEBHOOK_CLAIM_SIZE = 32
 # Braze rows per claim, in full requests' worth: enough to keep the connection busy, few enough that
 # several workers share a burst.
 BRAZE_REQUESTS_PER_CLAIM = 8
-# Periodic jobs of other features (lapse detection) run this often in every worker.
+# Periodic jobs (lapse detection, the outbox retention and erasure) run this often in every worker.
 HOUSEKEEPING_INTERVAL = timedelta(hours=1)
 
 
@@ -58,6 +60,7 @@ class Worker:
         self.database = database
         self.settings = settings or database.settings
         self.next_housekeeping: datetime | None = None
+        self.last_housekeeping: datetime | None = None
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.braze = BrazeClient(timeout=self.settings.braze_timeout_seconds, transport=braze_transport)
         self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False)
@@ -80,14 +83,23 @@ class Worker:
         now = utcnow()
         # The candidates come from their own alias of the table: were they written against OutboxMessage,
         # the subquery would correlate to the UPDATE's row and its LIMIT would limit nothing.
-        candidate, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
+        candidate, earlier, later = aliased(OutboxMessage), aliased(OutboxMessage), aliased(OutboxMessage)
         blocked = exists().where(
             earlier.ordering_key == candidate.ordering_key,
             earlier.status == "pending",
             earlier.id < candidate.id,
         )
+        # A row put back in the queue (a retry) while a newer row with its key is being sent waits for its
+        # outcome: delivered, it supersedes this row (below); failed, this row goes first.
+        overtaken = exists().where(
+            later.ordering_key == candidate.ordering_key,
+            later.id > candidate.id,
+            later.status == "pending",
+            later.claimed_by.is_not(None),
+            later.available_at > now,
+        )
         candidates = select(candidate.id).where(
-            candidate.status == "pending", candidate.available_at <= now, candidate.kind == kind, ~blocked
+            candidate.status == "pending", candidate.available_at <= now, candidate.kind == kind, ~blocked, ~overtaken
         )
         if ids is not None:
             candidates = candidates.where(candidate.id.in_(list(ids)))
@@ -122,7 +134,11 @@ class Worker:
                 )
             )
             rows = session.execute(statement, execution_options={"synchronize_session": False}).all()
-        claimed = [Claimed(*row) for row in rows]
+            claimed_ids = [row[0] for row in rows]
+            superseded = set(outbox.supersede_overtaken(session=session, status="pending", ids=claimed_ids))
+        if superseded:
+            log.info("Superseded %d re-queued rows: newer rows with their keys were delivered.", len(superseded))
+        claimed = [Claimed(*row) for row in rows if row[0] not in superseded]
         return token, sorted(claimed, key=lambda row: row.id)
 
     def _record(self, token: str, rows: Sequence[Claimed], results: Sequence[Result]) -> None:
@@ -189,6 +205,32 @@ class Worker:
             lapsed = telemetry.mark_lapsed(session=session, settings=self.settings, now=moment)
         if lapsed:
             log.info("Marked %d subscriptions lapsed (no poll for their client's lapse days).", lapsed)
+        self.apply_retention(now=moment)
+
+    def apply_retention(self, *, now: datetime) -> None:
+        """Erase delivered erasure messages; delete delivered rows and webhook logs past the retention period."""
+        # Erasure messages delivered since the last run (with an interval's overlap), or ever on the first run.
+        since = self.last_housekeeping - HOUSEKEEPING_INTERVAL if self.last_housekeeping else None
+        with self.database.transaction() as session:
+            outbox.erase_delivered_erasures(session=session, since=since)
+        self.last_housekeeping = now
+        before = now - timedelta(days=self.settings.outbox_retention_days)
+        pruned = logs = 0
+        while True:  # in batches: one short write transaction each, however much the first run finds
+            with self.database.transaction() as session:
+                batch = outbox.prune(session=session, before=before)
+            pruned += batch
+            if batch < outbox.PRUNE_BATCH:
+                break
+        while True:
+            with self.database.transaction() as session:
+                batch = webhooks.prune_delivery_log(session=session, before=before, limit=outbox.PRUNE_BATCH)
+            logs += batch
+            if batch < outbox.PRUNE_BATCH:
+                break
+        if pruned or logs:
+            days = self.settings.outbox_retention_days
+            log.info("Deleted %d delivered outbox rows and %d webhook logs over %d days old.", pruned, logs, days)
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until `stop` is set; a batch in flight is finished first."""

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
@@ -118,6 +118,22 @@ def delivery_log(*, session: Session, endpoint_id: str, limit: int = 50) -> list
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def prune_delivery_log(*, session: Session, before: datetime, limit: int) -> int:
+    """Delete up to `limit` delivery attempts logged before `before` (the outbox retention); returns how many."""
+    query = select(WebhookDelivery.id).where(WebhookDelivery.created_at < before).order_by(WebhookDelivery.id)
+    ids = list(session.scalars(query.limit(limit)))
+    if ids:
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+    return len(ids)
+
+
+def erase_responses(*, session: Session, outbox_ids: Sequence[int]) -> None:
+    """Forget what receivers answered to these deliveries: an answer may echo the personal data it was sent."""
+    if outbox_ids:
+        statement = update(WebhookDelivery).where(WebhookDelivery.outbox_id.in_(list(outbox_ids)))
+        session.execute(statement.values(response_excerpt=None), execution_options={"synchronize_session": False})
 
 
 def _listeners(*, session: Session, account_id: str, event_type: str) -> list[WebhookEndpoint]:
