@@ -13,7 +13,7 @@ import typer
 from calcast.braze.liquid import AbortMessage, BrazeUser, Credentials, TemplateError, load_users
 from calcast.braze.sender import BrazeSimulator, Delivery
 from calcast.braze.templates import CREDENTIAL_NAME, CREDENTIAL_NOTE, load_template, shipped_templates
-from calcast.core.cli import JsonOption, fail, settings
+from calcast.core.cli import JsonOption, fail, settings, unit_of_work
 
 braze_app = typer.Typer(
     help="Braze webhook templates, and rendering or sending them as Braze would.", no_args_is_help=True
@@ -73,6 +73,29 @@ def templates(base_url: str | None = BaseUrlOption, as_json: bool = JsonOption) 
         return
     typer.echo(CREDENTIAL_NOTE)
     typer.echo("\n".join(template.paste_ready() for template in kit))
+
+
+@braze_app.command("profile")
+def profile(
+    account_code: str = typer.Argument(..., help="The account (e.g. demo)."),
+    external_id: str = typer.Argument(..., help="The person's Braze external_id, as passed when subscribing."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the profile to this file."),
+) -> None:
+    """The Braze profile calcast's sync builds for a person (external_id and rokt:* attributes), for --user."""
+    from calcast.braze.profile import synced_profile
+
+    with unit_of_work() as (session, _):
+        found = synced_profile(session=session, account_code=account_code, external_id=external_id)
+    text = json.dumps(found, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise fail(f"The profile cannot be written to {output} ({error.strerror}).") from None
+    count = len(found["custom_attributes"].get("rokt:subscription_id", []))
+    typer.echo(f"Wrote {output}: {external_id} with {count} calcast subscription(s).")
 
 
 def _users(user: Path | None, users: Path | None) -> list[BrazeUser]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -80,6 +83,24 @@ class CalcastGroup(typer.core.TyperGroup):
             typer.echo("Aborted.", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def calcast_command() -> str:
+    """How a reader runs this calcast from the current folder, for commands calcast prints.
+
+    `calcast` when it is on PATH; otherwise the path of this installation's script, e.g. `.venv/bin/calcast`
+    after `make demo`, whose virtual environment is not activated.
+    """
+    script = Path(sys.prefix) / "bin" / "calcast"
+    on_path = shutil.which("calcast")
+    if not script.exists():
+        return "calcast" if on_path else f"{shlex.quote(sys.executable)} -m calcast"
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "calcast"
+    try:
+        return shlex.quote(str(script.resolve().relative_to(Path.cwd().resolve())))
+    except ValueError:
+        return shlex.quote(str(script.absolute()))
 
 
 def settings() -> Settings:
