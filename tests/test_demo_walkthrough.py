@@ -80,6 +80,12 @@ def test_everything_the_demo_prints_works_as_printed(tmp_path: Path) -> None:
             assert httpx.get(url, timeout=10).status_code == 200, url
         feed_url = re.findall(r"curl -s (\S+/webcal/\S+)", printed)[0]
         feed = httpx.get(feed_url).text.replace("\r\n ", "")
+        manage = re.findall(r"Manage or unsubscribe: (\S+)", feed)[0].replace("\\", "")
+        app_choice = httpx.get(f"{manage}/add").text  # the confirmation page: one link per calendar app
     assert "SUMMARY:Hello from calcast" in feed  # the personal event pushed with curl
     assert "SUMMARY:Event Title" in feed  # the template sent with braze send
-    assert f"Manage or unsubscribe: {base_url}/manage/" in feed
+    assert manage.startswith(f"{base_url}/manage/")
+    assert f"webcal://127.0.0.1:{port}/webcal/" in app_choice
+    assert "127.0.0.1%3A" + str(port) in app_choice  # Google and Outlook links carry the feed URL encoded
+    assert ":8000" not in app_choice
+    assert "%3A8000" not in app_choice
