@@ -20,6 +20,7 @@ from calcast.subscriptions import api as subscriptions_api
 from calcast.subscriptions import pages as subscription_pages
 from calcast.timezones import api as timezones_api
 from calcast.web import api as web_api
+from calcast.web import start as start_page
 from calcast.web.templating import static_files
 
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Routers: one line per front door.
     app.include_router(web_api.router)
+    app.include_router(start_page.router)
     app.include_router(feeds_api.router)
     app.include_router(accounts_api.router)
     app.include_router(events_api.router)

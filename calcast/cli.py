@@ -8,6 +8,7 @@ from calcast.accounts.cli import account_app, client_app
 from calcast.analytics.cli import stats
 from calcast.braze.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
+from calcast.core.cli import CalcastGroup
 from calcast.core.dbcli import db_app
 from calcast.demo import demo
 from calcast.feeds.cli import subscription_app
@@ -17,6 +18,7 @@ from calcast.subscriptions.cli import export_app, forget
 from calcast.webhooks.cli import webhook_app
 
 app = typer.Typer(
+    cls=CalcastGroup,
     help="calcast: calendar marketing with per-subscriber feeds, a Rokt-compatible API and Braze sync.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from calcast.app import create_app
 from calcast.core.cli import open_database
+from calcast.core.config import base_url_defaults_to
 
 
 def served_app() -> FastAPI:
@@ -31,6 +32,7 @@ def serve(
     workers: int = typer.Option(1, "--workers", help="Web processes (PostgreSQL only; SQLite uses one)."),
 ) -> None:
     """Serve the API, the feeds and the subscription pages."""
+    base_url_defaults_to(host, port)
     with open_database() as database:
         if workers > 1 and database.settings.is_sqlite:
             typer.echo("SQLite serves from one process; use PostgreSQL for --workers > 1.", err=True)

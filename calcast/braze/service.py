@@ -35,6 +35,10 @@ _SINGLE_VALUED = {
     "source": "rokt:source",
 }
 NOT_CONFIGURED = "Braze is not configured for this account; set it with `calcast account set-braze`, then retry."
+UNREADABLE_KEY = (
+    "The account's Braze key cannot be read ({reason}); "
+    "set the Braze key again with `calcast account set-braze`, then `calcast outbox retry --all-failed`."
+)
 
 
 def _previous_values(subscription: Subscription) -> dict[str, str]:
@@ -170,14 +174,19 @@ class _Target:
 
 def _targets(
     *, transaction: Callable[[], AbstractContextManager[Session]], cipher: Cipher, account_ids: set[str]
-) -> dict[str, _Target | None]:
-    found: dict[str, _Target | None] = {}
+) -> dict[str, _Target | str]:
+    """Where each account's rows go, or the sentence saying why they cannot go anywhere."""
+    found: dict[str, _Target | str] = {}
     with transaction() as session:
         for account_id in account_ids:
             account = accounts.get_account_by_id(session=session, account_id=account_id)
-            key = accounts.braze_api_key(cipher=cipher, account=account)
+            try:
+                key = accounts.braze_api_key(cipher=cipher, account=account)
+            except ValueError as unreadable:  # the key was saved under another CALCAST_SECRET_KEY
+                found[account_id] = UNREADABLE_KEY.format(reason=unreadable)
+                continue
             endpoint = account.braze_rest_endpoint
-            found[account_id] = _Target(endpoint, key) if endpoint and key else None
+            found[account_id] = _Target(endpoint, key) if endpoint and key else NOT_CONFIGURED
     return found
 
 
@@ -273,8 +282,8 @@ def deliver(
     results: list[Result] = []
     for account_id, target in targets.items():
         mine = [row for row in rows if row.account_id == account_id]
-        if target is None:
-            results.extend(Result(row.id, "failed", None, NOT_CONFIGURED) for row in mine)
+        if isinstance(target, str):
+            results.extend(Result(row.id, "failed", None, target) for row in mine)
             continue
         requests = pack(mine, limit=settings.braze_batch_size, per_array=settings.braze_batch_scope == "per_array")
         results.extend(_send_all(client, target, requests, concurrency=settings.braze_concurrency))

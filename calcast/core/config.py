@@ -205,6 +205,24 @@ def load_settings() -> Settings:
         raise ConfigError(_explain(error)) from None
 
 
+def served_base_url(host: str, port: int) -> str:
+    """The address a server listening on host:port answers at on this machine."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - naming the wildcard addresses, not binding to them
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def base_url_defaults_to(host: str, port: int) -> None:
+    """Unless CALCAST_BASE_URL is set, links (landing page, feeds, manage links) point at the served host:port.
+
+    Set in the environment, so that every server process uvicorn starts reads the same value.
+    """
+    os.environ.setdefault("CALCAST_BASE_URL", served_base_url(host, port))
+    get_settings.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings (tests clear this cache after changing the environment)."""
