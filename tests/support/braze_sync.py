@@ -24,6 +24,7 @@ def connect_braze(database: Database, fake: FakeBraze, account_code: str = "owne
             code=account_code,
             rest_endpoint=fake.url,
             api_key=api_key or fake.api_key,
+            allow_private_destinations=database.settings.allow_private_destinations,
         )
 
 

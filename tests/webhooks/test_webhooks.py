@@ -202,7 +202,7 @@ def test_webhook_test_sends_a_test_event_and_shows_the_answer(
 def test_bad_webhook_input_gets_a_clear_sentence(database: Database, owner: Persona, cli: Any) -> None:
     bad_url = cli("webhook", "add", "owner", "ftp://example.com", "--event", "Subscribe")
     assert bad_url.exit_code == 1
-    assert "must be an http(s) URL" in bad_url.stderr
+    assert "must be an https URL" in bad_url.stderr
     bad_event = cli("webhook", "add", "owner", "https://example.com/h", "--event", "Subscribed")
     assert bad_event.exit_code == 1
     assert "'Subscribed' is not one" in bad_event.stderr
