@@ -65,8 +65,15 @@ def address_problem(address: IPAddress) -> str | None:
     return None
 
 
+def _is_literal(host: str, address: IPAddress) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")) == address
+    except ValueError:
+        return False
+
+
 def _refusal(host: str, address: IPAddress, problem: str) -> str:
-    named = str(address) if host.strip("[]") == str(address) else f"{host} ({address})"
+    named = host.strip("[]") if _is_literal(host, address) else f"{host} ({address})"
     return (
         f"calcast does not send to {named}, {problem}: destinations must be public addresses "
         f"({ALLOW_SETTING}=true allows private ones for tests and on-premises receivers)."
@@ -254,7 +261,7 @@ class OutboundError(Exception):
 
 def _sentence(failure: httpx.HTTPError, seconds: float) -> str:
     if isinstance(failure, httpx.TimeoutException):
-        return f"the request timed out: no complete answer within {seconds:.3g} seconds"
+        return f"the request timed out: no complete answer within {seconds:.3g} s"
     if isinstance(failure, DestinationRefused) or isinstance(failure.__cause__, _AddressRefused):
         return storable(str(failure))
     return storable(f"{type(failure).__name__}: {failure}".rstrip(": "))
