@@ -33,6 +33,7 @@ class Receiver:
     endless: bool = False  # a body without length that goes on until the client hangs up
     location: str | None = None  # sent as Location (with a 3xx status)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    received_at: list[float] = field(default_factory=list)  # time.monotonic of each request
     bytes_sent: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -83,6 +84,7 @@ def running_receiver(path: str = "/hooks/calcast", **options: Any) -> Iterator[R
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             with receiver.lock:
                 receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                receiver.received_at.append(time.monotonic())
 
             def write(data: bytes) -> None:
                 self.wfile.write(data)
