@@ -37,12 +37,14 @@ def set_calendar_flags(database: Database, *, merge: bool | None = None, fallbac
             calendar.subscriber_id_fallback = fallback
 
 
-def subscribe(database: Database, calendar_code: str = "main", **details: Any) -> subscriptions.Subscribed:
+def subscribe(
+    database: Database, calendar_code: str = "main", account_code: str = "owner", **details: Any
+) -> subscriptions.Subscribed:
     with database.transaction() as session:
         return subscriptions.subscribe(
             session=session,
             settings=database.settings,
-            account_code="owner",
+            account_code=account_code,
             calendar_code=calendar_code,
             details=subscriptions.SubscriberDetails(**details),
         )
