@@ -12,6 +12,7 @@ from sqlalchemy import select
 from calcast.core.db import Database
 from calcast.webhooks.models import WebhookDelivery
 from tests.conftest import Persona
+from tests.support.braze_sync import worker
 from tests.support.dns import resolving
 from tests.support.receivers import Receiver, running_receiver
 from tests.support.webhooks import add_webhook, drain, queue_test_event
@@ -97,7 +98,11 @@ def test_a_name_rebound_to_a_loopback_address_is_refused_when_connecting(
     assert added.exit_code == 0, added.stderr
     endpoint_id = json.loads(added.stdout)["id"]
     queue_test_event(database, endpoint_id)
-    drain(database, allow_private_destinations=False)
+    runner = worker(database, allow_private_destinations=False)
+    try:
+        runner.run_once()
+    finally:
+        runner.close()
     assert len(asked) == 2
     assert receiver.received == []
     with database.sessions() as session:

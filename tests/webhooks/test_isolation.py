@@ -142,7 +142,11 @@ def test_one_result_the_database_refuses_does_not_send_the_others_again(
         assert found[poison_row].status == "pending"
         assert logged(database, poison_row) == []
         make_everything_due(database)
-        drain(database)
+        runner = worker(database)
+        try:
+            runner.run_once()
+        finally:
+            runner.close()
         assert len(poisoning.received) == 2
         assert len(second.received) == 1
     assert len(healthy.received) == 1
