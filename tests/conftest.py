@@ -57,6 +57,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "secret_key": SECRET_KEY,
         "base_url": "https://calcast.test",
         "run_worker_in_server": False,
+        # The suite's receivers and Braze stand-ins listen on loopback over plain http.
+        "allow_private_destinations": True,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -183,6 +185,7 @@ def cli(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]
     monkeypatch.setenv("CALCAST_DATABASE_URL", database.settings.database_url)
     monkeypatch.setenv("CALCAST_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("CALCAST_BASE_URL", database.settings.base_url)
+    monkeypatch.setenv("CALCAST_ALLOW_PRIVATE_DESTINATIONS", "true")
     runner = CliRunner()
 
     def run(*args: str, env: dict[str, str] | None = None) -> CliResult:

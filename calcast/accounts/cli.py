@@ -71,6 +71,7 @@ def set_braze(
             code=code,
             rest_endpoint=rest_endpoint,
             api_key=api_key,
+            allow_private_destinations=settings.allow_private_destinations,
         )
         emit(
             account_out(account),

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calcast.accounts.models import Account, OAuthClient
+from calcast.core import outbound
 from calcast.core.codes import RESERVED_ACCOUNT_CODES, check_code
 from calcast.core.db import utcnow
-from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.core.errors import Conflict, Invalid, NotFound
 from calcast.core.security import Cipher, digest, matches, random_secret
 
 
@@ -58,13 +59,23 @@ def get_account_by_id(*, session: Session, account_id: str) -> Account:
     return account
 
 
-def set_braze(*, session: Session, cipher: Cipher, code: str, rest_endpoint: str, api_key: str) -> Account:
-    """Store the account's Braze REST endpoint and its users.track key (encrypted)."""
+def set_braze(
+    *,
+    session: Session,
+    cipher: Cipher,
+    code: str,
+    rest_endpoint: str,
+    api_key: str,
+    allow_private_destinations: bool = False,
+) -> Account:
+    """Store the account's Braze REST endpoint (https, public: core.outbound) and its users.track key (encrypted)."""
     account = get_account(session=session, code=code)
-    endpoint = rest_endpoint.strip().rstrip("/")
-    if not endpoint.startswith(("https://", "http://")):
-        message = f"The Braze REST endpoint {rest_endpoint!r} must be a URL such as https://rest.iad-01.braze.com."
-        raise Invalid(message, [FieldError("rest_endpoint", message)])
+    endpoint = outbound.check_destination(
+        rest_endpoint.strip().rstrip("/"),
+        allow_private=allow_private_destinations,
+        what="Braze REST endpoint",
+        field="rest_endpoint",
+    )
     if not api_key.strip():
         raise Invalid("The Braze REST API key is empty; pass the key that has users.track permission.")
     account.braze_rest_endpoint = endpoint

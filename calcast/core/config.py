@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=30, ge=1)
     webhook_retry_minutes: float = Field(default=30.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Webhooks and Braze go to https and public addresses only (core.outbound); true allows plain http and
+    # private, loopback and link-local addresses, for tests and on-premises receivers.
+    allow_private_destinations: bool = False
     run_worker_in_server: bool = True
 
     @field_validator("base_url")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -30,6 +31,18 @@ class Result:
     status_code: int | None = None
     error: str | None = None
     retry_at: datetime | None = None
+
+
+LEASE_ENDING = "Not sent: the worker's lease on this delivery was ending; the next claim sends it."
+
+
+def lease_deadline(lease_seconds: float) -> float:
+    """The time.monotonic instant by which a claim's requests must be over, for a claim taken just now.
+
+    The lease less a margin (a fifth, at most 10 s) to record the results: a request still running when the
+    lease ends would let another worker deliver the same row a second time.
+    """
+    return time.monotonic() + lease_seconds - min(10.0, lease_seconds / 5)
 
 
 def backoff(attempts: int, *, base: float, cap: float) -> timedelta:

@@ -62,8 +62,12 @@ class Worker:
         self.next_housekeeping: datetime | None = None
         self.last_housekeeping: datetime | None = None
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.braze = BrazeClient(timeout=self.settings.braze_timeout_seconds, transport=braze_transport)
-        self.http = httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False)
+        self.braze = BrazeClient(
+            timeout=self.settings.braze_timeout_seconds,
+            allow_private=self.settings.allow_private_destinations,
+            transport=braze_transport,
+        )
+        self.http = webhooks.client(self.settings)
         # A Braze row holds up to two objects (attributes and an event): in "total" scope a request takes half
         # as many rows as objects, and a claim is a whole number of full requests.
         per_array = self.settings.braze_batch_scope == "per_array"
@@ -142,6 +146,19 @@ class Worker:
         return token, sorted(claimed, key=lambda row: row.id)
 
     def _record(self, token: str, rows: Sequence[Claimed], results: Sequence[Result]) -> None:
+        """Store the results; should the database refuse one, each is stored on its own, so the others stick."""
+        try:
+            self._store(token, rows, results)
+            return
+        except Exception:
+            log.exception("Recording %d delivery results at once failed; recording them one by one.", len(results))
+        for result in results:
+            try:
+                self._store(token, rows, [result])
+            except Exception:
+                log.exception("The result of outbox row %d could not be stored; its lease will run out.", result.id)
+
+    def _store(self, token: str, rows: Sequence[Claimed], results: Sequence[Result]) -> None:
         attempts = {row.id: row.attempts for row in rows}
         now = utcnow()
         done = [result.id for result in results if result.outcome == "done"]

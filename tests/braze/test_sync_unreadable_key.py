@@ -32,6 +32,7 @@ def test_it_fails_the_rows_and_says_how_to_fix_it(
             code="owner",
             rest_endpoint=braze.url,
             api_key=braze.api_key,
+            allow_private_destinations=True,
         )
     subscribe(database, subscriber_id="user-1")
     runner = worker(database)

@@ -261,6 +261,7 @@ def test_forget_leaves_nothing_of_the_person_in_the_outbox_or_the_webhook_log_bu
             account_code="owner",
             url=receiver.url,
             event_types=["Subscribe", "SubscriptionDetailsUpdated", "Unsubscribe"],
+            allow_private_destinations=True,
         )
     forgotten = subscribe(
         database,
