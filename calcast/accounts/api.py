@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -13,6 +12,7 @@ from pydantic import BaseModel
 from calcast.accounts import tokens
 from calcast.accounts.auth import basic_credentials
 from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.rest import UnreadableJson, read_json
 
 router = APIRouter(tags=["auth"])
 
@@ -43,8 +43,8 @@ async def token_request(request: Request) -> dict[str, str]:
     raw = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
-            parsed: Any = json.loads(raw or b"{}")
-        except (ValueError, RecursionError):
+            parsed: Any = read_json(raw or b"{}")
+        except UnreadableJson:
             return {}
         return {str(k): str(v) for k, v in parsed.items() if isinstance(v, str)} if isinstance(parsed, dict) else {}
     try:
