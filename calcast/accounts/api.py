@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from calcast.accounts import tokens
-from calcast.accounts.auth import basic_credentials
+from calcast.accounts.auth import basic_credentials, count_token_failure, token_failure_wait
 from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.ratelimit import client_network, rate_limits
 from calcast.core.rest import UnreadableJson, read_json
 
 router = APIRouter(tags=["auth"])
@@ -78,7 +79,7 @@ TOKEN_FORM = {
     "/oauth2/token",
     response_model=TokenOut,
     openapi_extra=TOKEN_FORM,
-    responses={400: {"model": OAuthErrorOut}, 401: {"model": OAuthErrorOut}},
+    responses={400: {"model": OAuthErrorOut}, 401: {"model": OAuthErrorOut}, 429: {"model": OAuthErrorOut}},
 )
 def token(
     request: Request,
@@ -94,7 +95,18 @@ def token(
         credentials = basic_credentials(value)
     elif parameters.get("client_id"):
         credentials = (parameters["client_id"], parameters.get("client_secret", ""))
+    limits, network = rate_limits(request), client_network(request)
+    client_id = credentials[0] if credentials else None
+    if wait := token_failure_wait(limits, network=network, client_id=client_id):
+        return oauth_error(
+            429,
+            "temporarily_unavailable",
+            f"Too many failed token requests for this client or from this network; retry in {wait} seconds "
+            "(and check the client id and secret of the Connected Content credential).",
+            {"Retry-After": str(wait)},
+        )
     if credentials is None:
+        count_token_failure(limits, network=network, client_id=None)
         return oauth_error(
             401,
             "invalid_client",
@@ -112,6 +124,7 @@ def token(
         session=session, settings=settings, client_id=credentials[0], client_secret=credentials[1]
     )
     if issued is None:
+        count_token_failure(limits, network=network, client_id=client_id)
         return oauth_error(
             401,
             "invalid_client",
