@@ -129,8 +129,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, error: IntegrityError) -> JSONResponse:
-        if is_concurrent_insert(error):
-            log.warning("concurrent insert: %s", error.orig)
+        if constraint := concurrent_insert_constraint(error):
+            log.warning("concurrent insert refused by %s; the client retries", constraint)
             return busy_response()
         return await _unexpected(request, error)
 
@@ -152,14 +152,17 @@ def busy_response() -> JSONResponse:
     return error_response(503, reason, headers={"Retry-After": "5"})
 
 
-def is_concurrent_insert(error: IntegrityError) -> bool:
-    """Whether the error is a known concurrent-insert race (CONCURRENT_INSERT_CONSTRAINTS), not a bug."""
+def concurrent_insert_constraint(error: IntegrityError) -> str | None:
+    """The constraint's name when the error is a known concurrent-insert race (CONCURRENT_INSERT_CONSTRAINTS)."""
     diagnostics = getattr(error.orig, "diag", None)  # psycopg: the violated constraint by name
     if diagnostics is not None:
-        return getattr(diagnostics, "constraint_name", None) in CONCURRENT_INSERT_CONSTRAINTS
+        name = getattr(diagnostics, "constraint_name", None)
+        return name if name in CONCURRENT_INSERT_CONSTRAINTS else None
     message = str(error.orig)  # sqlite3: "UNIQUE constraint failed: <table.column, …>"
-    prefix = "UNIQUE constraint failed: "
-    return message.startswith(prefix) and message.removeprefix(prefix) in CONCURRENT_INSERT_CONSTRAINTS.values()
+    columns = message.removeprefix("UNIQUE constraint failed: ")
+    if columns == message:
+        return None
+    return next((name for name, known in CONCURRENT_INSERT_CONSTRAINTS.items() if known == columns), None)
 
 
 class RequestGuard:

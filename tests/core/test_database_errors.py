@@ -20,7 +20,11 @@ from tests.rokt_api import bearer, event_body, subscribe
 
 
 def test_a_concurrent_insert_of_the_same_event_is_a_503_braze_retries(
-    client: TestClient, database: Database, owner: Persona, monkeypatch: pytest.MonkeyPatch
+    client: TestClient,
+    database: Database,
+    owner: Persona,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     headers = bearer(client, owner)
     body = {"event": event_body("E-1"), "subscriptionIds": [subscribe(database, owner, "ext-1")]}
@@ -31,6 +35,7 @@ def test_a_concurrent_insert_of_the_same_event_is_a_503_braze_retries(
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert response.json()["Reason"].startswith("calcast is busy with other changes right now")
+    assert "concurrent insert refused by uq_personal_events_account_id_event_id" in caplog.text
     monkeypatch.undo()
     # The retry finds the stored event: the same state, answered as unchanged.
     retried = client.post("/v1/subscriptionevent/owner", json=body, headers=headers)
