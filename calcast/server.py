@@ -45,8 +45,8 @@ class HeaderLimitedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol, refusing a request line and headers over `max_header_bytes` with a 431.
 
     httptools itself buffers headers of any size (h11 has `h11_max_incomplete_event_size`, httptools nothing),
-    so the bytes received while a request's headers are incomplete are counted here and the connection is
-    closed once they pass the limit.
+    so the bytes up to the blank line that ends the headers are counted here as they arrive, and the connection
+    is closed before they reach the parser once they pass the limit.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -54,16 +54,27 @@ class HeaderLimitedHttpTools(HttpToolsProtocol):
         self._max_header_bytes = get_settings().max_header_bytes
         self._header_bytes = 0
         self._in_headers = True
+        self._tail = b""  # the last bytes of the previous chunk: the blank line may straddle two
 
     def data_received(self, data: bytes) -> None:
         if self._in_headers:
-            self._header_bytes += len(data)
+            self._header_bytes += self._header_part(data)
+            self._tail = (self._tail + data[-3:])[-3:]
+            if self._header_bytes > self._max_header_bytes:
+                self._refuse_headers()
+                return
         super().data_received(data)
-        if self._in_headers and self._header_bytes > self._max_header_bytes and not self.transport.is_closing():
-            self._refuse_headers()
+
+    def _header_part(self, data: bytes) -> int:
+        """How many bytes of this chunk belong to the request line and headers (up to the blank line)."""
+        straddling = (self._tail + data[:3]).find(b"\r\n\r\n")
+        if straddling >= 0:
+            return max(0, straddling + 4 - len(self._tail))
+        end = data.find(b"\r\n\r\n")
+        return len(data) if end < 0 else end + 4
 
     def on_headers_complete(self) -> None:
-        self._in_headers, self._header_bytes = False, 0
+        self._in_headers, self._header_bytes, self._tail = False, 0, b""
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -72,6 +83,7 @@ class HeaderLimitedHttpTools(HttpToolsProtocol):
 
     def _refuse_headers(self) -> None:
         log.warning("request headers over %d bytes refused", self._max_header_bytes)
+        self._in_headers = False
         reason = (
             f"The request line and headers are larger than {self._max_header_bytes // 1024} KB; send shorter ones."
         ).encode()

@@ -100,6 +100,9 @@ def test_headers_over_the_limit_get_a_431_and_the_connection_closed(served: tupl
     answer = raw_request(base_url, b"GET /healthz HTTP/1.1\r\nHost: t\r\nUser-Agent: " + huge + b"\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 431 ")
     assert b"The request line and headers are larger than 16 KB; send shorter ones." in answer
+    # Headers arriving in one piece, far below what one read takes in, are counted all the same.
+    answer = raw_request(base_url, b"GET /healthz HTTP/1.1\r\nHost: t\r\nUser-Agent: " + b"u" * 40_000 + b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 ")
     # A header sent slowly, in many small pieces, is counted all the same.
     pieces = [b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: "] + [b"y" * 1000] * 40
     answer = raw_request(base_url, b"".join(pieces))
@@ -116,8 +119,23 @@ def test_headers_within_the_limit_and_large_bodies_are_served(
         response = client.post("/oauth2/token", content=b"grant_type=client_credentials&" + b"p" * 200_000)
         assert response.status_code == 401
         # Keep-alive: the next request on the connection starts a new count.
+        # (A blank line split across two reads, followed by a large body, is the end of the headers too.)
         for _ in range(3):
             assert client.get("/healthz", headers={"User-Agent": "u" * 10_000}).status_code == 200
+
+
+def test_the_end_of_the_headers_split_across_two_reads_is_found(served: tuple[str, Lines]) -> None:
+    base_url, _log = served
+    host, port = base_url.removeprefix("http://").split(":")
+    body = b"grant_type=client_credentials&" + b"p" * 200_000
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        head = f"POST /oauth2/token HTTP/1.1\r\nHost: t\r\nContent-Length: {len(body)}\r\n".encode()
+        connection.sendall(head + b"Content-Type: application/x-www-form-urlencoded\r\n\r")
+        time.sleep(0.2)
+        connection.sendall(b"\n" + body)
+        answer = connection.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 401 ")
 
 
 def test_the_access_log_shows_no_feed_or_manage_token(
