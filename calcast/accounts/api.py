@@ -13,7 +13,7 @@ from calcast.accounts import tokens
 from calcast.accounts.auth import basic_credentials, count_token_failure, token_failure_wait
 from calcast.core.http import SessionDep, SettingsDep
 from calcast.core.ratelimit import client_network, rate_limits
-from calcast.core.rest import UnreadableJson, read_json
+from calcast.core.rest import ERROR_RESPONSES, ErrorOut, UnreadableJson, read_json
 
 router = APIRouter(tags=["auth"])
 
@@ -79,7 +79,13 @@ TOKEN_FORM = {
     "/oauth2/token",
     response_model=TokenOut,
     openapi_extra=TOKEN_FORM,
-    responses={400: {"model": OAuthErrorOut}, 401: {"model": OAuthErrorOut}, 429: {"model": OAuthErrorOut}},
+    responses={
+        400: {"model": OAuthErrorOut},
+        401: {"model": OAuthErrorOut},
+        413: ERROR_RESPONSES[413],
+        422: {"model": ErrorOut, "description": "The body holds a NUL character."},
+        429: {"model": OAuthErrorOut, "description": "Too many failed requests; retry after Retry-After seconds."},
+    },
 )
 def token(
     request: Request,
