@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     # OAuth access tokens (the contract fixes 300 seconds).
     token_ttl_seconds: int = Field(default=300, ge=30, le=86400)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Request line and headers together (`calcast serve` closes the connection with a 431 beyond this).
+    max_header_bytes: int = Field(default=65_536, ge=8192)
+
+    # Rate limits, per client network and minute; shared by every process through Redis when it is set.
+    redis_url: str | None = None
+    manage_rate_per_minute: int = Field(default=60, ge=1)
+    # Failed POST /oauth2/token requests allowed per client id, and per client network.
+    token_failures_per_minute: int = Field(default=20, ge=1)
 
     # Feeds
     feed_window_days: int = Field(default=30, ge=0)
@@ -86,6 +94,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://, for example https://calendar.example.com")
         return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_redis(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "redis+unix://")):
+            raise ValueError("must be a Redis URL, for example redis://127.0.0.1:6379/0")
+        return value or None
 
     @field_validator("geoip_database")
     @classmethod
