@@ -1,8 +1,10 @@
-# The two commands: `make demo` runs calcast with demo data on SQLite; `make test` runs the whole suite.
+# The two commands: `make demo` runs calcast with demo data on SQLite (`make demo PORT=8300` on another port);
+# `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: demo test install lint clean
 
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/calcast demo
+	$(BIN)/calcast demo --port $(PORT)
 
 test: $(STAMP)
 	scripts/prepare-tests

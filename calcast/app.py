@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from calcast import assembly
+from calcast import start as start_page
 from calcast.accounts import api as accounts_api
 from calcast.calendars import api as calendars_api
 from calcast.core.config import Settings, get_settings
 from calcast.core.db import Database
-from calcast.core.http import BodySizeLimit, install_error_handlers
+from calcast.core.http import RequestGuard, install_error_handlers
 from calcast.events import api as events_api
 from calcast.feeds import api as feeds_api
 from calcast.outbox import api as outbox_api
@@ -50,9 +51,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
     # Routers: one line per front door.
     app.include_router(web_api.router)
+    app.include_router(start_page.router)
     app.include_router(feeds_api.router)
     app.include_router(accounts_api.router)
     app.include_router(events_api.router)

@@ -19,10 +19,12 @@ from calcast.core.config import Settings
 from calcast.core.db import Database
 from calcast.events.changes import PersonalEventChange
 from calcast.feeds import telemetry
+from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Handler, PeriodicJob
 from calcast.outbox.worker import Worker
 from calcast.subscriptions.changes import SubscriptionChange
 from calcast.webhooks import envelopes as webhooks
+from calcast.webhooks import service as webhook_deliveries
 from calcast.webhooks.handler import WebhookHandler
 
 
@@ -53,12 +55,25 @@ def handlers(
 
 def periodic_jobs() -> Sequence[PeriodicJob]:
     """Housekeeping every worker runs now and then."""
+    hourly = timedelta(hours=1)
     return [
         PeriodicJob(
             name="mark-lapsed",
-            interval=timedelta(hours=1),
-            run=telemetry.mark_lapsed,
+            interval=hourly,
+            run=telemetry.mark_lapsed_job,
             report="Marked %d subscriptions lapsed (no poll for their client's lapse days).",
+        ),
+        PeriodicJob(
+            name="outbox-retention",
+            interval=hourly,
+            run=outbox.Retention(hourly),
+            report="Deleted %d delivered or superseded outbox rows past CALCAST_OUTBOX_RETENTION_DAYS.",
+        ),
+        PeriodicJob(
+            name="webhook-log-retention",
+            interval=hourly,
+            run=webhook_deliveries.prune_delivery_logs,
+            report="Deleted %d webhook delivery logs past CALCAST_OUTBOX_RETENTION_DAYS.",
         ),
     ]
 

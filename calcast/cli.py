@@ -9,7 +9,7 @@ from calcast.accounts.cli import account_app, client_app
 from calcast.analytics.cli import stats
 from calcast.braze.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
-from calcast.core.cli import use_database_factory
+from calcast.core.cli import CalcastGroup, use_database_factory
 from calcast.demo import demo
 from calcast.feeds.cli import subscription_app
 from calcast.migrations.cli import db_app
@@ -21,6 +21,7 @@ from calcast.webhooks.cli import webhook_app
 use_database_factory(assembly.database)
 
 app = typer.Typer(
+    cls=CalcastGroup,
     help="calcast: calendar marketing with per-subscriber feeds, a Rokt-compatible API and Braze sync.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

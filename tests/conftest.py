@@ -26,7 +26,9 @@ SECRET_KEY = "test-secret-key-with-enough-length"
 KNOWN_BACKENDS = ("sqlite", "postgresql")
 # CALCAST_TEST_BACKENDS=sqlite runs the suite on a machine without PostgreSQL; the default is both.
 BACKENDS = tuple(
-    name.strip() for name in os.environ.get("CALCAST_TEST_BACKENDS", ",".join(KNOWN_BACKENDS)).split(",") if name.strip()
+    name.strip()
+    for name in os.environ.get("CALCAST_TEST_BACKENDS", ",".join(KNOWN_BACKENDS)).split(",")
+    if name.strip()
 )
 if not BACKENDS or set(BACKENDS) - set(KNOWN_BACKENDS):
     raise pytest.UsageError(f"CALCAST_TEST_BACKENDS must name some of {', '.join(KNOWN_BACKENDS)}, not {BACKENDS!r}.")
@@ -64,6 +66,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "secret_key": SECRET_KEY,
         "base_url": "https://calcast.test",
         "run_worker_in_server": False,
+        # The suite's receivers and Braze stand-ins listen on loopback over plain http.
+        "allow_private_destinations": True,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -190,6 +194,7 @@ def cli(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]
     monkeypatch.setenv("CALCAST_DATABASE_URL", database.settings.database_url)
     monkeypatch.setenv("CALCAST_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("CALCAST_BASE_URL", database.settings.base_url)
+    monkeypatch.setenv("CALCAST_ALLOW_PRIVATE_DESTINATIONS", "true")
     runner = CliRunner()
 
     def run(*args: str, env: dict[str, str] | None = None) -> CliResult:

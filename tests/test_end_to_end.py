@@ -64,10 +64,12 @@ def test_a_subscriber_gets_a_braze_event_in_their_calendar_and_sees_it_change_an
     with running_fake_braze() as braze:
         connect_braze(database, braze, "owner")
 
-        # 1. A person subscribes in Chromium from a link carrying their CRM id.
+        # 1. A person subscribes in Chromium from a link carrying their CRM id, signed with the brand's link key.
+        assert cli("account", "link-key", "owner").exit_code == 0
+        link = cli("calendar", "link", "owner", "main", "--external-id", EXTERNAL_ID).stdout.strip()
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        page.goto(f"{live_server.base_url}/owner/main?external_id={EXTERNAL_ID}&tags=Team%20I")
+        page.goto(f"{live_server.base_url}/owner/main?{link.split('?', 1)[1]}&tags=Team%20I")
         page.get_by_role("button", name="Add to my calendar").click()
         page.wait_for_load_state()
         feed_url = page.get_by_label("Calendar address (URL)").input_value()

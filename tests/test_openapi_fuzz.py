@@ -2,19 +2,23 @@
 
 schemathesis generates requests for every operation in /openapi.json (a few dozen each, a few hundred in all)
 and sends them through the real app on both database backends, authenticated as the owner persona.
-Only this API's operations (/v1, /v2, /oauth2) are generated; the feeds and pages have their own tests.
+Only this API's operations (/v1, /v2, /oauth2) are generated from the document; a second run sends arbitrary text
+to the pages (paths, queries, forms) and arbitrary bodies of any content type, which the document cannot describe.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 from collections import Counter
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
@@ -26,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from calcast.app import create_app
 from calcast.core.db import Database
-from tests.conftest import Persona
+from tests.conftest import Persona, make_settings
 from tests.rokt_api import subscribe
 
 API_PREFIXES = ("/v1/", "/v2/", "/oauth2/")
@@ -93,3 +97,86 @@ def test_the_openapi_document_is_served_at_docs(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/v1/subscriptionevent/{accountCode}" in paths
     assert "/oauth2/token" in paths
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+# Values that broke parsers or the database before, mixed into what hypothesis generates.
+HOSTILE_TEXT = st.sampled_from(["a\x00b", "\x00", "9" * 5000, "x\n", "%00", "\ud7ff\U0010ffff"])
+HOSTILE_BODIES = st.sampled_from(
+    [
+        b'{"event": {"notifyBefore": ' + b"9" * 5000 + b"}}",
+        b'{"event": ' + b"[" * 400 + b"]" * 400 + b"}",
+        b'{"a": ' * 400 + b"1" + b"}" * 400,
+        b'{"event": {"title": "\\u0000"}, "subscriptionIds": ["\\u0000"]}',
+        b"grant_type=client_credentials&client_id=a%00&email=%00",
+        b'--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na\x00b\r\n--x--\r\n',
+    ]
+)
+CONTENT_TYPES = st.sampled_from(
+    ["application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain", ""]
+)
+
+
+def test_no_page_or_body_a_client_can_send_gets_a_5xx(database: Database, owner: Persona) -> None:
+    """What the OpenAPI document does not describe: page paths, queries and forms, and raw bodies of any type."""
+    limits = {
+        "subscribe_rate_per_minute": 100_000,
+        "manage_rate_per_minute": 100_000,
+        "token_failures_per_minute": 100_000,
+    }
+    db = Database(make_settings(database.settings.database_url, **limits))
+    basic = base64.b64encode(f"{owner.client_id}:{owner.client_secret}".encode()).decode()
+    authorized = {"Authorization": f"Basic {basic}"}
+    statuses: Counter[int] = Counter()
+    with TestClient(create_app(db.settings, db), raise_server_exceptions=False) as client:
+        page = client.get("/owner/main").text
+        form_token = page.split('name="form_token" value="', 1)[1].split('"', 1)[0]
+        manage = subscribe_page_link(client, form_token)
+
+        @given(
+            segment=st.text(min_size=1) | HOSTILE_TEXT,
+            value=st.text() | HOSTILE_TEXT,
+            json_value=JSON_VALUES,
+            raw=st.binary(max_size=300) | HOSTILE_BODIES,
+            content_type=CONTENT_TYPES,
+        )
+        @settings(
+            max_examples=EXAMPLES * 4,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )
+        def check(segment: str, value: str, json_value: Any, raw: bytes, content_type: str) -> None:
+            quoted = quote(segment, safe="")
+            body = json.dumps(json_value).encode() if len(raw) % 3 == 1 else raw
+            headers = {"Content-Type": content_type}
+            responses = [
+                client.get(f"/{quoted}/main", params={"external_id": value, "tags": value}),
+                client.get(f"/manage/{quoted}/{quoted}"),
+                client.post("/owner/main", data={"form_token": form_token, "tags": value, "email": value}),
+                client.post(f"{manage}/tags", data={"form_token": value, "tags": value}),
+                client.post(f"{manage}/unsubscribe", data={"form_token": value, "reason_text": value}),
+                client.post("/owner/main", content=body, headers=headers),
+                client.post("/oauth2/token", content=body, headers=headers),
+                client.post("/v1/subscriptionevent/owner", content=body, headers={**headers, **authorized}),
+                client.post("/v2/subscribe/owner/main", content=body, headers=headers),
+            ]
+            for response in responses:
+                statuses[response.status_code] += 1
+                assert response.status_code < 500, (response.request.url, response.text)
+
+        check()
+    db.dispose()
+    print(f"pages and raw bodies by status: {dict(sorted(statuses.items()))}")  # noqa: T201 - shows what the run covered
+    assert len(statuses) >= 4
+
+
+def subscribe_page_link(client: TestClient, form_token: str) -> str:
+    """The manage path of a subscription made through the landing page."""
+    response = client.post("/owner/main", data={"form_token": form_token, "tags": "All Teams"}, follow_redirects=False)
+    assert response.status_code == 303
+    return str(response.headers["location"]).removesuffix("/add")

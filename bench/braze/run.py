@@ -65,7 +65,14 @@ def stats(url: str) -> dict[str, Any]:
 @contextmanager
 def fresh_database(backend: str) -> Iterator[Database]:
     with database_url(backend) as url:
-        database = assembly.database(Settings(database_url=url, secret_key=SECRET_KEY, environment="production"))
+        settings = Settings(
+            database_url=url,
+            secret_key=SECRET_KEY,
+            environment="production",
+            # The Braze stand-in listens on loopback over plain http.
+            allow_private_destinations=True,
+        )
+        database = assembly.database(settings)
         try:
             upgrade(database.settings, database.engine)
             yield database
@@ -77,7 +84,14 @@ def arrange(database: Database, count: int, url: str) -> float:
     """Account (Braze set), calendar and `count` subscriptions; returns subscriptions created per second."""
     with database.transaction() as session:
         accounts.create_account(session=session, code="bench", name="Bench")
-        accounts.set_braze(session=session, cipher=Cipher(SECRET_KEY), code="bench", rest_endpoint=url, api_key=API_KEY)
+        accounts.set_braze(
+            session=session,
+            cipher=Cipher(SECRET_KEY),
+            code="bench",
+            rest_endpoint=url,
+            api_key=API_KEY,
+            allow_private_destinations=True,
+        )
         calendars.create_calendar(
             session=session,
             account_code="bench",
@@ -103,7 +117,14 @@ def arrange(database: Database, count: int, url: str) -> float:
 
 def point_braze(database: Database, url: str) -> None:
     with database.transaction() as session:
-        accounts.set_braze(session=session, cipher=Cipher(SECRET_KEY), code="bench", rest_endpoint=url, api_key=API_KEY)
+        accounts.set_braze(
+            session=session,
+            cipher=Cipher(SECRET_KEY),
+            code="bench",
+            rest_endpoint=url,
+            api_key=API_KEY,
+            allow_private_destinations=True,
+        )
         session.execute(update(OutboxMessage).values(status="pending", available_at=utcnow(), attempts=0))
 
 

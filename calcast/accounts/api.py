@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -11,8 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from calcast.accounts import tokens
-from calcast.accounts.auth import basic_credentials
+from calcast.accounts.auth import basic_credentials, count_token_failure, token_failure_wait
 from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.ratelimit import client_network, rate_limits
+from calcast.core.rest import ERROR_RESPONSES, ErrorOut, UnreadableJson, read_json
 
 router = APIRouter(tags=["auth"])
 
@@ -43,8 +44,8 @@ async def token_request(request: Request) -> dict[str, str]:
     raw = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
-            parsed: Any = json.loads(raw or b"{}")
-        except (ValueError, RecursionError):
+            parsed: Any = read_json(raw or b"{}")
+        except UnreadableJson:
             return {}
         return {str(k): str(v) for k, v in parsed.items() if isinstance(v, str)} if isinstance(parsed, dict) else {}
     try:
@@ -78,7 +79,13 @@ TOKEN_FORM = {
     "/oauth2/token",
     response_model=TokenOut,
     openapi_extra=TOKEN_FORM,
-    responses={400: {"model": OAuthErrorOut}, 401: {"model": OAuthErrorOut}},
+    responses={
+        400: {"model": OAuthErrorOut},
+        401: {"model": OAuthErrorOut},
+        413: ERROR_RESPONSES[413],
+        422: {"model": ErrorOut, "description": "The body holds a NUL character."},
+        429: {"model": OAuthErrorOut, "description": "Too many failed requests; retry after Retry-After seconds."},
+    },
 )
 def token(
     request: Request,
@@ -94,7 +101,18 @@ def token(
         credentials = basic_credentials(value)
     elif parameters.get("client_id"):
         credentials = (parameters["client_id"], parameters.get("client_secret", ""))
+    limits, network = rate_limits(request), client_network(request)
+    client_id = credentials[0] if credentials else None
+    if wait := token_failure_wait(limits, network=network, client_id=client_id):
+        return oauth_error(
+            429,
+            "temporarily_unavailable",
+            f"Too many failed token requests for this client or from this network; retry in {wait} seconds "
+            "(and check the client id and secret of the Connected Content credential).",
+            {"Retry-After": str(wait)},
+        )
     if credentials is None:
+        count_token_failure(limits, network=network, client_id=None)
         return oauth_error(
             401,
             "invalid_client",
@@ -112,6 +130,7 @@ def token(
         session=session, settings=settings, client_id=credentials[0], client_secret=credentials[1]
     )
     if issued is None:
+        count_token_failure(limits, network=network, client_id=client_id)
         return oauth_error(
             401,
             "invalid_client",

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from calcast.accounts.tokens import Caller, active_caller, caller_from_credentials
 from calcast.core.errors import Forbidden
 from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.ratelimit import RateLimits
 from calcast.core.security import read_access_token
 
 # The German Braze page translates "Bearer" as "Träger"; a header may carry it as UTF-8 read as Latin-1.
@@ -155,3 +156,26 @@ async def client_of_account(caller: CurrentClient, account_code: AccountCode) ->
 
 
 AccountClient = Annotated[Caller, Depends(client_of_account)]
+
+
+def _client_key(client_id: str) -> str:
+    return client_id[:64]  # no client id is longer; a longer one still counts, against the same key
+
+
+def token_failure_wait(limits: RateLimits, *, network: str, client_id: str | None) -> int:
+    """Seconds before POST /oauth2/token may be tried again from this network or for this client id (0: now).
+
+    Only failures count, so a client with the right secret is held back only while its own client id, or the
+    network it calls from, has used up `token_failures_per_minute` in the last minute.
+    """
+    wait = limits.wait(limits.token_failures_by_network, network)
+    if client_id:
+        wait = max(wait, limits.wait(limits.token_failures_by_client, _client_key(client_id)))
+    return wait
+
+
+def count_token_failure(limits: RateLimits, *, network: str, client_id: str | None) -> None:
+    """Count one failed token request against the network and the client id it named."""
+    limits.hit(limits.token_failures_by_network, network)
+    if client_id:
+        limits.hit(limits.token_failures_by_client, _client_key(client_id))

@@ -19,6 +19,7 @@ def account_out(account: Account) -> AccountOut:
         name=account.name,
         braze_rest_endpoint=account.braze_rest_endpoint,
         braze_configured=account.braze_api_key_encrypted is not None,
+        link_key_configured=account.link_key_encrypted is not None,
         created_at=account.created_at,
     )
 
@@ -70,11 +71,33 @@ def set_braze(
             code=code,
             rest_endpoint=rest_endpoint,
             api_key=api_key,
+            allow_private_destinations=settings.allow_private_destinations,
         )
         emit(
             account_out(account),
             as_json=as_json,
             human=f"Braze is set for {code}: {account.braze_rest_endpoint}.",
+        )
+
+
+@account_app.command("link-key")
+def link_key(
+    code: str,
+    rotate: bool = typer.Option(False, "--rotate", help="Replace the key; links signed with the old one stop working."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create the key that signs external ids in landing-page links; it is shown once."""
+    with unit_of_work() as (session, settings):
+        key = service.create_link_key(session=session, cipher=Cipher(settings.secret_key), code=code, rotate=rotate)
+        emit(
+            {"account_code": code, "link_key": key},
+            as_json=as_json,
+            human=(
+                f"link key: {key}\n"
+                "Store it now (e.g. in Braze's Liquid: {{${user_id} | hmac_sha256_hex: 'KEY'}}): calcast shows it "
+                "only once.\n"
+                f"Signed links: calcast calendar link {code} CALENDAR --external-id ID"
+            ),
         )
 
 

@@ -17,6 +17,8 @@ class Account(Base):
     braze_rest_endpoint: Mapped[str | None] = mapped_column(String(255))
     # Encrypted with the server key (core.security); never stored in clear.
     braze_api_key_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The key that signs external ids in landing-page links (HMAC-SHA256), encrypted like the Braze key.
+    link_key_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[created_at]
 
 

@@ -13,6 +13,7 @@ class AccountOut(BaseModel):
     name: str
     braze_rest_endpoint: str | None
     braze_configured: bool
+    link_key_configured: bool
     created_at: datetime
 
 

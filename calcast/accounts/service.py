@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -9,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calcast.accounts.models import Account, OAuthClient
+from calcast.core import outbound
 from calcast.core.codes import RESERVED_ACCOUNT_CODES, check_code
 from calcast.core.db import utcnow
-from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.core.errors import Conflict, Invalid, NotFound
 from calcast.core.security import Cipher, digest, matches, random_secret
 
 
@@ -56,13 +59,23 @@ def get_account_by_id(*, session: Session, account_id: str) -> Account:
     return account
 
 
-def set_braze(*, session: Session, cipher: Cipher, code: str, rest_endpoint: str, api_key: str) -> Account:
-    """Store the account's Braze REST endpoint and its users.track key (encrypted)."""
+def set_braze(
+    *,
+    session: Session,
+    cipher: Cipher,
+    code: str,
+    rest_endpoint: str,
+    api_key: str,
+    allow_private_destinations: bool = False,
+) -> Account:
+    """Store the account's Braze REST endpoint (https, public: core.outbound) and its users.track key (encrypted)."""
     account = get_account(session=session, code=code)
-    endpoint = rest_endpoint.strip().rstrip("/")
-    if not endpoint.startswith(("https://", "http://")):
-        message = f"The Braze REST endpoint {rest_endpoint!r} must be a URL such as https://rest.iad-01.braze.com."
-        raise Invalid(message, [FieldError("rest_endpoint", message)])
+    endpoint = outbound.check_destination(
+        rest_endpoint.strip().rstrip("/"),
+        allow_private=allow_private_destinations,
+        what="Braze REST endpoint",
+        field="rest_endpoint",
+    )
     if not api_key.strip():
         raise Invalid("The Braze REST API key is empty; pass the key that has users.track permission.")
     account.braze_rest_endpoint = endpoint
@@ -76,6 +89,62 @@ def braze_api_key(*, cipher: Cipher, account: Account) -> str | None:
     if account.braze_api_key_encrypted is None:
         return None
     return cipher.decrypt(account.braze_api_key_encrypted)
+
+
+def create_link_key(*, session: Session, cipher: Cipher, code: str, rotate: bool = False) -> str:
+    """A new key for signing landing-page links, returned here once and stored encrypted.
+
+    Replacing a key (`rotate`) stops every link signed with the old one from identifying anybody.
+    """
+    account = get_account(session=session, code=code)
+    if account.link_key_encrypted is not None and not rotate:
+        raise Conflict(
+            f"The account {code!r} already has a link key; it is shown only when it is created. "
+            "Pass --rotate to replace it (links signed with the old key are no longer trusted)."
+        )
+    key = secrets.token_hex(32)
+    account.link_key_encrypted = cipher.encrypt(key)
+    session.flush()
+    return key
+
+
+def link_signature(link_key: str, external_id: str) -> str:
+    """HMAC-SHA256 of the external id with the link key, lowercase hex: Braze's `hmac_sha256_hex` filter."""
+    return hmac.new(link_key.encode(), external_id.encode(), hashlib.sha256).hexdigest()
+
+
+def _link_key(*, cipher: Cipher, account: Account) -> str | None:
+    if account.link_key_encrypted is None:
+        return None
+    return cipher.decrypt(account.link_key_encrypted)
+
+
+def sign_external_id(*, cipher: Cipher, account: Account, external_id: str) -> str:
+    """The signature a landing-page link carries next to this external id (`sig`)."""
+    try:
+        key = _link_key(cipher=cipher, account=account)
+    except ValueError:
+        raise Invalid(
+            f"The link key of {account.code!r} was stored under another CALCAST_SECRET_KEY; "
+            f"create a new one with `calcast account link-key {account.code} --rotate`."
+        ) from None
+    if key is None:
+        raise Invalid(
+            f"The account {account.code!r} has no link key yet; "
+            f"create one with `calcast account link-key {account.code}`."
+        )
+    return link_signature(key, external_id)
+
+
+def is_signed_external_id(*, cipher: Cipher, account: Account, external_id: str, signature: str) -> bool:
+    """Whether the brand signed this external id with its current link key (checked in constant time)."""
+    try:
+        key = _link_key(cipher=cipher, account=account)
+    except ValueError:  # encrypted with another server key: nothing can be verified with it
+        return False
+    if key is None or not signature:
+        return False
+    return hmac.compare_digest(link_signature(key, external_id), signature.strip().lower())
 
 
 def create_client(*, session: Session, account_code: str) -> NewClient:

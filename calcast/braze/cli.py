@@ -13,7 +13,7 @@ import typer
 from calcast.braze.liquid import AbortMessage, BrazeUser, Credentials, TemplateError, load_users
 from calcast.braze.sender import BrazeSimulator, Delivery
 from calcast.braze.templates import CREDENTIAL_NAME, CREDENTIAL_NOTE, load_template, shipped_templates
-from calcast.core.cli import JsonOption, fail, settings
+from calcast.core.cli import JsonOption, fail, settings, unit_of_work
 
 braze_app = typer.Typer(
     help="Braze webhook templates, and rendering or sending them as Braze would.", no_args_is_help=True
@@ -75,6 +75,29 @@ def templates(base_url: str | None = BaseUrlOption, as_json: bool = JsonOption) 
     typer.echo("\n".join(template.paste_ready() for template in kit))
 
 
+@braze_app.command("profile")
+def profile(
+    account_code: str = typer.Argument(..., help="The account (e.g. demo)."),
+    external_id: str = typer.Argument(..., help="The person's Braze external_id, as passed when subscribing."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the profile to this file."),
+) -> None:
+    """The Braze profile calcast's sync builds for a person (external_id and rokt:* attributes), for --user."""
+    from calcast.braze.profile import synced_profile
+
+    with unit_of_work() as (session, _):
+        found = synced_profile(session=session, account_code=account_code, external_id=external_id)
+    text = json.dumps(found, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise fail(f"The profile cannot be written to {output} ({error.strerror}).") from None
+    count = len(found["custom_attributes"].get("rokt:subscription_id", []))
+    typer.echo(f"Wrote {output}: {external_id} with {count} calcast subscription(s).")
+
+
 def _users(user: Path | None, users: Path | None) -> list[BrazeUser]:
     if user is None and users is None:
         raise fail("Name the profile to render for with --user user.json (or many with --users users.jsonl).")
@@ -117,11 +140,19 @@ def render(
     typer.echo(f"{webhook.method} {webhook.url}\n{headers}\n{webhook.body}")
 
 
-def _outcome_line(user: BrazeUser, delivery: Delivery) -> str:
+def _outcome_lines(user: BrazeUser, delivery: Delivery) -> str:
+    """`who: outcome status - reason`, saying how many subscriptions calcast knew, and calcast's note."""
     who = user.external_id or "(no external_id)"
     status = f" {delivery.status_code}" if delivery.status_code else ""
     tries = f" after {delivery.attempts} attempts" if delivery.attempts > 1 else ""
-    return f"{who}: {delivery.outcome}{status}{tries} - {delivery.reason}"
+    summary = delivery.summary
+    known = ""
+    if summary is not None and summary.unknown:
+        known = f", but {summary.known} of {summary.sent} subscriptions known to calcast"
+    line = f"{who}: {delivery.outcome}{status}{tries}{known} - {delivery.reason}"
+    if summary is not None and summary.note:
+        line += f"\n{who}: note - {summary.note}"
+    return line
 
 
 @braze_app.command("send")
@@ -133,6 +164,9 @@ def send(
     credentials: str | None = CredentialsOption,
     credentials_file: Path | None = CredentialsFileOption,
     retry_delay: float = typer.Option(1.0, "--retry-delay", min=0, help="First backoff in seconds; doubles."),
+    allow_unknown: bool = typer.Option(
+        False, "--allow-unknown", help="Exit 0 even when calcast knew none of a message's subscription ids."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Send a template for each user as Braze would, and print what became of each message."""
@@ -140,7 +174,7 @@ def send(
         template = load_template(template_name).with_base_url(_base_url(base_url))
         profiles = _users(user, users)
         simulator = BrazeSimulator(credentials=_credentials(credentials, credentials_file), retry_delay=retry_delay)
-    failed = 0
+    failed = unknown = 0
     try:
         with typer.progressbar(
             profiles, label="Sending", file=sys.stderr, hidden=len(profiles) < 2 or as_json
@@ -149,6 +183,8 @@ def send(
                 with template_errors():
                     delivery = simulator.send(template, profile)
                 failed += delivery.outcome in ("dropped", "gave up")
+                summary = delivery.summary
+                unknown += summary is not None and summary.known == 0 and bool(summary.unknown)
                 if as_json:
                     line = {
                         "external_id": profile.external_id,
@@ -156,11 +192,18 @@ def send(
                         "status": delivery.status_code,
                         "attempts": delivery.attempts,
                         "reason": delivery.reason,
+                        "unknownSubscriptionIds": list(summary.unknown) if summary else [],
+                        "note": summary.note if summary else None,
                     }
                     sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
                 else:
-                    typer.echo(_outcome_line(profile, delivery))
+                    typer.echo(_outcome_lines(profile, delivery))
     finally:
         simulator.close()
     if failed:
         raise fail(f"{failed} of {len(profiles)} messages were not delivered.")
+    if unknown and not allow_unknown:
+        raise fail(
+            f"{unknown} of {len(profiles)} messages reached no subscription: calcast knows none of their "
+            "subscription ids (another account or another calcast?); --allow-unknown accepts that."
+        )

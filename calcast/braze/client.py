@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import httpx
 
+from calcast.core.outbound import OutboundClient, OutboundError
+
 Verdict = Literal["ok", "rate_limited", "transient", "permanent"]
 MAX_KEPT_ANSWER = 2000
 
@@ -23,12 +25,15 @@ class MinorError:
 
 @dataclass(frozen=True)
 class TrackAnswer:
-    """What came back from one users.track request (status None: no HTTP answer at all)."""
+    """What came back from one users.track request (status None: no HTTP answer at all).
+
+    `rate_limit_reset` is the X-RateLimit-Reset header as Braze sent it, unparsed: the sync decides what to trust.
+    """
 
     status: int | None
     text: str = ""
     error: str | None = None
-    rate_limit_reset: float | None = None
+    rate_limit_reset: str | None = None
     minor_errors: list[MinorError] = field(default_factory=list)
 
     @property
@@ -65,42 +70,36 @@ def _minor_errors(body: Any) -> list[MinorError]:
     return found
 
 
-def _reset_at(headers: httpx.Headers) -> float | None:
-    raw = headers.get("X-RateLimit-Reset")
-    try:
-        return float(raw) if raw is not None else None
-    except ValueError:
-        return None
-
-
 class BrazeClient:
-    """A pooled HTTP client for users.track; one per worker, reused across requests."""
+    """A pooled HTTP client for users.track (core.outbound's policy and deadline); one per worker, reused."""
 
-    def __init__(self, *, timeout: float, transport: httpx.BaseTransport | None = None) -> None:
-        self._http = httpx.Client(timeout=timeout, transport=transport, headers={"User-Agent": "calcast"})
+    def __init__(self, *, timeout: float, allow_private: bool, transport: httpx.BaseTransport | None = None) -> None:
+        self._http = OutboundClient(allow_private=allow_private, timeout=timeout, transport=transport)
 
-    def track(self, *, rest_endpoint: str, api_key: str, body: dict[str, Any]) -> TrackAnswer:
-        """Send one users.track request; never raises for HTTP or network problems, it reports them."""
+    def track(
+        self, *, rest_endpoint: str, api_key: str, body: dict[str, Any], deadline: float | None = None
+    ) -> TrackAnswer:
+        """Send one users.track request, over by `deadline` (time.monotonic) at the latest; never raises for HTTP
+        or network problems, it reports them."""
         try:
-            response = self._http.post(
+            answer = self._http.post(
                 f"{rest_endpoint.rstrip('/')}/users/track",
                 content=json.dumps(body, ensure_ascii=False).encode(),
                 headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+                deadline=deadline,
             )
-        except httpx.TimeoutException:
-            return TrackAnswer(status=None, error="the request timed out")
-        except httpx.HTTPError as error:
-            return TrackAnswer(status=None, error=f"{type(error).__name__}: {error}")
-        text = response.text
+        except OutboundError as error:
+            return TrackAnswer(status=None, error=str(error))
+        text = answer.text
         try:
-            parsed: Any = response.json()
+            parsed: Any = json.loads(text)
         except ValueError:
             parsed = None
         return TrackAnswer(
-            status=response.status_code,
+            status=answer.status_code,
             text=text[:MAX_KEPT_ANSWER],
-            rate_limit_reset=_reset_at(response.headers),
-            minor_errors=_minor_errors(parsed) if 200 <= response.status_code < 300 else [],
+            rate_limit_reset=answer.headers.get("X-RateLimit-Reset"),
+            minor_errors=_minor_errors(parsed) if 200 <= answer.status_code < 300 else [],
         )
 
     def close(self) -> None:

@@ -39,7 +39,11 @@ class BrazeHandler:
     ) -> None:
         self.settings = settings
         self.transaction = transaction
-        self.client = BrazeClient(timeout=settings.braze_timeout_seconds, transport=transport)
+        self.client = BrazeClient(
+            timeout=settings.braze_timeout_seconds,
+            allow_private=settings.allow_private_destinations,
+            transport=transport,
+        )
         self.claim_size = rows_per_request(settings) * REQUESTS_PER_CLAIM
 
     def deliver(self, rows: Sequence[Claimed]) -> list[Result]:

@@ -15,11 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 
-from calcast.braze.liquid import AbortMessage, BrazeEnvironment, BrazeUser, ConnectedContentFetcher, Credentials
+from calcast.braze.liquid import (
+    AbortMessage,
+    BrazeEnvironment,
+    BrazeUser,
+    ConnectedContentCall,
+    ConnectedContentFetcher,
+    ConnectedContentResult,
+    Credentials,
+    TemplateError,
+)
 from calcast.braze.templates import RenderedWebhook, WebhookTemplate
 
 USER_AGENT = "Braze Sender " + hashlib.sha1(b"calcast braze simulator").hexdigest()  # noqa: S324 - an id, not a hash of secrets
@@ -39,10 +49,49 @@ class Delivery:
     attempts: int
     reason: str
     response_text: str = ""
+    request_body: str = ""
 
     @property
     def delivered(self) -> bool:
         return self.outcome == "delivered"
+
+    @property
+    def summary(self) -> EventSummary | None:
+        """calcast's 202 summary of a delivered personal-event request; None for any other answer."""
+        return EventSummary.read(self) if self.delivered else None
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """What calcast did with a delivered request: how many of the sent subscription ids it knew, and its note."""
+
+    sent: int
+    unknown: tuple[str, ...]
+    note: str | None
+
+    @property
+    def known(self) -> int:
+        return max(self.sent - len(self.unknown), 0)
+
+    @classmethod
+    def read(cls, delivery: Delivery) -> EventSummary | None:
+        answer = _json_object(delivery.response_text)
+        if answer is None or "eventId" not in answer:
+            return None
+        unknown = tuple(str(item) for item in answer.get("unknownSubscriptionIds") or [])
+        request = _json_object(delivery.request_body) or {}
+        ids = request.get("subscriptionIds")
+        sent = len({str(item) for item in ids if item}) if isinstance(ids, list) else len(unknown)
+        note = answer.get("note")
+        return cls(sent=max(sent, len(unknown)), unknown=unknown, note=str(note) if note else None)
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def is_retried(status_code: int) -> bool:
@@ -119,14 +168,31 @@ def send_webhook(
         else:
             status, reason, text = response.status_code, _reason(response), response.text
             if response.is_success:
-                return Delivery("delivered", status, attempts, reason, text)
+                return Delivery("delivered", status, attempts, reason, text, webhook.body)
             if not is_retried(status):
-                return Delivery("dropped", status, attempts, reason, text)
+                return Delivery("dropped", status, attempts, reason, text, webhook.body)
             wait = retry_after_seconds(response.headers.get("retry-after"))
         if attempts > max_retries:
             return Delivery("gave up", status, attempts, reason, text)
         backoff = retry_delay * 2 ** (attempts - 1)
         sleep(min(wait if wait is not None else backoff, max_wait))
+
+
+class CheckedFetcher(ConnectedContentFetcher):
+    """Braze's Connected Content, run locally: a call whose credential is refused stops the run.
+
+    Braze itself would insert nothing and send `Authorization: Bearer` with no token, which the receiver then
+    refuses as if the token had expired. Locally the cause is the operator's credential, so it is named instead.
+    """
+
+    def fetch(self, call: ConnectedContentCall) -> ConnectedContentResult:
+        result = super().fetch(call)
+        if call.basic_auth and result.status_code in (401, 403):
+            raise TemplateError(
+                f"Connected Content: {urlsplit(call.url).path} answered {result.status_code} — "
+                "check the credential's client id and secret."
+            )
+        return result
 
 
 class BrazeSimulator:
@@ -142,7 +208,7 @@ class BrazeSimulator:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client or httpx.Client(follow_redirects=False)
-        self.fetcher = ConnectedContentFetcher(
+        self.fetcher = CheckedFetcher(
             credentials=credentials, client=self.client, retry_delay=retry_delay / 2, sleep=sleep, user_agent=USER_AGENT
         )
         self.environment = BrazeEnvironment(fetcher=self.fetcher)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import inspect
@@ -21,7 +23,7 @@ from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.security import Cipher
 from calcast.outbox import service as outbox
-from calcast.outbox.delivery import Claimed, Result
+from calcast.outbox.delivery import LEASE_ENDING, Claimed, Result, lease_deadline
 from calcast.subscriptions.changes import (
     SubscriptionChange,
     SubscriptionChanged,
@@ -46,7 +48,14 @@ _TOPICS: dict[type[SubscriptionChange], str] = {
     SubscriptionChanged: "update",
     SubscriptionEnded: "unsubscribe",
 }
+# How long a 429 without X-RateLimit-Reset waits, and the most any X-RateLimit-Reset may make a delivery wait.
+RATE_LIMIT_DEFAULT_WAIT = timedelta(seconds=60)
+RATE_LIMIT_MAX_WAIT = timedelta(hours=1)
 NOT_CONFIGURED = "Braze is not configured for this account; set it with `calcast account set-braze`, then retry."
+UNREADABLE_KEY = (
+    "The account's Braze key cannot be read ({reason}); "
+    "set the Braze key again with `calcast account set-braze`, then `calcast outbox retry --all-failed`."
+)
 
 
 def _previous_values(subscription: Subscription) -> dict[str, str]:
@@ -187,21 +196,37 @@ class _Target:
 
 def _targets(
     *, transaction: Callable[[], AbstractContextManager[Session]], cipher: Cipher, account_ids: set[str]
-) -> dict[str, _Target | None]:
-    found: dict[str, _Target | None] = {}
+) -> dict[str, _Target | str]:
+    """Where each account's rows go, or the sentence saying why they cannot go anywhere."""
+    found: dict[str, _Target | str] = {}
     with transaction() as session:
         for account_id in account_ids:
             account = accounts.get_account_by_id(session=session, account_id=account_id)
-            key = accounts.braze_api_key(cipher=cipher, account=account)
+            try:
+                key = accounts.braze_api_key(cipher=cipher, account=account)
+            except ValueError as unreadable:  # the key was saved under another CALCAST_SECRET_KEY
+                found[account_id] = UNREADABLE_KEY.format(reason=unreadable)
+                continue
             endpoint = account.braze_rest_endpoint
-            found[account_id] = _Target(endpoint, key) if endpoint and key else None
+            found[account_id] = _Target(endpoint, key) if endpoint and key else NOT_CONFIGURED
     return found
 
 
-def _reset_time(answer: TrackAnswer, now: datetime) -> datetime:
+def _reset_time(answer: TrackAnswer, now: datetime) -> datetime | None:
+    """When a rate-limited request may go again: X-RateLimit-Reset (epoch seconds), at most an hour away.
+
+    Without the header, in a minute; with one that is not a number (or not finite), None: the normal backoff.
+    """
     if answer.rate_limit_reset is None:
-        return now + timedelta(seconds=60)
-    return max(now, datetime.fromtimestamp(answer.rate_limit_reset, UTC))
+        return now + RATE_LIMIT_DEFAULT_WAIT
+    try:
+        reset = float(answer.rate_limit_reset)
+    except ValueError:
+        return None
+    if not math.isfinite(reset):
+        return None
+    wait = min(max(reset - now.timestamp(), 0.0), RATE_LIMIT_MAX_WAIT.total_seconds())
+    return now + timedelta(seconds=wait)
 
 
 def _judge(request: _Request, answer: TrackAnswer, now: datetime) -> Iterator[Result]:
@@ -229,8 +254,17 @@ def _judge(request: _Request, answer: TrackAnswer, now: datetime) -> Iterator[Re
             yield Result(row.id, "failed", answer.status, answer.describe())
 
 
-def _send(client: BrazeClient, target: _Target, request: _Request) -> tuple[TrackAnswer, list[Result]]:
-    answer = client.track(rest_endpoint=target.rest_endpoint, api_key=target.api_key, body=request.body())
+def _not_sent(request: _Request) -> list[Result]:
+    """The rows of a request left for the next claim: the worker's lease on them was ending."""
+    return [Result(row.id, "retry", None, LEASE_ENDING, retry_at=utcnow()) for row in request.rows]
+
+
+def _send(
+    client: BrazeClient, target: _Target, request: _Request, *, deadline: float
+) -> tuple[TrackAnswer, list[Result]]:
+    answer = client.track(
+        rest_endpoint=target.rest_endpoint, api_key=target.api_key, body=request.body(), deadline=deadline
+    )
     now = utcnow()
     if answer.verdict == "permanent" and answer.status in (400, 413) and len(request.rows) > 1:
         # One bad object makes Braze refuse the whole request: send each row alone so only it is kept back.
@@ -238,17 +272,25 @@ def _send(client: BrazeClient, target: _Target, request: _Request) -> tuple[Trac
         for row in request.rows:
             alone = _Request()
             alone.add(row)
-            single = client.track(rest_endpoint=target.rest_endpoint, api_key=target.api_key, body=alone.body())
+            if time.monotonic() >= deadline:
+                results.extend(_not_sent(alone))
+                continue
+            single = client.track(
+                rest_endpoint=target.rest_endpoint, api_key=target.api_key, body=alone.body(), deadline=deadline
+            )
             results.extend(_judge(alone, single, utcnow()))
         return answer, results
     return answer, list(_judge(request, answer, now))
 
 
-def _send_all(client: BrazeClient, target: _Target, requests: Sequence[_Request], *, concurrency: int) -> list[Result]:
+def _send_all(
+    client: BrazeClient, target: _Target, requests: Sequence[_Request], *, concurrency: int, deadline: float
+) -> list[Result]:
     """Send one account's requests, up to `concurrency` at a time, results in request order.
 
     After a 429 or an outage answer, requests not yet started are not sent: their rows wait with that answer's
-    retry time. Requests already in flight finish and keep their own answers.
+    retry time. Requests already in flight finish and keep their own answers. Nothing is sent, and nothing runs,
+    past `deadline` (time.monotonic: the end of the worker's lease, less a margin).
     """
     halted: list[Result] = []  # the first rate-limited or transient answer, once there is one
     lock = threading.Lock()
@@ -260,7 +302,9 @@ def _send_all(client: BrazeClient, target: _Target, requests: Sequence[_Request]
             return [
                 Result(row.id, "retry", waiting.status_code, waiting.error, waiting.retry_at) for row in request.rows
             ]
-        answer, judged = _send(client, target, request)
+        if time.monotonic() >= deadline:
+            return _not_sent(request)
+        answer, judged = _send(client, target, request, deadline=deadline)
         if answer.verdict in ("rate_limited", "transient"):
             with lock:
                 if not halted:
@@ -285,14 +329,15 @@ def deliver(
     A claim holds at most one row per subscription (the oldest pending), so an account's requests may go out
     concurrently (`braze_concurrency`) without ever reordering one subscription's changes.
     """
+    deadline = lease_deadline(settings.outbox_lease_seconds)
     cipher = Cipher(settings.secret_key)
     targets = _targets(transaction=transaction, cipher=cipher, account_ids={row.account_id for row in rows})
     results: list[Result] = []
     for account_id, target in targets.items():
         mine = [row for row in rows if row.account_id == account_id]
-        if target is None:
-            results.extend(Result(row.id, "failed", None, NOT_CONFIGURED) for row in mine)
+        if isinstance(target, str):
+            results.extend(Result(row.id, "failed", None, target) for row in mine)
             continue
         requests = pack(mine, limit=settings.braze_batch_size, per_array=settings.braze_batch_scope == "per_array")
-        results.extend(_send_all(client, target, requests, concurrency=settings.braze_concurrency))
+        results.extend(_send_all(client, target, requests, concurrency=settings.braze_concurrency, deadline=deadline))
     return results

@@ -26,6 +26,17 @@ class Language(StrEnum):
     de = "de"
 
 
+class Identity(StrEnum):
+    signed = "signed"
+    unsigned = "unsigned"
+
+
+IDENTITY_HELP = (
+    "signed: an external_id in a landing-page link identifies the subscriber only with the brand's signature "
+    "(sig); unsigned: any external_id is taken as given."
+)
+
+
 def calendar_out(calendar: Calendar) -> CalendarOut:
     return CalendarOut.model_validate(calendar, from_attributes=True)
 
@@ -40,7 +51,7 @@ def describe(calendar: CalendarOut) -> str:
     return (
         f"{calendar.code}: {calendar.title}\n  language {calendar.language}, e-mail capture {calendar.email_capture}, "
         f"merge {'on' if calendar.merge_flag else 'off'}, subscriber-id fallback "
-        f"{'on' if calendar.subscriber_id_fallback else 'off'}\n  tags: {tags}"
+        f"{'on' if calendar.subscriber_id_fallback else 'off'}, identity {calendar.identity}\n  tags: {tags}"
     )
 
 
@@ -58,6 +69,7 @@ def create_calendar(
         "--subscriber-id-fallback/--no-subscriber-id-fallback",
         help="Without external id and e-mail, use the subscription id as Braze external_id.",
     ),
+    identity: Identity = typer.Option(Identity.signed, "--identity", help=IDENTITY_HELP),
     description: str | None = typer.Option(None, "--description", help="Shown on the landing page."),
     image_url: str | None = typer.Option(None, "--image-url", help="Picture on the landing page."),
     opt_in1_label: str | None = typer.Option(None, "--opt-in1-label", help="First consent checkbox (rokt:optIn1)."),
@@ -73,6 +85,7 @@ def create_calendar(
         language=language.value,
         merge_flag=merge,
         subscriber_id_fallback=subscriber_id_fallback,
+        identity=identity.value,
         image_url=image_url,
         opt_in1_label=opt_in1_label,
         opt_in2_label=opt_in2_label,
@@ -104,6 +117,37 @@ def show_calendar(account: str, code: str, as_json: bool = JsonOption) -> None:
     with unit_of_work() as (session, _):
         out = calendar_out(service.get_calendar(session=session, account_code=account, code=code))
         emit(out, as_json=as_json, human=describe(out))
+
+
+@calendar_app.command("update")
+def update_calendar(
+    account: str,
+    code: str,
+    identity: Identity = typer.Option(..., "--identity", help=IDENTITY_HELP),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a calendar's settings."""
+    with unit_of_work() as (session, _):
+        calendar = service.set_identity(session=session, account_code=account, code=code, identity=identity.value)
+        out = calendar_out(calendar)
+        emit(out, as_json=as_json, human="Updated calendar " + describe(out))
+
+
+@calendar_app.command("link")
+def landing_link(
+    account: str,
+    code: str,
+    external_id: str | None = typer.Option(
+        None, "--external-id", help="Your user id (Braze external_id); the link carries it signed with the link key."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Print the calendar's landing-page link, signed for one subscriber when --external-id is given."""
+    with unit_of_work() as (session, settings):
+        url = service.landing_url(
+            session=session, settings=settings, account_code=account, code=code, external_id=external_id
+        )
+    emit({"url": url}, as_json=as_json, human=url)
 
 
 @tag_app.command("add")

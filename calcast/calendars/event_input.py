@@ -11,7 +11,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from calcast.core.errors import FieldError, Invalid
-from calcast.core.event_columns import EventColumns
+from calcast.core.event_columns import (
+    LATEST_YEAR,
+    MAX_EVENT_LENGTH,
+    EventColumns,
+    web_url,
+    within_years,
+    years_message,
+)
 from calcast.timezones import service as timezones
 
 DEFAULT_DURATION_MINUTES = 60
@@ -66,11 +73,42 @@ def _zone(event: EventInput) -> str:
     return timezones.resolve(event.timezone, field="timezone")
 
 
+def _instant(text: str, iana: str, field_name: str) -> datetime:
+    """A given time as a UTC instant inside the years events may use."""
+    instant = timezones.parse_instant(text, iana, field=field_name)
+    if not within_years(instant):
+        raise invalid(field_name, years_message(field_name, text.strip()))
+    return instant
+
+
 def _visible_from(text: str | None) -> datetime | None:
     """visibleFromDateTimeUtc: a time without offset is UTC, as its name says."""
     if not (text and text.strip()):
         return None
-    return timezones.parse_instant(text, "UTC", field="visibleFromDateTimeUtc")
+    return _instant(text, "UTC", "visibleFromDateTimeUtc")
+
+
+def _url(text: str | None) -> str | None:
+    """The event's link: an http or https address, since a calendar app opens it for the subscriber."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        return None
+    if web_url(cleaned) is None:
+        raise invalid(
+            "url",
+            "The url must be a web address starting with http:// or https:// (no spaces); "
+            "other kinds of link are not put into calendars.",
+        )
+    return cleaned
+
+
+def _check_length(start_at: datetime, end_at: datetime) -> None:
+    if end_at - start_at > MAX_EVENT_LENGTH:
+        raise invalid(
+            "end",
+            f"The event lasts longer than {MAX_EVENT_LENGTH.days} days; give an end within a year of the start "
+            "or split it into several events.",
+        )
 
 
 def _all_day_span(start_at: datetime, end_at: datetime | None, end_text: str, iana: str) -> tuple[datetime, datetime]:
@@ -99,19 +137,24 @@ def event_values(event: EventInput, *, default_duration_minutes: int) -> dict[st
     if event.notify_before is not None and not 0 <= event.notify_before <= MAX_NOTIFY_BEFORE:
         raise invalid("notifyBefore", "notifyBefore is a number of minutes from 0 to 525600 (one year).")
     iana = _zone(event)
-    start_at = timezones.parse_instant(event.start, iana, field="start")
-    end_at = timezones.parse_instant(event.end, iana, field="end") if event.end and event.end.strip() else None
+    start_at = _instant(event.start, iana, "start")
+    end_at = _instant(event.end, iana, "end") if event.end and event.end.strip() else None
     if end_at is not None and end_at < start_at:
         raise invalid("end", "The event ends before it starts; give an end at or after the start.")
     if event.all_day:
         start_at, end_at = _all_day_span(start_at, end_at, event.end or "", iana)
     elif end_at is None:
+        if default_duration_minutes > MAX_EVENT_LENGTH // timedelta(minutes=1):
+            raise invalid("end", "The calendar's default event duration is over a year; give the event an end.")
         end_at = start_at + timedelta(minutes=default_duration_minutes)
+    _check_length(start_at, end_at)
+    if not within_years(end_at):
+        raise invalid("end", f"The event would end after {LATEST_YEAR}; give an end in the years events may use.")
     return {
         "title": event.title.strip(),
         "description": event.description or None,
         "location": event.location or None,
-        "url": (event.url or "").strip() or None,
+        "url": _url(event.url),
         "start_at": start_at,
         "end_at": end_at,
         "timezone": iana,
@@ -119,6 +162,28 @@ def event_values(event: EventInput, *, default_duration_minutes: int) -> dict[st
         "notify_before": event.notify_before,
         "visible_from": _visible_from(event.visible_from),
     }
+
+
+def feed_visibility_note(
+    *, end_at: datetime, visible_from: datetime | None, now: datetime, window_days: int
+) -> str | None:
+    """Why feeds do not show an event now, as a sentence for the one who sent it; None when they show it.
+
+    The rule is the feeds' own: an event shows from its visibleFromDateTimeUtc until `window_days` after its end.
+    """
+    window = timedelta(days=window_days)
+    days = f"{window_days} day{'' if window_days == 1 else 's'}"
+    if end_at <= now - window:
+        return f"The event ended more than {days} ago, so it is outside every feed's window."
+    if visible_from is not None and visible_from > now:
+        moment = visible_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if end_at <= visible_from - window:
+            return (
+                f"The event is hidden until {moment} (visibleFromDateTimeUtc), when it will have ended more than "
+                f"{days} before, so it never appears in a feed."
+            )
+        return f"The event is hidden from feeds until {moment} (visibleFromDateTimeUtc)."
+    return None
 
 
 def apply_changes(row: EventColumns, values: dict[str, Any]) -> bool:

@@ -10,6 +10,8 @@ from calcast.core.event_columns import EventColumns
 
 EMAIL_CAPTURE_MODES = ("off", "optional", "required")
 LANGUAGES = ("en", "de")
+# Whether an external id in a landing-page link must be signed with the account's link key to identify anybody.
+IDENTITY_MODES = ("signed", "unsigned")
 
 
 class Calendar(Base):
@@ -30,6 +32,7 @@ class Calendar(Base):
     opt_in2_label: Mapped[str | None] = mapped_column(String(500))
     merge_flag: Mapped[bool] = mapped_column(Boolean, default=True)
     subscriber_id_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    identity: Mapped[str] = mapped_column(String(16), default="signed", server_default="signed")
     # Bumped by every change to the calendar, its tags or its broadcast events: part of each feed's ETag.
     feed_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[created_at]

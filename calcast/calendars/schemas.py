@@ -31,6 +31,7 @@ class CalendarOut(BaseModel):
     opt_in2_label: str | None
     merge_flag: bool
     subscriber_id_fallback: bool
+    identity: str
     tags: list[TagOut]
     created_at: datetime
 

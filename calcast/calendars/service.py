@@ -6,16 +6,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from calcast.accounts.service import get_account
+from calcast.accounts.service import get_account, sign_external_id
 from calcast.calendars.event_input import EventInput, apply_changes, event_values
-from calcast.calendars.models import EMAIL_CAPTURE_MODES, LANGUAGES, BroadcastEvent, Calendar, Tag
+from calcast.calendars.models import EMAIL_CAPTURE_MODES, IDENTITY_MODES, LANGUAGES, BroadcastEvent, Calendar, Tag
 from calcast.core.codes import check_code
+from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.core.security import Cipher
 from calcast.timezones import service as timezones
 
 
@@ -29,6 +32,8 @@ class CalendarSettings:
     language: str = "en"
     merge_flag: bool = True
     subscriber_id_fallback: bool = False
+    # "signed": a landing link's external id counts only with the brand's signature; "unsigned": any id counts.
+    identity: str = "signed"
     default_duration_minutes: int = 60
     opt_in1_label: str | None = None
     opt_in2_label: str | None = None
@@ -49,6 +54,7 @@ def create_calendar(
     check_code(code, what="calendar")
     _check_choice(settings.email_capture, EMAIL_CAPTURE_MODES, "email_capture")
     _check_choice(settings.language, LANGUAGES, "language")
+    _check_choice(settings.identity, IDENTITY_MODES, "identity")
     if not settings.title.strip():
         raise Invalid("The calendar needs a title; pass --title with what subscribers should see.")
     if settings.default_duration_minutes < 0:
@@ -69,6 +75,7 @@ def create_calendar(
         email_capture=settings.email_capture,
         merge_flag=settings.merge_flag,
         subscriber_id_fallback=settings.subscriber_id_fallback,
+        identity=settings.identity,
         default_duration_minutes=settings.default_duration_minutes,
         opt_in1_label=settings.opt_in1_label,
         opt_in2_label=settings.opt_in2_label,
@@ -113,6 +120,29 @@ def get_calendar_by_id(*, session: Session, calendar_id: str) -> Calendar:
     if calendar is None:
         raise NotFound("This calendar no longer exists.")
     return calendar
+
+
+def set_identity(*, session: Session, account_code: str, code: str, identity: str) -> Calendar:
+    """Choose whether landing-page links must carry the brand's signature for their external id to count."""
+    _check_choice(identity, IDENTITY_MODES, "identity")
+    calendar = get_calendar(session=session, account_code=account_code, code=code)
+    calendar.identity = identity
+    session.flush()
+    return calendar
+
+
+def landing_url(
+    *, session: Session, settings: Settings, account_code: str, code: str, external_id: str | None = None
+) -> str:
+    """The calendar's landing page; with an external id, signed with the account's link key (`sig`)."""
+    calendar = get_calendar(session=session, account_code=account_code, code=code)
+    url = f"{settings.base_url}/{quote(account_code)}/{quote(calendar.code)}"
+    cleaned = (external_id or "").strip()
+    if not cleaned:
+        return url
+    account = get_account(session=session, code=account_code)
+    signature = sign_external_id(cipher=Cipher(settings.secret_key), account=account, external_id=cleaned)
+    return f"{url}?{urlencode({'external_id': cleaned, 'sig': signature})}"
 
 
 def bump_feed_version(*, session: Session, calendar_id: str) -> None:

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+try:  # typer ≥ 0.25 carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from calcast.core.config import ConfigError, Settings, get_settings
 from calcast.core.db import Database
@@ -46,6 +54,62 @@ def command_errors() -> Iterator[None]:
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else "unknown reason"
         raise fail(f"The database could not be reached or written ({reason}).", 3) from None
+
+
+def usage_sentence(error: click_errors.UsageError) -> str:
+    """A usage mistake as one sentence that names the help to read, e.g. for `calcast export forget`."""
+    message = " ".join(error.format_message().split()).rstrip(".")
+    if error.ctx is None:
+        return f"{message}."
+    return f"{message}; see `{error.ctx.command_path} --help`."
+
+
+class CalcastGroup(typer.core.TyperGroup):
+    """The root command: usage errors are one sentence on stderr like every other error (no boxed panel)."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click_errors.UsageError as error:
+            typer.echo(f"Error: {usage_sentence(error)}", err=True)
+            sys.exit(error.exit_code)
+        except click_errors.ClickException as error:
+            typer.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def calcast_command() -> str:
+    """How a reader runs this calcast from the current folder, for commands calcast prints.
+
+    `calcast` when it is on PATH; otherwise the path of this installation's script, e.g. `.venv/bin/calcast`
+    after `make demo`, whose virtual environment is not activated.
+    """
+    script = Path(sys.prefix) / "bin" / "calcast"
+    on_path = shutil.which("calcast")
+    if not script.exists():
+        return "calcast" if on_path else f"{shlex.quote(sys.executable)} -m calcast"
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "calcast"
+    try:
+        return shlex.quote(str(script.resolve().relative_to(Path.cwd().resolve())))
+    except ValueError:
+        return shlex.quote(str(script.absolute()))
 
 
 def settings() -> Settings:

@@ -6,7 +6,8 @@ import re
 
 from calcast.core.errors import FieldError, Invalid
 
-CODE_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+# Matched with fullmatch: `$` would also accept the code followed by a newline.
+CODE_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
 # Top-level paths of calcast itself: an account with such a code would shadow them (DESIGN.md §5).
 RESERVED_ACCOUNT_CODES = frozenset(
@@ -37,7 +38,7 @@ RESERVED_ACCOUNT_CODES = frozenset(
 
 def check_code(value: str, *, what: str, field: str = "code") -> str:
     """The code if it is 1-64 lowercase letters, digits and inner hyphens; Invalid otherwise."""
-    if not CODE_PATTERN.match(value):
+    if not CODE_PATTERN.fullmatch(value):
         message = (
             f"The {what} code {value!r} is not valid; use 1 to 64 lowercase letters, digits and hyphens "
             "(not at the start or end), for example 'brazetest'."

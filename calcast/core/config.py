@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -11,8 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-DEVELOPMENT_SECRET_KEY = "calcast-development-key-do-not-use-in-production"  # noqa: S105 - the documented dev default
 SUPPORTED_DRIVERS = ("sqlite", "postgresql+psycopg")
+# Without CALCAST_SECRET_KEY, an SQLite install keeps a key of its own beside its database: calcast.db.secret-key.
+SECRET_KEY_SUFFIX = ".secret-key"  # noqa: S105 - part of a file name, not a secret
+MIN_SECRET_KEY_LENGTH = 16
 
 
 class ConfigError(Exception):
@@ -22,14 +27,24 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALCAST_", extra="ignore")
 
+    # "production" insists on an explicit CALCAST_SECRET_KEY instead of a key file calcast makes itself.
     environment: Literal["development", "production"] = "development"
     database_url: str = "sqlite:///calcast-data/calcast.db"
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = DEVELOPMENT_SECRET_KEY
+    # Empty means "not set": see _a_secret_key_is_there.
+    secret_key: str = ""
 
     # OAuth access tokens (the contract fixes 300 seconds).
     token_ttl_seconds: int = Field(default=300, ge=30, le=86400)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Request line and headers together (`calcast serve` closes the connection with a 431 beyond this).
+    max_header_bytes: int = Field(default=65_536, ge=8192)
+
+    # Rate limits, per client network and minute; shared by every process through Redis when it is set.
+    redis_url: str | None = None
+    manage_rate_per_minute: int = Field(default=60, ge=1)
+    # Failed POST /oauth2/token requests allowed per client id, and per client network.
+    token_failures_per_minute: int = Field(default=20, ge=1)
 
     # Feeds
     feed_window_days: int = Field(default=30, ge=0)
@@ -64,8 +79,13 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
     outbox_backoff_base_seconds: float = Field(default=2.0, gt=0)
     outbox_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    # Delivered (and superseded) outbox rows and webhook delivery logs are deleted after this many days.
+    outbox_retention_days: int = Field(default=30, ge=1)
     webhook_retry_minutes: float = Field(default=30.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Webhooks and Braze go to https and public addresses only (core.outbound); true allows plain http and
+    # private, loopback and link-local addresses, for tests and on-premises receivers.
+    allow_private_destinations: bool = False
     run_worker_in_server: bool = True
 
     @field_validator("base_url")
@@ -74,6 +94,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://, for example https://calendar.example.com")
         return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_redis(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "redis+unix://")):
+            raise ValueError("must be a Redis URL, for example redis://127.0.0.1:6379/0")
+        return value or None
 
     @field_validator("geoip_database")
     @classmethod
@@ -100,16 +127,80 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _no_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET_KEY:
+    def _a_secret_key_is_there(self) -> Settings:
+        """An explicit key, or (SQLite only) the install's own key file; never a key anybody else knows."""
+        if self.secret_key:
+            if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+                raise ValueError(f"CALCAST_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long")
+            return self
+        if self.environment == "production":
             raise ValueError("CALCAST_SECRET_KEY must be set to a long random value in production")
-        if len(self.secret_key) < 16:
-            raise ValueError("CALCAST_SECRET_KEY must be at least 16 characters long")
+        if not self.is_sqlite:
+            raise ValueError(
+                "CALCAST_SECRET_KEY must be set when the database is PostgreSQL, to the same long random value "
+                "on every machine that runs calcast against it"
+            )
+        self.secret_key = _install_secret_key(str(make_url(self.database_url).database))
         return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def secret_key_path(database: str) -> Path:
+    """Where an SQLite install keeps the secret key calcast made for it: beside the database file."""
+    file = Path(database)
+    return file.with_name(file.name + SECRET_KEY_SUFFIX)
+
+
+def _read_secret_key(path: Path) -> str:
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ValueError(
+            f"The secret key file {path} cannot be read ({error.strerror}); "
+            "fix its permissions or set CALCAST_SECRET_KEY"
+        ) from None
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(
+            f"The secret key file {path} is empty or damaged; restore it from a backup or set CALCAST_SECRET_KEY"
+        )
+    return key
+
+
+def _install_secret_key(database: str) -> str:
+    """The key of this SQLite install: read from its key file, or made (mode 0600) on the first start."""
+    if database == ":memory:":
+        return secrets.token_urlsafe(48)  # the database lives as long as the process; so may its key
+    path = secret_key_path(database)
+    if path.exists():
+        return _read_secret_key(path)
+    if Path(database).exists():
+        # Data made with another key: a new key would change every feed URL and lock the stored Braze keys away.
+        raise ValueError(
+            f"The database {database} exists but its secret key file {path} does not; restore the file from a "
+            "backup, or set CALCAST_SECRET_KEY to the key this database was used with"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a private name, then linked into place: a second process starting at the same
+        # moment either wins the link or reads the complete file of the one that did.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as draft_file:
+                draft_file.write(secrets.token_urlsafe(48) + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
+    except OSError as error:
+        raise ValueError(
+            f"calcast cannot write its secret key file {path} ({error.strerror}); make the database folder "
+            "writable or set CALCAST_SECRET_KEY"
+        ) from None
+    return _read_secret_key(path)
 
 
 def _explain(error: ValidationError) -> str:
@@ -130,6 +221,24 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise ConfigError(_explain(error)) from None
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The address a server listening on host:port answers at on this machine."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - naming the wildcard addresses, not binding to them
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def base_url_defaults_to(host: str, port: int) -> None:
+    """Unless CALCAST_BASE_URL is set, links (landing page, feeds, manage links) point at the served host:port.
+
+    Set in the environment, so that every server process uvicorn starts reads the same value.
+    """
+    os.environ.setdefault("CALCAST_BASE_URL", served_base_url(host, port))
+    get_settings.cache_clear()
 
 
 @lru_cache(maxsize=1)

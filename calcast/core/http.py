@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by every front door: dependencies, the error body, request size limits."""
+"""HTTP plumbing shared by every front door: dependencies, the error body, what a request may carry."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +19,20 @@ from calcast.core.db import Database
 from calcast.core.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound, Unauthorized
 
 log = logging.getLogger("calcast")
+
+NUL_REASON = "The request contains a NUL character (\\u0000), which no field may hold; remove it."
+
+# The unique constraints two concurrent requests can both pass the "does it exist yet?" read for, so that the
+# later INSERT fails although the request was right: retried, it finds the row the other one wrote.
+# Named as PostgreSQL names them, and as SQLite's message lists their columns.
+CONCURRENT_INSERT_CONSTRAINTS = {
+    # The same personal event (eventId) pushed twice at once (Braze renders a message twice, or retries).
+    "uq_personal_events_account_id_event_id": "personal_events.account_id, personal_events.event_id",
+    # Two pushes of one event attaching the same subscription at once.
+    "pk_personal_event_targets": "personal_event_targets.personal_event_id, personal_event_targets.subscription_id",
+    # The same subscribe form (one form token) sent twice at once.
+    "uq_subscriptions_request_key": "subscriptions.request_key",
+}
 
 STATUS_OF: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -108,12 +122,24 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(error.status_code, reason, headers=dict(error.headers or {}))
 
     @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, error: OperationalError) -> JSONResponse:
+        # A locked SQLite file, a PostgreSQL deadlock or serialization failure, a lost connection: retrying succeeds.
+        log.warning("database busy: %s", type(error.orig).__name__)
+        return busy_response()
+
     @app.exception_handler(IntegrityError)
-    async def _busy(_request: Request, error: Exception) -> JSONResponse:
-        # A locked SQLite file, a PostgreSQL deadlock or a concurrent identical insert: retrying succeeds.
-        log.warning("database busy: %s", type(error).__name__)
-        reason = "calcast is busy with other changes right now; retry this request in a few seconds."
-        return error_response(503, reason, headers={"Retry-After": "5"})
+    async def _integrity(request: Request, error: IntegrityError) -> JSONResponse:
+        if constraint := concurrent_insert_constraint(error):
+            log.warning("concurrent insert refused by %s; the client retries", constraint)
+            return busy_response()
+        return await _unexpected(request, error)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, error: DataError) -> JSONResponse:
+        # PostgreSQL refuses NUL in text; the front door refuses it first, this catches what slips past.
+        if "NUL" in str(error.orig):
+            return error_response(422, NUL_REASON)
+        return await _unexpected(request, error)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
@@ -121,8 +147,32 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(500, "calcast hit an unexpected error; the request can be retried.")
 
 
-class BodySizeLimit:
-    """Answer 413 to a body over the limit, whether announced by Content-Length or streamed."""
+def busy_response() -> JSONResponse:
+    reason = "calcast is busy with other changes right now; retry this request in a few seconds."
+    return error_response(503, reason, headers={"Retry-After": "5"})
+
+
+def concurrent_insert_constraint(error: IntegrityError) -> str | None:
+    """The constraint's name when the error is a known concurrent-insert race (CONCURRENT_INSERT_CONSTRAINTS)."""
+    diagnostics = getattr(error.orig, "diag", None)  # psycopg: the violated constraint by name
+    if diagnostics is not None:
+        name = getattr(diagnostics, "constraint_name", None)
+        return name if name in CONCURRENT_INSERT_CONSTRAINTS else None
+    message = str(error.orig)  # sqlite3: "UNIQUE constraint failed: <table.column, …>"
+    columns = message.removeprefix("UNIQUE constraint failed: ")
+    if columns == message:
+        return None
+    return next((name for name, known in CONCURRENT_INSERT_CONSTRAINTS.items() if known == columns), None)
+
+
+class RequestGuard:
+    """The front door's limits on every request, before any route reads it.
+
+    A body over `max_bytes` is a 413, whether announced by Content-Length or streamed. A NUL character in the
+    path, the query or a body that is not JSON (a form) is a 422: no field of calcast may hold one, and
+    PostgreSQL cannot store one in text. JSON bodies are checked once parsed (`calcast.core.rest`), where an
+    escaped \\u0000 becomes a NUL.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -132,30 +182,45 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        query: bytes = scope.get("query_string", b"")
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+            await _reject(send, 422, NUL_REASON)
+            return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > self.max_bytes):
+            await _reject(send, 413, self._reason())
             return
+        content_type = headers.get(b"content-type", b"").lower()
+        check_nul = b"json" not in content_type
+        # In a url-encoded body (and in what the token endpoint reads as one) a NUL arrives as %00.
+        check_percent = check_nul and not content_type.startswith(b"multipart/")
         received = 0
+        tail = b""  # the end of the previous chunk, so that a %00 split across two chunks is seen
 
-        async def limited_receive() -> Message:
-            nonlocal received
+        async def guarded_receive() -> Message:
+            nonlocal received, tail
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise StarletteHTTPException(413, self._reason())
+            if message["type"] != "http.request":
+                return message
+            body: bytes = message.get("body", b"")
+            received += len(body)
+            if received > self.max_bytes:
+                raise StarletteHTTPException(413, self._reason())
+            if check_nul and (b"\x00" in body or (check_percent and (b"%00" in body or b"%00" in tail + body[:2]))):
+                raise StarletteHTTPException(422, NUL_REASON)
+            tail = body[-2:] if len(body) >= 2 else (tail + body)[-2:]
             return message
 
-        await self.app(scope, limited_receive, send)
+        await self.app(scope, guarded_receive, send)
 
     def _reason(self) -> str:
         return f"The request body is larger than {self.max_bytes // 1024} KB; send less data per request."
 
-    async def _reject(self, send: Send) -> None:
-        response = error_response(413, self._reason())
-        await response({"type": "http"}, _no_receive, send)
+
+async def _reject(send: Send, status: int, reason: str) -> None:
+    response = error_response(status, reason)
+    await response({"type": "http"}, _no_receive, send)
 
 
 async def _no_receive() -> Message:

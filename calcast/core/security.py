@@ -68,8 +68,11 @@ def feed_token(secret_key: str, subscription_id: str, generation: int) -> str:
     return derived_token(secret_key, "feed", f"{subscription_id}:{generation}")
 
 
-def manage_token(secret_key: str, subscription_id: str) -> str:
-    return derived_token(secret_key, "manage", subscription_id)
+def manage_token(secret_key: str, subscription_id: str, generation: int) -> str:
+    """Follows the feed token's generation: rotating the feed token also retires the old manage links."""
+    # Generation 1 keeps the subject manage links had before they followed rotation, so those links still work.
+    subject = subscription_id if generation == 1 else f"{subscription_id}:{generation}"
+    return derived_token(secret_key, "manage", subject)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,11 @@ def push_event(
         event = replace(event, action_type=body.action_type)
     with _account_transaction(request, credentials, account_code) as (session, account_id):
         change = service.push_event(
-            session=session, account_id=account_id, event=event, subscription_ids=body.subscription_ids
+            session=session,
+            account_id=account_id,
+            event=event,
+            subscription_ids=body.subscription_ids,
+            feed_window_days=database(request).settings.feed_window_days,
         )
     return _answer(change)
 
@@ -61,7 +65,12 @@ def update_event(
 ) -> Response:
     """Change the event in every subscription that holds it (404 for an unknown eventId)."""
     with _account_transaction(request, credentials, account_code) as (session, account_id):
-        change = service.update_event(session=session, account_id=account_id, event=body.event.to_input())
+        change = service.update_event(
+            session=session,
+            account_id=account_id,
+            event=body.event.to_input(),
+            feed_window_days=database(request).settings.feed_window_days,
+        )
     return _answer(change)
 
 

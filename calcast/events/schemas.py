@@ -109,6 +109,14 @@ class EventChangeOut(BaseModel):
     subscription_count: int
     unknown_subscription_ids: list[str]
     inactive_subscription_ids: list[str]
+    visible_in_feeds: Annotated[
+        bool | None,
+        Field(description="Whether feeds show the event now; null when the event was deleted or removed."),
+    ] = None
+    note: Annotated[
+        str | None,
+        Field(description="Why feeds do not show the event now (ended outside the window, or hidden until later)."),
+    ] = None
 
     @classmethod
     def of(cls, change: EventChange) -> EventChangeOut:
@@ -120,4 +128,6 @@ class EventChangeOut(BaseModel):
             subscription_count=change.subscription_count,
             unknown_subscription_ids=change.unknown_subscription_ids,
             inactive_subscription_ids=change.inactive_subscription_ids,
+            visible_in_feeds=change.visible_in_feeds,
+            note=change.note,
         )

@@ -1,7 +1,7 @@
 """Personal (1:1) events: pushed by eventId to subscriptions, updated and deleted everywhere, removed from one feed.
 
-Every change ends in one of `_event_added`, `_event_updated`, `_event_deleted`, `_event_removed`: the single
-place where the consequences of that change (feeds that must change, later webhooks) are recorded.
+Every change ends in `_announce`: the feeds it reaches move on, and the change is recorded for its consumers
+(webhooks, …) in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from calcast.calendars.event_input import DEFAULT_DURATION_MINUTES, EventInput, apply_changes, event_values, invalid
+from calcast.calendars.event_input import (
+    DEFAULT_DURATION_MINUTES,
+    EventInput,
+    apply_changes,
+    event_values,
+    feed_visibility_note,
+    invalid,
+)
 from calcast.calendars.models import Calendar
 from calcast.core import changes
 from calcast.core.db import new_uuid, utcnow
@@ -45,6 +52,20 @@ class EventChange:
     subscription_count: int = 0
     unknown_subscription_ids: list[str] = field(default_factory=list)
     inactive_subscription_ids: list[str] = field(default_factory=list)
+    # Whether feeds show the event now, and if not, a sentence saying why (None: not judged, or no event left).
+    visible_in_feeds: bool | None = None
+    note: str | None = None
+
+
+def _with_visibility(change: EventChange, row: PersonalEvent, feed_window_days: int | None) -> EventChange:
+    """The change with what feeds make of the event now: a 202 alone does not say that nobody will see it."""
+    if feed_window_days is None:
+        return change
+    change.note = feed_visibility_note(
+        end_at=row.end_at, visible_from=row.visible_from, now=utcnow(), window_days=feed_window_days
+    )
+    change.visible_in_feeds = change.note is None
+    return change
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -168,11 +189,17 @@ def _announce(session: Session, change: PersonalEventChange) -> None:
 
 
 def push_event(
-    *, session: Session, account_id: str, event: PersonalEventInput, subscription_ids: Sequence[str]
+    *,
+    session: Session,
+    account_id: str,
+    event: PersonalEventInput,
+    subscription_ids: Sequence[str],
+    feed_window_days: int | None = None,
 ) -> EventChange:
     """Create or update the event by eventId and attach it to the account's active subscriptions among the ids.
 
     Repeating the same request changes nothing (same rows, same SEQUENCE), so Braze's retries are harmless.
+    Given the feeds' window, the summary also says whether feeds show the event now.
     """
     ids = clean_subscription_ids(subscription_ids)
     targets = _sort_targets(session, account_id, ids)
@@ -195,7 +222,7 @@ def push_event(
             [{"personal_event_id": row.id, "subscription_id": value} for value in new_targets],
         )
         _announce(session, EventAttached(row.account_id, row.event_id, tuple(new_targets), row))
-    return EventChange(
+    change = EventChange(
         event_id=row.event_id,
         status=status,
         sequence=row.sequence,
@@ -204,10 +231,16 @@ def push_event(
         unknown_subscription_ids=targets.unknown,
         inactive_subscription_ids=targets.inactive,
     )
+    return _with_visibility(change, row, feed_window_days)
 
 
-def update_event(*, session: Session, account_id: str, event: PersonalEventInput) -> EventChange:
-    """Change an existing event in every subscription that holds it; NotFound for an unknown eventId."""
+def update_event(
+    *, session: Session, account_id: str, event: PersonalEventInput, feed_window_days: int | None = None
+) -> EventChange:
+    """Change an existing event in every subscription that holds it; NotFound for an unknown eventId.
+
+    Given the feeds' window, the summary also says whether feeds show the event now.
+    """
     row = _require_event(session, account_id, event.event_id)
     targets = _target_ids(session, row.id)
     values = event_values(event, default_duration_minutes=_default_duration(session, targets))
@@ -215,12 +248,13 @@ def update_event(*, session: Session, account_id: str, event: PersonalEventInput
     session.flush()
     if changed:
         _announce(session, EventChanged(row.account_id, row.event_id, tuple(targets), row))
-    return EventChange(
+    change = EventChange(
         event_id=row.event_id,
         status="updated" if changed else "unchanged",
         sequence=row.sequence,
         subscription_count=len(targets),
     )
+    return _with_visibility(change, row, feed_window_days)
 
 
 def delete_event(*, session: Session, account_id: str, event_id: str) -> EventChange:

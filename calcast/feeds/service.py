@@ -9,6 +9,7 @@ queries bounded by the calendar's and the subscription's own events.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ from calcast.calendars.models import BroadcastEvent, Calendar, broadcast_event_t
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import NotFound
-from calcast.core.event_columns import EventColumns
+from calcast.core.event_columns import EventColumns, span_fits, web_url
 from calcast.core.security import digest, feed_token
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.feeds import telemetry
@@ -49,8 +50,13 @@ REFRESH = timedelta(hours=1)
 UID_DOMAIN = "calcast"
 _PERSONAL_NAMESPACE = uuid.UUID("6f1f6c1e-5d0a-4c55-9f0e-7a1c0b6f2a01")
 _BROADCAST_NAMESPACE = uuid.UUID("0c8d7a52-3b9e-4f7d-8a61-2e5b9d4c7f02")
-# Characters iCalendar TEXT cannot carry (controls other than TAB and LF, lone surrogates).
-_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# Line breaks other than LF that some parsers and apps honour (CRLF, CR, NEL, LINE and PARAGRAPH SEPARATOR): each
+# becomes LF, which TEXT escapes as \n, so that none can end a content line in a client that splits on it.
+_LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
+# Characters iCalendar TEXT cannot carry (C0 and C1 controls other than TAB and LF, lone surrogates).
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+log = logging.getLogger("calcast.feeds")
 
 _LABELS = {
     "en": {
@@ -145,7 +151,7 @@ class _FeedRow:
 
 def clean_text(text: str) -> str:
     """Text as iCalendar can carry it: one kind of line break (LF), no control characters."""
-    return _UNSAFE_TEXT.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _UNSAFE_TEXT.sub("", _LINE_BREAKS.sub("\n", text))
 
 
 class _Text(vText):
@@ -165,8 +171,8 @@ def _text(text: str) -> _Text:
 
 
 def _uri(url: str) -> str:
-    """A URL on one line: whitespace cannot be part of a URI and must not start a new property."""
-    return "".join(clean_text(url).split())
+    """A URL on one line, or "" for anything but an http(s) address (a row stored before that rule, say)."""
+    return web_url("".join(clean_text(url).split())) or ""
 
 
 def personal_uid(account_id: str, event_id: str) -> str:
@@ -246,17 +252,38 @@ def render(content: FeedContent) -> bytes:
         calendar.add("DESCRIPTION", _text(content.description))
         calendar.add("X-WR-CALDESC", _text(content.description))
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
-    events = sorted(content.events, key=lambda event: (event.start_at, event.uid))
-    for event in events:
-        calendar.add_component(_vevent(event, content))
-    if events:
-        # One VTIMEZONE per TZID used, first and in name order, covering every event in whole years.
-        first_year = min(event.start_at for event in events).year - 1
-        last_year = max(event.end_at for event in events).year + 1
-        for position, tzid in enumerate(sorted(calendar.get_used_tzids())):
-            calendar.subcomponents.insert(position, _vtimezone(tzid, first_year, last_year))
+    years: dict[str, tuple[int, int]] = {}
+    for event in sorted(content.events, key=lambda event: (event.start_at, event.uid)):
+        vevent = _renderable_vevent(event, content)
+        if vevent is None:
+            continue
+        calendar.add_component(vevent)
+        if not event.all_day:
+            tzid = zone(event.timezone).key
+            first, last = years.get(tzid, (event.start_at.year, event.end_at.year))
+            years[tzid] = (min(first, event.start_at.year), max(last, event.end_at.year))
+    # One VTIMEZONE per TZID used, first and in name order, covering in whole years (one more on each side, for
+    # local dates across New Year) only the events shown in that zone.
+    for position, tzid in enumerate(sorted(calendar.get_used_tzids())):
+        first_year, last_year = years[tzid]
+        calendar.subcomponents.insert(position, _vtimezone(tzid, first_year - 1, last_year + 1))
     body: bytes = calendar.to_ical()
     return body
+
+
+def _renderable_vevent(event: FeedEvent, content: FeedContent) -> Event | None:
+    """The event's VEVENT, or None (logged) for a stored event that cannot be shown.
+
+    One bad row (stored before today's input rules, or written by hand) must not cost the subscriber the feed.
+    """
+    if not span_fits(event.start_at, event.end_at):
+        log.warning("Left event %s out of a feed: its times are outside the accepted years or length.", event.uid)
+        return None
+    try:
+        return _vevent(event, content)
+    except Exception:  # any failure of one event's data; the others still render
+        log.exception("Left event %s out of a feed: it could not be rendered.", event.uid)
+        return None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -315,6 +342,9 @@ def select_events(
     shown: list[FeedEvent] = []
     changes: list[datetime] = []
     for event, visible_from in candidates:
+        if not span_fits(event.start_at, event.end_at):
+            shown.append(event)  # rendering leaves it out and says so; it changes nothing over time
+            continue
         if visible_from is not None and visible_from > now:
             changes.append(visible_from)
             continue
@@ -434,22 +464,31 @@ def _content(
     return content, changes_at
 
 
-def _store_validators(
-    *, session: Session, row: _FeedRow, version_key: str, etag: str, valid_until: datetime | None, now: datetime
-) -> Validators:
-    """Remember the validators of what was just rendered; Last-Modified moves only when the bytes changed."""
+def _new_validators(row: _FeedRow, etag: str, now: datetime) -> Validators:
+    """The validators of what was just rendered; Last-Modified moves only when the bytes changed."""
     if row.stored_etag == etag and row.stored_last_modified is not None:
-        last_modified = row.stored_last_modified
-    else:
-        last_modified = now.replace(microsecond=0)
-        if row.stored_last_modified is not None and last_modified <= row.stored_last_modified:
-            # HTTP dates have whole seconds: a change must be visible to If-Modified-Since.
-            last_modified = row.stored_last_modified.replace(microsecond=0) + timedelta(seconds=1)
+        return Validators(etag=etag, last_modified=row.stored_last_modified)
+    last_modified = now.replace(microsecond=0)
+    if row.stored_last_modified is not None and last_modified <= row.stored_last_modified:
+        # HTTP dates have whole seconds: a change must be visible to If-Modified-Since.
+        last_modified = row.stored_last_modified.replace(microsecond=0) + timedelta(seconds=1)
+    return Validators(etag=etag, last_modified=last_modified)
+
+
+@dataclass(frozen=True)
+class _ValidatorsToStore:
+    version_key: str
+    validators: Validators
+    valid_until: datetime | None
+
+
+def _store_validators(*, session: Session, row: _FeedRow, stored: _ValidatorsToStore) -> None:
+    """Remember the validators of what was rendered, so that the next poll needs no rendering."""
     values: dict[str, Any] = {
-        "version_key": version_key,
-        "etag": etag,
-        "last_modified": last_modified,
-        "valid_until": valid_until,
+        "version_key": stored.version_key,
+        "etag": stored.validators.etag,
+        "last_modified": stored.validators.last_modified,
+        "valid_until": stored.valid_until,
     }
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
     session.execute(
@@ -457,7 +496,42 @@ def _store_validators(
         .values(token_digest=row.token_digest, **values)
         .on_conflict_do_update(index_elements=[FeedState.token_digest], set_=values)
     )
-    return Validators(etag=etag, last_modified=last_modified)
+
+
+def _answer(
+    *,
+    session: Session,
+    settings: Settings,
+    runtime: FeedRuntime,
+    row: _FeedRow,
+    conditions: Conditions,
+    now: datetime,
+) -> tuple[FeedAnswer, _ValidatorsToStore | None]:
+    """The answer to a fetch, read and rendered without writing; and the validators to store, if they changed."""
+    status, grace_ends_at = _status(row, settings, now)
+    if status is FeedStatus.GONE:
+        return FeedAnswer(status=410), None
+    version_key = _version_key(row, status, settings)
+    validators = _stored_validators(row, version_key, now)
+    if validators is not None:
+        if is_not_modified(validators, conditions):
+            return FeedAnswer(status=304, validators=validators), None
+        cached = runtime.cache.get(row.token_digest, validators.etag)
+        if cached is not None:
+            return FeedAnswer(status=200, validators=validators, feed=cached), None
+    content, valid_until = _content(
+        session=session, settings=settings, row=row, status=status, grace_ends_at=grace_ends_at, now=now
+    )
+    body = render(content)
+    feed = RenderedFeed.of(hashlib.sha256(body).hexdigest(), body)
+    runtime.cache.put(row.token_digest, feed)
+    to_store = None
+    if validators is None or validators.etag != feed.etag or row.stored_valid_until != valid_until:
+        validators = _new_validators(row, feed.etag, now)
+        to_store = _ValidatorsToStore(version_key=version_key, validators=validators, valid_until=valid_until)
+    if is_not_modified(validators, conditions):
+        return FeedAnswer(status=304, validators=validators), to_store
+    return FeedAnswer(status=200, validators=validators, feed=feed), to_store
 
 
 def fetch_feed(
@@ -470,11 +544,18 @@ def fetch_feed(
     user_agent: str | None = None,
     now: datetime | None = None,
 ) -> FeedAnswer:
-    """Answer one fetch of a feed URL: 200 with the feed, 304, or 410 after the grace period; NotFound if unknown."""
+    """Answer one fetch of a feed URL: 200 with the feed, 304, or 410 after the grace period; NotFound if unknown.
+
+    The feed is read and rendered before anything is written: on SQLite the first write of a transaction holds
+    the database's only write lock until commit, and no other request's write should wait for a rendering.
+    """
     now = now or utcnow()
     row = _lookup(session, digest(token))
     if row is None:
         raise NotFound("There is no calendar feed at this address; subscribe again to get a new link.")
+    answer, to_store = _answer(
+        session=session, settings=settings, runtime=runtime, row=row, conditions=conditions, now=now
+    )
     telemetry.record_fetch(
         session=session,
         settings=settings,
@@ -484,31 +565,9 @@ def fetch_feed(
         user_agent=user_agent,
         now=now,
     )
-    status, grace_ends_at = _status(row, settings, now)
-    if status is FeedStatus.GONE:
-        return FeedAnswer(status=410)
-    version_key = _version_key(row, status, settings)
-    validators = _stored_validators(row, version_key, now)
-    if validators is not None:
-        if is_not_modified(validators, conditions):
-            return FeedAnswer(status=304, validators=validators)
-        cached = runtime.cache.get(row.token_digest, validators.etag)
-        if cached is not None:
-            return FeedAnswer(status=200, validators=validators, feed=cached)
-    content, valid_until = _content(
-        session=session, settings=settings, row=row, status=status, grace_ends_at=grace_ends_at, now=now
-    )
-    body = render(content)
-    etag = hashlib.sha256(body).hexdigest()
-    if validators is None or validators.etag != etag or row.stored_valid_until != valid_until:
-        validators = _store_validators(
-            session=session, row=row, version_key=version_key, etag=etag, valid_until=valid_until, now=now
-        )
-    feed = RenderedFeed.of(etag, body)
-    runtime.cache.put(row.token_digest, feed)
-    if is_not_modified(validators, conditions):
-        return FeedAnswer(status=304, validators=validators)
-    return FeedAnswer(status=200, validators=validators, feed=feed)
+    if to_store is not None:
+        _store_validators(session=session, row=row, stored=to_store)
+    return answer
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import Session
 
 from calcast.core.config import Settings
-from calcast.core.db import utcnow
+from calcast.core.db import Transaction, utcnow
 from calcast.subscriptions.models import Subscription
 
 CLIENT_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -141,3 +141,9 @@ def mark_lapsed(*, session: Session, settings: Settings, now: datetime | None = 
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def mark_lapsed_job(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
+    """`mark_lapsed` as the workers' periodic job."""
+    with transaction() as session:
+        return mark_lapsed(session=session, settings=settings, now=now)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from calcast.core.cli import fail, open_database
+from calcast.core.cli import command_errors, fail, open_database, settings
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -17,22 +17,36 @@ def upgrade() -> None:
         typer.echo(f"Database is at revision {current_revision(database.engine)}.")
 
 
+@db_app.command("status")
+def status() -> None:
+    """Show the database's schema revision and calcast's latest (read-only); exit 1 when they differ."""
+    from calcast.migrations.check import schema_status
+
+    configured = settings()
+    with command_errors():
+        found = schema_status(configured)
+    if not found.exists:
+        raise fail(
+            f"There is no database at {configured.database_url} yet; "
+            f"`calcast serve` creates it on start (latest revision {found.latest})."
+        )
+    if found.up_to_date:
+        typer.echo(f"Database is at revision {found.current}, the latest: up to date.")
+        return
+    current = found.current or "none (no calcast schema)"
+    raise fail(f"Database is at revision {current}, calcast's latest is {found.latest}; run `calcast db upgrade`.")
+
+
 @db_app.command("check")
 def check() -> None:
-    """Fail when the models and the migrations disagree (CI runs this on a fresh database)."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
+    """Fail when the models and the migrations disagree; runs the migrations where nothing is kept (read-only)."""
+    from calcast.migrations.check import schema_differences
 
-    from calcast.core.db import upgrade
-    from calcast.models import Base
-
-    with open_database(migrate=False) as database:
-        upgrade(database.settings, database.engine)
-        with database.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, Base.metadata)
-        if differences:
-            lines = "\n".join(f"  {difference}" for difference in differences)
-            typer.echo(f"Models and migrations disagree:\n{lines}", err=True)
-            raise fail("add a migration for the model changes above")
-        typer.echo("Models and migrations agree.")
+    configured = settings()
+    with command_errors():
+        differences = schema_differences(configured)
+    if differences:
+        lines = "\n".join(f"  {difference}" for difference in differences)
+        typer.echo(f"Models and migrations disagree:\n{lines}", err=True)
+        raise fail("add a migration for the model changes above")
+    typer.echo("Models and migrations agree.")

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from calcast.core.cli import JsonOption, emit, open_database, unit_of_work
+from calcast.core.cli import JsonOption, emit, fail, open_database, unit_of_work
 from calcast.core.db import Database
 from calcast.outbox import service
 from calcast.outbox.models import OutboxMessage
@@ -42,7 +42,9 @@ def _line(message: OutboxMessage) -> str:
 @outbox_app.command("list")
 def list_messages(
     failed: bool = typer.Option(False, "--failed", help="Only messages that failed for good."),
-    status: str | None = typer.Option(None, "--status", help="Only this status: pending, done or failed."),
+    status: str | None = typer.Option(
+        None, "--status", help="Only this status: pending, done, failed or superseded (overtaken; never sent)."
+    ),
     limit: int = typer.Option(100, "--limit", min=1, help="At most this many, newest first."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -63,17 +65,36 @@ def retry(
     all_failed: bool = typer.Option(False, "--all-failed", help="Send every failed message again."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Queue a failed message (or all of them) for another delivery."""
+    """Queue a failed message (or all of them) for another delivery.
+
+    A failed message is never sent after a newer delivered message for the same subscription (it would undo
+    that one): it is marked superseded instead, and the command says so.
+    """
     if (message_id is None) == (not all_failed):
         raise typer.BadParameter("give a message id or --all-failed, not both and not neither")
     with unit_of_work() as (session, _):
         if all_failed:
-            count = service.retry_all_failed(session=session)
-            emit({"requeued": count}, as_json=as_json, human=f"Queued {count} failed messages again.")
+            done = service.retry_all_failed(session=session)
+            human = f"Queued {done.requeued} failed messages again."
+            if done.superseded:
+                listed = ", ".join(str(number) for number in done.superseded)
+                human += (
+                    f" Skipped {len(done.superseded)} superseded by a newer delivered message for the same "
+                    f"subscription (now marked superseded): {listed}."
+                )
+            emit({"requeued": done.requeued, "superseded": done.superseded}, as_json=as_json, human=human)
             return
         assert message_id is not None
-        message = service.retry(session=session, message_id=message_id)
-        emit(message_out(message), as_json=as_json, human=f"Queued message {message.id} again.")
+        retried = service.retry(session=session, message_id=message_id)
+        message, newer = retried.message, retried.superseded_by
+        if newer is None:
+            emit(message_out(message), as_json=as_json, human=f"Queued message {message.id} again.")
+    if newer is not None:
+        # Committed: the message stays marked superseded, but the operator's request was not carried out.
+        raise fail(
+            f"Outbox message {message_id} was not queued: message {newer} for the same subscription was delivered "
+            "after it failed, and sending it now would undo that; it is marked superseded."
+        )
 
 
 def worker_command(make_worker: Callable[[Database], Worker]) -> Callable[[bool], None]:

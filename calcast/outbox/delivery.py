@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from sqlalchemy.orm import Session
-
 from calcast.core.config import Settings
+from calcast.core.db import Transaction
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,18 @@ class Result:
     retry_at: datetime | None = None
 
 
+LEASE_ENDING = "Not sent: the worker's lease on this delivery was ending; the next claim sends it."
+
+
+def lease_deadline(lease_seconds: float) -> float:
+    """The time.monotonic instant by which a claim's requests must be over, for a claim taken just now.
+
+    The lease less a margin (a fifth, at most 10 s) to record the results: a request still running when the
+    lease ends would let another worker deliver the same row a second time.
+    """
+    return time.monotonic() + lease_seconds - min(10.0, lease_seconds / 5)
+
+
 def backoff(attempts: int, *, base: float, cap: float) -> timedelta:
     """Exponential backoff with jitter: base·2^(attempts-1), capped, then scaled by a random 50–100 %."""
     exponent = min(max(attempts - 1, 0), 30)
@@ -61,7 +73,9 @@ class Handler(Protocol):
 
 
 class JobRun(Protocol):
-    def __call__(self, *, session: Session, settings: Settings, now: datetime) -> int: ...
+    """One run of a periodic job: as many short transactions as it needs; returns how many rows it changed."""
+
+    def __call__(self, *, transaction: Transaction, settings: Settings, now: datetime) -> int: ...
 
 
 @dataclass(frozen=True)

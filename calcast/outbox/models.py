@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from calcast.core.db import Base, created_at, utc_datetime
 
-STATUSES = ("pending", "done", "failed")
+# superseded: never to be sent, because a newer message with the same ordering key was delivered after it
+# failed (sending it now would undo that one), or because the subscriber's data was erased.
+STATUSES = ("pending", "done", "failed", "superseded")
 
 
 class OutboxMessage(Base):

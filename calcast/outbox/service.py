@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, delete, exists, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
-from calcast.core.db import utcnow
+from calcast.core.config import Settings
+from calcast.core.db import Transaction, utcnow
 from calcast.core.errors import Invalid, NotFound
 from calcast.outbox.models import STATUSES, OutboxMessage
 
 KINDS = ("braze.track", "webhook")
+# The payload of a message whose personal data was erased: nothing is left to send.
+ERASED = "erased"
+ERASED_PAYLOAD = {ERASED: "Personal data erased on request."}
+# The topic of a message queued by an erasure (Braze's removal of the person): sent with the data it needs;
+# once it is delivered, it and the other messages with its key are erased.
+ERASURE_TOPIC = "erasure"
+PRUNE_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -68,26 +77,188 @@ def get_message(*, session: Session, message_id: int) -> OutboxMessage:
     return message
 
 
-def retry(*, session: Session, message_id: int) -> OutboxMessage:
-    """Send a failed (or delivered) message again as soon as a worker is free."""
+def _newer_delivered(message: Any) -> ColumnElement[bool]:
+    """A message with the same ordering key, written after `message` (an OutboxMessage or an alias), delivered."""
+    later = aliased(OutboxMessage)
+    return exists().where(later.ordering_key == message.ordering_key, later.id > message.id, later.status == "done")
+
+
+def newer_delivered(*, session: Session, message: OutboxMessage) -> int | None:
+    """The oldest message with the same ordering key that was written after this one and delivered."""
+    if message.ordering_key is None:
+        return None
+    query = select(func.min(OutboxMessage.id)).where(
+        OutboxMessage.ordering_key == message.ordering_key,
+        OutboxMessage.id > message.id,
+        OutboxMessage.status == "done",
+    )
+    return session.scalar(query)
+
+
+def supersede_overtaken(*, session: Session, status: str, ids: Sequence[int] | None = None) -> list[int]:
+    """Mark messages of `status` superseded where a newer message with the same ordering key was delivered.
+
+    Such a message must never be sent: a subscribe that failed, sent after the unsubscribe that followed it
+    was delivered, would put the person back into Braze.
+    """
+    statement = update(OutboxMessage).where(
+        OutboxMessage.status == status, OutboxMessage.ordering_key.is_not(None), _newer_delivered(OutboxMessage)
+    )
+    if ids is not None:
+        if not ids:
+            return []
+        statement = statement.where(OutboxMessage.id.in_(list(ids)))
+    statement = statement.values(status="superseded", available_at=utcnow(), claimed_by=None)
+    found = session.scalars(statement.returning(OutboxMessage.id), execution_options={"synchronize_session": False})
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What `retry` did: queued the message again, or found it superseded by `superseded_by` (and marked it)."""
+
+    message: OutboxMessage
+    superseded_by: int | None = None
+
+
+def retry(*, session: Session, message_id: int) -> Retried:
+    """Send a failed (or delivered) message again as soon as a worker is free, unless that would undo a newer one."""
     message = get_message(session=session, message_id=message_id)
+    if ERASED in message.payload:
+        raise Invalid(f"Outbox message {message_id} held personal data that was erased on request; it cannot be sent.")
     if message.status == "pending":
         raise Invalid(f"Outbox message {message_id} is still pending; a worker will deliver it.")
+    if message.status == "superseded":
+        raise Invalid(
+            f"Outbox message {message_id} is superseded: a newer message for the same subscription was delivered, "
+            "and sending this one now would undo it."
+        )
+    newer = newer_delivered(session=session, message=message)
+    if newer is not None:
+        if message.status == "done":
+            raise Invalid(
+                f"Outbox message {message_id} was delivered before message {newer} for the same subscription; "
+                f"sending it again would undo message {newer}."
+            )
+        supersede_overtaken(session=session, status="failed", ids=[message.id])
+        session.refresh(message)
+        return Retried(message, superseded_by=newer)
     message.status = "pending"
     message.available_at = utcnow()
     message.claimed_by = None
     message.delivered_at = None
     session.flush()
-    return message
+    return Retried(message)
 
 
-def retry_all_failed(*, session: Session) -> int:
-    """Put every failed message back in the queue; returns how many."""
+@dataclass(frozen=True)
+class RetriedAll:
+    requeued: int
+    superseded: list[int] = field(default_factory=list)
+
+
+def retry_all_failed(*, session: Session) -> RetriedAll:
+    """Put every failed message back in the queue, except those a newer delivered message superseded."""
+    superseded = supersede_overtaken(session=session, status="failed")
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == "failed")
         .values(status="pending", available_at=utcnow(), claimed_by=None)
     )
+    return RetriedAll(requeued=int(result.rowcount or 0), superseded=superseded)  # type: ignore[attr-defined]
+
+
+def prune(*, session: Session, before: datetime, limit: int = PRUNE_BATCH) -> int:
+    """Delete up to `limit` delivered or superseded messages settled before `before`; returns how many.
+
+    Failed and pending messages stay. Failed ones that a delivered message overtook are marked superseded
+    first, while the delivered message that shows it still exists.
+    """
+    supersede_overtaken(session=session, status="failed")
+    # A delivered message's `available_at` is the end of the lease it was delivered under; a superseded one's is
+    # when it was superseded. Either way the (status, available_at) index finds them.
+    settled = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status.in_(("done", "superseded")), OutboxMessage.available_at < before)
+        .limit(limit)
+    )
+    ids = list(session.scalars(settled))
+    if ids:
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    return len(ids)
+
+
+def messages_with_key(*, session: Session, ordering_key: str) -> list[OutboxMessage]:
+    """Every message with this ordering key, oldest first, locked for the caller's change."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.ordering_key == ordering_key)
+        .order_by(OutboxMessage.id)
+        .with_for_update()
+    )
+    return list(session.scalars(query))
+
+
+def messages_with_value(
+    *, session: Session, account_id: str, kind: str, path: Sequence[str], value: str
+) -> list[OutboxMessage]:
+    """The account's messages of one kind whose payload holds `value` at `path`, oldest first, locked."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.account_id == account_id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.payload[tuple(path)].as_string() == value,
+        )
+        .order_by(OutboxMessage.id)
+        .with_for_update()
+    )
+    return list(session.scalars(query))
+
+
+def withdraw(*, message: OutboxMessage) -> None:
+    """Erase a message's payload (and the answer kept with it); if it was still to be sent, it never will be."""
+    if message.status in ("pending", "failed"):
+        message.status = "superseded"
+        message.available_at = utcnow()
+    scrub(message=message, payload=dict(ERASED_PAYLOAD))
+
+
+def scrub(*, message: OutboxMessage, payload: dict[str, Any]) -> None:
+    """Replace a message's payload with one without personal data; the last answer, which may echo it, goes."""
+    message.payload = payload
+    if message.last_error:
+        message.last_error = ERASED_PAYLOAD[ERASED]
+
+
+def erase_after_delivery(*, message: OutboxMessage) -> None:
+    """Mark a message that must still be sent with its personal data (a removal of the person).
+
+    Once it is delivered, it and every other message with its ordering key are erased
+    (`erase_delivered_erasures`).
+    """
+    message.topic = ERASURE_TOPIC
+
+
+def erase_delivered_erasures(*, session: Session, since: datetime | None) -> int:
+    """Erase the messages sharing a key with an erasure message delivered since `since` (None: ever).
+
+    Failed ones among them are superseded: the erasure came after them.
+    """
+    erasure = aliased(OutboxMessage)  # its own alias: the subquery must not correlate to the UPDATE's row
+    delivered = select(erasure.ordering_key).where(erasure.status == "done", erasure.topic == ERASURE_TOPIC)
+    if since is not None:
+        # A delivered message's `available_at` is the end of the lease it was delivered under.
+        delivered = delivered.where(erasure.available_at >= since)
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.ordering_key.in_(delivered.scalar_subquery()), OutboxMessage.status != "pending")
+        .values(
+            payload=dict(ERASED_PAYLOAD),
+            status=case((OutboxMessage.status == "failed", "superseded"), else_=OutboxMessage.status),
+        )
+    )
+    result = session.execute(statement, execution_options={"synchronize_session": False})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -111,3 +282,27 @@ def oldest_pending_age_seconds(*, session: Session) -> float:
     if oldest is None:
         return 0.0
     return max(0.0, (utcnow() - oldest).total_seconds())
+
+
+class Retention:
+    """The outbox's periodic job: erase what delivered erasures leave behind, then delete settled rows that are
+    older than `CALCAST_OUTBOX_RETENTION_DAYS`, in batches (one short write transaction each)."""
+
+    def __init__(self, interval: timedelta) -> None:
+        self.interval = interval
+        self.last_run: datetime | None = None
+
+    def __call__(self, *, transaction: Transaction, settings: Settings, now: datetime) -> int:
+        # Erasure messages delivered since the last run (with an interval's overlap), or ever on the first run.
+        since = self.last_run - self.interval if self.last_run else None
+        with transaction() as session:
+            erase_delivered_erasures(session=session, since=since)
+        self.last_run = now
+        before = now - timedelta(days=settings.outbox_retention_days)
+        pruned = 0
+        while True:
+            with transaction() as session:
+                batch = prune(session=session, before=before)
+            pruned += batch
+            if batch < PRUNE_BATCH:
+                return pruned

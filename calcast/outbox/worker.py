@@ -5,7 +5,8 @@ claim: on PostgreSQL the candidate rows are picked with `FOR UPDATE SKIP LOCKED`
 workers share the queue without waiting on each other or taking the same row; on SQLite the UPDATE's
 own conditions (still pending, still due) make the claim, and SQLite runs one writer at a time. A
 worker that dies (even by SIGKILL) leaves its rows pending; they become due again when the lease ends.
-Rows with the same ordering key are claimed one at a time, oldest first.
+Rows with the same ordering key are claimed one at a time, oldest first; a row never goes out after a newer
+row with its key was delivered (an operator's retry can put an old row back in the queue): it is superseded.
 
 The worker knows no consumer: it is given a handler per kind (Braze, webhooks, …) and a list of periodic
 jobs, both chosen where the application is assembled (`calcast/assembly.py`).
@@ -28,6 +29,7 @@ from sqlalchemy.orm import aliased
 
 from calcast.core.config import Settings
 from calcast.core.db import Database, utcnow
+from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Claimed, Handler, PeriodicJob, Result, backoff
 from calcast.outbox.models import OutboxMessage
 
@@ -63,14 +65,23 @@ class Worker:
         now = utcnow()
         # The candidates come from their own alias of the table: were they written against OutboxMessage,
         # the subquery would correlate to the UPDATE's row and its LIMIT would limit nothing.
-        candidate, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
+        candidate, earlier, later = aliased(OutboxMessage), aliased(OutboxMessage), aliased(OutboxMessage)
         blocked = exists().where(
             earlier.ordering_key == candidate.ordering_key,
             earlier.status == "pending",
             earlier.id < candidate.id,
         )
+        # A row put back in the queue (a retry) while a newer row with its key is being sent waits for its
+        # outcome: delivered, it supersedes this row (below); failed, this row goes first.
+        overtaken = exists().where(
+            later.ordering_key == candidate.ordering_key,
+            later.id > candidate.id,
+            later.status == "pending",
+            later.claimed_by.is_not(None),
+            later.available_at > now,
+        )
         candidates = select(candidate.id).where(
-            candidate.status == "pending", candidate.available_at <= now, candidate.kind == kind, ~blocked
+            candidate.status == "pending", candidate.available_at <= now, candidate.kind == kind, ~blocked, ~overtaken
         )
         if ids is not None:
             candidates = candidates.where(candidate.id.in_(list(ids)))
@@ -105,10 +116,27 @@ class Worker:
                 )
             )
             rows = session.execute(statement, execution_options={"synchronize_session": False}).all()
-        claimed = [Claimed(*row) for row in rows]
+            claimed_ids = [row[0] for row in rows]
+            superseded = set(outbox.supersede_overtaken(session=session, status="pending", ids=claimed_ids))
+        if superseded:
+            log.info("Superseded %d re-queued rows: newer rows with their keys were delivered.", len(superseded))
+        claimed = [Claimed(*row) for row in rows if row[0] not in superseded]
         return token, sorted(claimed, key=lambda row: row.id)
 
     def _record(self, token: str, rows: Sequence[Claimed], results: Sequence[Result]) -> None:
+        """Store the results; should the database refuse one, each is stored on its own, so the others stick."""
+        try:
+            self._store(token, rows, results)
+            return
+        except Exception:
+            log.exception("Recording %d delivery results at once failed; recording them one by one.", len(results))
+        for result in results:
+            try:
+                self._store(token, rows, [result])
+            except Exception:
+                log.exception("The result of outbox row %d could not be stored; its lease will run out.", result.id)
+
+    def _store(self, token: str, rows: Sequence[Claimed], results: Sequence[Result]) -> None:
         attempts = {row.id: row.attempts for row in rows}
         now = utcnow()
         done = [result.id for result in results if result.outcome == "done"]
@@ -165,8 +193,7 @@ class Worker:
             if due is not None and moment < due:
                 continue
             self.next_runs[job.name] = moment + job.interval
-            with self.database.transaction() as session:
-                count = job.run(session=session, settings=self.settings, now=moment)
+            count = job.run(transaction=self.database.transaction, settings=self.settings, now=moment)
             if count:
                 log.info(job.report, count)
 

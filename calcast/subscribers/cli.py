@@ -21,6 +21,11 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets; subscribers
+# type some of them (utm_*, tags, e-mail) into anonymous forms. OWASP's "CSV injection" advice: prefix a '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, list):
         return "|".join(str(item) for item in value)
@@ -29,13 +34,21 @@ def _text(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def spreadsheet_cell(value: Any) -> str:
+    """The value as CSV text a spreadsheet shows as text, never runs as a formula."""
+    text = _text(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 @export_app.command("subscribers")
 def export_subscribers(
     account: str,
     calendar: str | None = typer.Option(None, "--calendar", help="Only this calendar."),
-    output_format: Format = typer.Option(Format.csv, "--format", help="csv (tags joined by |) or jsonl."),
+    output_format: Format = typer.Option(
+        Format.csv, "--format", help="csv (tags joined by |; a cell that would be a formula starts with ') or jsonl."
+    ),
 ) -> None:
-    """Every subscription of the account, oldest first, to stdout."""
+    """Every subscription of the account, oldest first, to stdout (JSON lines hold the values as stored)."""
     with unit_of_work() as (session, _):
         rows = privacy.subscriber_rows(session=session, account_code=account, calendar_code=calendar)
         if output_format is Format.jsonl:
@@ -45,7 +58,7 @@ def export_subscribers(
         writer = csv.DictWriter(sys.stdout, fieldnames=privacy.EXPORT_COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow({name: _text(value) for name, value in row.items()})
+            writer.writerow({name: spreadsheet_cell(value) for name, value in row.items()})
 
 
 @export_app.command("person")

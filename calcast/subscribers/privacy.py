@@ -14,12 +14,23 @@ from calcast.calendars.models import Calendar
 from calcast.core.errors import NotFound
 from calcast.events import service as events
 from calcast.events.models import PersonalEventTarget
+from calcast.outbox import service as outbox
+from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
+from calcast.webhooks import service as webhooks
 
 # What identifies or locates a person; erased by `forget_person`. Tags, method, device class and the
 # (anonymous) counts stay, so the brand's numbers do not change.
-PERSONAL_FIELDS = ("subscriber_id", "email", "user_agent", "ip_address", "referrer", "request_key")
+PERSONAL_FIELDS = (
+    "subscriber_id", "unverified_subscriber_id", "email", "user_agent", "ip_address", "referrer", "request_key",
+)  # fmt: skip
+# The same in the webhook envelope (webhooks.subscription_object and the Unsubscribe details), at any depth.
+PERSONAL_WEBHOOK_DETAILS = frozenset({"subscriberId", "email", "remoteIpAddress", "userAgent"})
+WEBHOOK_SUBSCRIPTION_PATH = ("envelope", "eventDetails", "calendarSubscriptionId")
+# A queued message with this topic takes the person out of a system that holds them (Braze's removal):
+# an erasure still sends it, with the values it must remove.
+REMOVAL_TOPIC = "unsubscribe"
 
 EXPORT_COLUMNS = (
     "subscription_id", "calendar_code", "subscriber_id", "email", "tags", "method", "device", "country_code",
@@ -95,13 +106,69 @@ def export_person(*, session: Session, account_code: str, who: str) -> list[dict
     return exported
 
 
+def _without_personal_details(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: None if key in PERSONAL_WEBHOOK_DETAILS else _without_personal_details(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_personal_details(item) for item in value]
+    return value
+
+
+def _removals(messages: list[OutboxMessage]) -> dict[str, int]:
+    """Per kind, the newest message if it is a removal still to be sent (queued, or failed and retryable)."""
+    newest: dict[str, OutboxMessage] = {}
+    for message in messages:
+        newest[message.kind] = message
+    return {
+        kind: message.id
+        for kind, message in newest.items()
+        if message.topic in (REMOVAL_TOPIC, outbox.ERASURE_TOPIC) and message.status in ("pending", "failed")
+    }
+
+
+def _erase_deliveries(session: Session, subscription: Subscription) -> None:
+    """Take the person out of the outbox and the webhook log, keeping only what must still be sent.
+
+    Of the messages keyed by the subscription (Braze's), the removal that takes the person out of Braze goes
+    out with the values it removes, after the changes still queued before it (they remove stale values the
+    removal does not name); once it is delivered, the worker erases them all. Everything else is erased now,
+    and a failed message is never sent. Webhooks about the subscription are still delivered, without the
+    personal details; receivers' answers, which may echo those details, are forgotten.
+    """
+    keyed = outbox.messages_with_key(session=session, ordering_key=subscription.id)
+    removals = _removals(keyed)
+    for message in keyed:
+        if message.id == removals.get(message.kind):
+            outbox.erase_after_delivery(message=message)
+        elif not (message.status == "pending" and message.kind in removals):
+            outbox.withdraw(message=message)
+    about = outbox.messages_with_value(
+        session=session,
+        account_id=subscription.account_id,
+        kind=webhooks.KIND,
+        path=WEBHOOK_SUBSCRIPTION_PATH,
+        value=subscription.id,
+    )
+    for message in about:
+        outbox.scrub(message=message, payload=_without_personal_details(message.payload))
+    webhooks.erase_responses(session=session, outbox_ids=[message.id for message in about])
+
+
 def forget_person(*, session: Session, account_code: str, who: str) -> int:
-    """Unsubscribe one person everywhere (Braze gets the removal) and erase what identifies them; the count."""
+    """Unsubscribe one person everywhere (Braze gets the removal) and erase what identifies them; the count.
+
+    The outbox and the webhook log keep nothing of theirs but the Braze messages still to be sent, and those
+    only until they are delivered.
+    """
     found = _of_person(session, account_code, who)
     for subscription, _code in found:
         subscriptions.deactivate(
             session=session, subscription=subscription, reason_text="Personal data erased on request"
         )
+        _erase_deliveries(session, subscription)
         for name in PERSONAL_FIELDS:
             setattr(subscription, name, None)
         session.execute(delete(PersonalEventTarget).where(PersonalEventTarget.subscription_id == subscription.id))

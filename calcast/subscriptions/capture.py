@@ -14,11 +14,18 @@ from ua_parser import parse
 _MOBILE_OS = {"iOS": "iOS", "iPadOS": "iOS", "Android": "Android"}
 
 
-@lru_cache(maxsize=4096)
+# What of a User-Agent is parsed and cached: real ones are a few hundred characters, and the cache holds
+# 4,096 entries, so a header of megabytes must not become a key.
+PARSED_USER_AGENT_CHARS = 512
+
+
 def operating_system(user_agent: str | None) -> str | None:
     """The operating system family ("iOS", "Mac OS X", "Windows", "Android"…) by ua-parser's maintained rules."""
-    if not user_agent:
-        return None
+    return _operating_system(user_agent[:PARSED_USER_AGENT_CHARS]) if user_agent else None
+
+
+@lru_cache(maxsize=4096)
+def _operating_system(user_agent: str) -> str | None:
     result = parse(user_agent)
     return str(result.os.family) if result.os else None
 

@@ -31,7 +31,11 @@ class Subscription(Base):
     suffix: Mapped[str] = mapped_column(String(12), unique=True)
     # Which derived feed token is current (core.security.feed_token); bumped by rotation.
     feed_token_generation: Mapped[int] = mapped_column(Integer, default=1)
+    # The brand's user id (Braze external_id): from the API, or from a landing link the calendar trusts.
     subscriber_id: Mapped[str | None] = mapped_column(String(255))
+    # An external id a landing link carried without a valid signature: a note for the brand, never an identity
+    # (not matched, not sent to Braze or webhooks).
+    unverified_subscriber_id: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     method: Mapped[str] = mapped_column(String(32), default="WebCal")
     action_type: Mapped[str | None] = mapped_column(String(64))

@@ -22,20 +22,22 @@ from calcast.core.codes import RESERVED_ACCOUNT_CODES
 from calcast.core.config import Settings
 from calcast.core.errors import Invalid, NotFound
 from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.ratelimit import MANAGE_PAGE_LIMIT, client_network, rate_limits
 from calcast.subscriptions import geoip
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.apps import METHOD_OF, app_links, app_order, likely_app
 from calcast.subscriptions.capture import capture
 from calcast.subscriptions.models import Subscription
-from calcast.web.forms import SubscribeRateLimit, is_cross_site, issue_form_token, read_form_token
+from calcast.web.forms import is_cross_site, issue_form_token, read_form_token
 from calcast.web.i18n import UNSUBSCRIBE_REASONS, language_from_header
 from calcast.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content")
-# Kept from the landing page's query through the form to the subscription.
-CARRIED_FIELDS = ("external_id", *UTM_FIELDS, "referrer")
+# Kept from the landing page's query through the form to the subscription (`sig`: the brand's signature of
+# `external_id`, which decides whether that id identifies the subscriber; see subscriptions.service).
+CARRIED_FIELDS = ("external_id", "sig", *UTM_FIELDS, "referrer")
 
 
 class SubscribeForm(BaseModel):
@@ -45,6 +47,7 @@ class SubscribeForm(BaseModel):
     opt_in1: str = ""
     opt_in2: str = ""
     external_id: str = ""
+    sig: str = ""
     utm_source: str = ""
     utm_medium: str = ""
     utm_campaign: str = ""
@@ -77,15 +80,6 @@ def _embedded(request: Request) -> bool:
 
 def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
-
-
-def _rate_limit(request: Request, settings: Settings) -> SubscribeRateLimit:
-    """One limiter per application (per process), created on first use."""
-    limiter: SubscribeRateLimit | None = getattr(request.app.state, "subscribe_rate_limit", None)
-    if limiter is None:
-        limiter = SubscribeRateLimit(settings.subscribe_rate_per_minute)
-        request.app.state.subscribe_rate_limit = limiter
-    return limiter
 
 
 def _cross_site(request: Request, settings: Settings) -> bool:
@@ -202,7 +196,7 @@ def _landing_path(session: Session, calendar: Calendar) -> str:
 # Declared before the landing page so that their fixed first segment is matched first.
 
 
-@router.get("/manage/{subscription_id}/{token}/add", response_class=HTMLResponse)
+@router.get("/manage/{subscription_id}/{token}/add", response_class=HTMLResponse, dependencies=[MANAGE_PAGE_LIMIT])
 def app_choice(
     request: Request, session: SessionDep, settings: SettingsDep, subscription_id: str, token: str
 ) -> HTMLResponse:
@@ -233,7 +227,7 @@ def app_choice(
     )
 
 
-@router.post("/manage/{subscription_id}/{token}/method")
+@router.post("/manage/{subscription_id}/{token}/method", dependencies=[MANAGE_PAGE_LIMIT])
 def record_method(
     request: Request,
     session: SessionDep,
@@ -257,7 +251,7 @@ def record_method(
     return Response(status_code=204)
 
 
-@router.get("/manage/{subscription_id}/{token}", response_class=HTMLResponse)
+@router.get("/manage/{subscription_id}/{token}", response_class=HTMLResponse, dependencies=[MANAGE_PAGE_LIMIT])
 def manage(
     request: Request, session: SessionDep, settings: SettingsDep, subscription_id: str, token: str
 ) -> HTMLResponse:
@@ -307,7 +301,7 @@ def _manage_form_problem(
     return None
 
 
-@router.post("/manage/{subscription_id}/{token}/tags", response_class=HTMLResponse)
+@router.post("/manage/{subscription_id}/{token}/tags", response_class=HTMLResponse, dependencies=[MANAGE_PAGE_LIMIT])
 def save_tags(
     request: Request,
     session: SessionDep,
@@ -339,7 +333,9 @@ def save_tags(
     return RedirectResponse(_manage_path(settings, subscription, "?saved=tags"), status_code=303)
 
 
-@router.post("/manage/{subscription_id}/{token}/unsubscribe", response_class=HTMLResponse)
+@router.post(
+    "/manage/{subscription_id}/{token}/unsubscribe", response_class=HTMLResponse, dependencies=[MANAGE_PAGE_LIMIT]
+)
 def unsubscribe(
     request: Request,
     session: SessionDep,
@@ -407,7 +403,7 @@ def subscribe(
     calendar_code: str,
     form: Annotated[SubscribeForm, Form()],
 ) -> Response:
-    """Store the subscription (or find the same person's) and send the browser to the app choice."""
+    """Store a new subscription (a form sent twice: the one it created), then send the browser to the app choice."""
     try:
         calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
     except NotFound:
@@ -437,10 +433,10 @@ def subscribe(
     token = read_form_token(settings.secret_key, form.form_token, purpose="subscribe", subject=calendar.id)
     if token is None:
         return again({"form": "error_form_expired"}, 400)
-    if not _rate_limit(request, settings).allow(ip):
-        return again({"form": "too_many_text"}, 429, {"Retry-After": "60"})
+    limits = rate_limits(request)
+    if wait := limits.hit(limits.subscribe, client_network(request)):
+        return again({"form": "too_many_text"}, 429, {"Retry-After": str(wait)})
     details = subscriptions.SubscriberDetails(
-        subscriber_id=form.external_id or None,
         email=form.email if calendar.email_capture != "off" else None,
         tags=form.tags,
         opt_in1=bool(form.opt_in1) and bool(calendar.opt_in1_label),
@@ -462,8 +458,13 @@ def subscribe(
         ),
     )
     try:
-        done = subscriptions.subscribe(
-            session=session, settings=settings, account_code=account_code, calendar_code=calendar_code, details=details
+        done = subscriptions.subscribe_anonymously(
+            session=session,
+            settings=settings,
+            account_code=account_code,
+            calendar_code=calendar_code,
+            details=details,
+            identity=subscriptions.LandingIdentity(external_id=form.external_id, signature=form.sig),
         )
     except Invalid as error:
         return again(_field_errors(error, form), 422)

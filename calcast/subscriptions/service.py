@@ -11,13 +11,14 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
-from calcast.calendars.models import Calendar
+from calcast.calendars.models import Calendar, Tag
 from calcast.core import changes
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import FieldError, Invalid, NotFound
-from calcast.core.security import digest, feed_token, manage_token
+from calcast.core.security import Cipher, digest, feed_token, manage_token
 from calcast.subscriptions.capture import Capture
 from calcast.subscriptions.changes import (
     SubscriptionChange,
@@ -88,7 +89,8 @@ def webcal_url(settings: Settings, subscription: Subscription) -> str:
 
 def manage_url(settings: Settings, subscription: Subscription) -> str:
     """The page where the subscriber changes tags or unsubscribes (linked from every event)."""
-    return f"{settings.base_url}/manage/{subscription.id}/{manage_token(settings.secret_key, subscription.id)}"
+    token = manage_token(settings.secret_key, subscription.id, subscription.feed_token_generation)
+    return f"{settings.base_url}/manage/{subscription.id}/{token}"
 
 
 def _new_suffix(session: Session) -> str:
@@ -140,13 +142,13 @@ def _record_change(*, session: Session, change: SubscriptionChange) -> None:
     session.flush()
 
 
-def subscribe(
-    *, session: Session, settings: Settings, account_code: str, calendar_code: str, details: SubscriberDetails
-) -> Subscribed:
-    """Subscribe a person to a calendar; the same person on the same calendar gets their subscription back, updated."""
-    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
+def _clean_id(external_id: str | None) -> str | None:
+    return (external_id or "").strip()[:255] or None
+
+
+def _checked(calendar: Calendar, details: SubscriberDetails) -> tuple[str | None, list[Tag]]:
+    """The normalized e-mail and the chosen tags; Invalid for what the calendar cannot accept."""
     email = normalize_email(details.email, required=calendar.email_capture == "required")
-    subscriber_id = (details.subscriber_id or "").strip()[:255] or None
     if details.method not in METHODS:
         message = f"subscriptionMethod must be one of {', '.join(METHODS)}, not {details.method!r}."
         raise Invalid(message, [FieldError("subscriptionMethod", message)])
@@ -159,52 +161,161 @@ def subscribe(
     if calendar.tags and not tags:
         message = "Please choose at least one topic to subscribe to."
         raise Invalid(message, [FieldError("tags", message)])
+    return email, tags
 
+
+def _new_subscription(
+    *,
+    session: Session,
+    settings: Settings,
+    calendar: Calendar,
+    details: SubscriberDetails,
+    email: str | None,
+    tags: list[Tag],
+    subscriber_id: str | None,
+    unverified_subscriber_id: str | None = None,
+    request_key: str | None,
+) -> Subscribed:
+    """Store a new subscription with its first feed token, and queue what follows a subscribe."""
     now = utcnow()
-    by_key = _find_by_request_key(session=session, calendar_id=calendar.id, request_key=details.request_key)
-    # A form sent again after its subscription ended starts a new one (the key stays with the old one).
-    request_key = details.request_key if by_key is None else None
-    existing = by_key if by_key is not None and by_key.is_active else None
-    existing = existing or _find_same_person(
-        session=session, calendar_id=calendar.id, subscriber_id=subscriber_id, email=email
-    )
-    subscription = existing or Subscription(
+    subscription = Subscription(
         account_id=calendar.account_id,
         calendar_id=calendar.id,
         suffix=_new_suffix(session),
         subscriber_id=subscriber_id,
+        unverified_subscriber_id=unverified_subscriber_id,
+        email=email,
         method=details.method,
         action_type=details.action_type,
         request_key=request_key,
-        opt_in1=False,
-        opt_in2=False,
+        opt_in1=details.opt_in1,
+        opt_in1_at=now if details.opt_in1 else None,
+        opt_in2=details.opt_in2,
+        opt_in2_at=now if details.opt_in2 else None,
         poll_count=0,
         feed_version=0,
         feed_token_generation=1,
+        **vars(details.capture),
     )
-    if email:
-        subscription.email = email
-    if details.opt_in1 and not subscription.opt_in1:
-        subscription.opt_in1_at = now
-    if details.opt_in2 and not subscription.opt_in2:
-        subscription.opt_in2_at = now
-    subscription.opt_in1 = subscription.opt_in1 or details.opt_in1
-    subscription.opt_in2 = subscription.opt_in2 or details.opt_in2
     subscription.tags = tags
-    if existing is None:
-        for name, value in vars(details.capture).items():
-            setattr(subscription, name, value)
-        session.add(subscription)
-        session.flush()
-        token = feed_token(settings.secret_key, subscription.id, 1)
-        session.add(FeedToken(digest=digest(token), subscription_id=subscription.id, generation=1))
-    change = SubscriptionCreated if existing is None else SubscriptionChanged
-    _record_change(session=session, change=change(subscription))
+    session.add(subscription)
+    session.flush()
+    token = feed_token(settings.secret_key, subscription.id, 1)
+    session.add(FeedToken(digest=digest(token), subscription_id=subscription.id, generation=1))
+    _record_change(session=session, change=SubscriptionCreated(subscription))
+    return Subscribed(subscription=subscription, calendar=calendar, is_new=True, feed_token=token)
+
+
+def _returned(settings: Settings, subscription: Subscription, calendar: Calendar) -> Subscribed:
     return Subscribed(
         subscription=subscription,
         calendar=calendar,
-        is_new=existing is None,
+        is_new=False,
         feed_token=current_feed_token(settings, subscription),
+    )
+
+
+def subscribe(
+    *, session: Session, settings: Settings, account_code: str, calendar_code: str, details: SubscriberDetails
+) -> Subscribed:
+    """Subscribe a person on the brand's word (the API): the same person on the same calendar gets theirs back, updated.
+
+    Only for callers the brand authenticated: it trusts `details.subscriber_id` and finds, returns and changes
+    an existing subscription by it (or by e-mail). Anonymous forms use `subscribe_anonymously`.
+    """
+    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
+    email, tags = _checked(calendar, details)
+    subscriber_id = _clean_id(details.subscriber_id)
+    by_key = _find_by_request_key(session=session, calendar_id=calendar.id, request_key=details.request_key)
+    existing = by_key if by_key is not None and by_key.is_active else None
+    existing = existing or _find_same_person(
+        session=session, calendar_id=calendar.id, subscriber_id=subscriber_id, email=email
+    )
+    if existing is None:
+        return _new_subscription(
+            session=session,
+            settings=settings,
+            calendar=calendar,
+            details=details,
+            email=email,
+            tags=tags,
+            subscriber_id=subscriber_id,
+            # A request sent again after its subscription ended starts a new one (the key stays with the old one).
+            request_key=details.request_key if by_key is None else None,
+        )
+    now = utcnow()
+    if email:
+        existing.email = email
+    if details.opt_in1 and not existing.opt_in1:
+        existing.opt_in1, existing.opt_in1_at = True, now
+    if details.opt_in2 and not existing.opt_in2:
+        existing.opt_in2, existing.opt_in2_at = True, now
+    existing.tags = tags
+    _record_change(session=session, change=SubscriptionChanged(existing))
+    return _returned(settings, existing, calendar)
+
+
+@dataclass(frozen=True)
+class LandingIdentity:
+    """The external id a landing-page link carried, and the brand's signature of it (`sig`) when there is one."""
+
+    external_id: str | None = None
+    signature: str | None = None
+
+
+def _landing_identity(
+    *, session: Session, settings: Settings, calendar: Calendar, identity: LandingIdentity
+) -> tuple[str | None, str | None]:
+    """(the external id to bind, the unverified note): the id counts if signed, or if the calendar trusts any id."""
+    external_id = _clean_id(identity.external_id)
+    if external_id is None:
+        return None, None
+    if calendar.identity == "unsigned":
+        return external_id, None
+    account = accounts.get_account_by_id(session=session, account_id=calendar.account_id)
+    signed = accounts.is_signed_external_id(
+        cipher=Cipher(settings.secret_key),
+        account=account,
+        external_id=(identity.external_id or "").strip(),
+        signature=identity.signature or "",
+    )
+    return (external_id, None) if signed else (None, external_id)
+
+
+def subscribe_anonymously(
+    *,
+    session: Session,
+    settings: Settings,
+    account_code: str,
+    calendar_code: str,
+    details: SubscriberDetails,
+    identity: LandingIdentity,
+) -> Subscribed:
+    """Subscribe whoever sent the landing page's form: always a new subscription, never someone else's.
+
+    Whatever external id or e-mail the form names, no existing subscription is found, shown or changed: only
+    the same form sent again (`details.request_key`) gets back the subscription it created. The external id comes
+    from `identity` (not `details.subscriber_id`) and is bound only when the calendar's identity mode accepts it.
+    """
+    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
+    by_key = _find_by_request_key(session=session, calendar_id=calendar.id, request_key=details.request_key)
+    if by_key is not None and by_key.is_active:
+        return _returned(settings, by_key, calendar)
+    email, tags = _checked(calendar, details)
+    subscriber_id, unverified = _landing_identity(
+        session=session, settings=settings, calendar=calendar, identity=identity
+    )
+    return _new_subscription(
+        session=session,
+        settings=settings,
+        calendar=calendar,
+        details=details,
+        email=email,
+        tags=tags,
+        subscriber_id=subscriber_id,
+        unverified_subscriber_id=unverified,
+        # A form sent again after its subscription ended starts a new one (the key stays with the old one).
+        request_key=details.request_key if by_key is None else None,
     )
 
 
@@ -237,11 +348,19 @@ def find_by_subscriber(
 
 
 def by_manage_link(*, session: Session, settings: Settings, subscription_id: str, token: str) -> Subscription:
-    """The subscription a manage link belongs to; NotFound for a link that is not genuine."""
-    expected = manage_token(settings.secret_key, subscription_id)
-    if not hmac.compare_digest(expected.encode(), token.encode()):
+    """The subscription a manage link belongs to; NotFound for a link that is not genuine or no longer current.
+
+    The link's token follows the feed token's generation, so rotating the feed token retires old manage links.
+    """
+    try:
+        subscription: Subscription | None = get_subscription(session=session, subscription_id=subscription_id)
+    except NotFound:
+        subscription = None
+    generation = subscription.feed_token_generation if subscription is not None else 0
+    expected = manage_token(settings.secret_key, subscription_id, generation)
+    if subscription is None or not hmac.compare_digest(expected.encode(), token.encode()):
         raise NotFound("This link is not valid; use the link from one of the calendar's events.")
-    return get_subscription(session=session, subscription_id=subscription_id)
+    return subscription
 
 
 def change_tags(*, session: Session, subscription: Subscription, tags: Sequence[str]) -> Subscription:

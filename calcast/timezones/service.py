@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from calcast.core.errors import FieldError, Invalid
+from calcast.core.event_columns import years_message
 
 # Legacy IANA aliases that CLDR still lists; clients expect the current names in TZIDs.
 _CANONICAL = {
@@ -37,9 +38,20 @@ def _canonical(iana: str) -> str:
     return _CANONICAL.get(iana, iana)
 
 
+# Files a zoneinfo directory holds that are not IANA zones: the host's own zone (localtime), tzdata's placeholder
+# zone (Factory), and the leap-second (right/) and POSIX (posix/) copies of the whole tree some systems install.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+_NOT_ZONE_TREES = ("posix/", "right/")
+
+
+def _is_iana_zone(name: str) -> bool:
+    """Whether a zoneinfo key is a real IANA zone name (not a host file or a copy of the tree)."""
+    return name not in _NOT_ZONES and not name.startswith(_NOT_ZONE_TREES)
+
+
 @lru_cache(maxsize=1)
 def _iana_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(name for name in available_timezones() if _is_iana_zone(name))
 
 
 @lru_cache(maxsize=1024)
@@ -100,7 +112,11 @@ def parse_instant(text: str, iana_id: str, *, field: str = "start") -> datetime:
         raise Invalid(message, [FieldError(field, message)]) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone(iana_id), fold=0)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC or year 9999 west of it: before or after what a datetime holds
+        message = years_message(field, raw)
+        raise Invalid(message, [FieldError(field, message)]) from None
 
 
 @lru_cache(maxsize=1024)
@@ -117,8 +133,6 @@ def list_all_zones(now: datetime | None = None) -> list[Zone]:
     covered = {item.iana_id for item in windows}
     iana_only = []
     for iana_id in sorted(_iana_names() - covered):
-        if iana_id.startswith(("posix/", "right/")) or iana_id in {"localtime", "Factory"}:
-            continue
         offset = instant.astimezone(ZoneInfo(iana_id)).utcoffset() or timedelta(0)
         iana_only.append(Zone(None, iana_id, int(offset.total_seconds() // 60)))
     return windows + iana_only

@@ -1,4 +1,4 @@
-"""Protection of the public forms: signed form tokens, a cross-site check, a per-IP rate limit.
+"""Protection of the public forms: signed form tokens and a cross-site check (rate limits: core.ratelimit).
 
 CSRF is stopped twice, without cookies (the landing page also runs in a lightbox iframe on the brand's
 site, where browsers block third-party cookies, and a cookie would need a consent banner):
@@ -12,15 +12,10 @@ site, where browsers block third-party cookies, and a cookie would need a consen
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from calcast.core.security import derived_token
 
@@ -71,25 +66,3 @@ def is_cross_site(*, sec_fetch_site: str | None, origin: str | None, own_origins
         return origin.lower() not in {_origin(own) for own in own_origins}
     # Neither header: not a browser that could be tricked (curl, a server) or a very old one.
     return False
-
-
-class SubscribeRateLimit:
-    """At most `per_minute` subscribe submissions per client network within any sliding minute (per process)."""
-
-    def __init__(self, per_minute: int) -> None:
-        self._item = RateLimitItemPerMinute(per_minute)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-
-    def allow(self, client_ip: str | None) -> bool:
-        return self._limiter.hit(self._item, "subscribe", _network(client_ip))
-
-
-def _network(client_ip: str | None) -> str:
-    """The address, or its /64 for IPv6 (one household gets a whole /64, and can rotate inside it)."""
-    try:
-        ip = ipaddress.ip_address((client_ip or "").strip())
-    except ValueError:
-        return client_ip or "unknown"
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip)

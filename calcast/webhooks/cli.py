@@ -36,7 +36,12 @@ def add(
     """Add an endpoint; its signing secret is shown this once."""
     with unit_of_work() as (session, settings):
         created = service.add_endpoint(
-            session=session, cipher=Cipher(settings.secret_key), account_code=account, url=url, event_types=event
+            session=session,
+            cipher=Cipher(settings.secret_key),
+            account_code=account,
+            url=url,
+            event_types=event,
+            allow_private_destinations=settings.allow_private_destinations,
         )
         emit(
             {**endpoint_out(created.endpoint), "secret": created.secret},

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
-import httpx
 from sqlalchemy.orm import Session
 
 from calcast.core.config import Settings
@@ -25,7 +24,7 @@ class WebhookHandler:
     def __init__(self, *, settings: Settings, transaction: Callable[[], AbstractContextManager[Session]]) -> None:
         self.settings = settings
         self.transaction = transaction
-        self.http = httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+        self.http = service.client(settings)
 
     def deliver(self, rows: Sequence[Claimed]) -> list[Result]:
         return service.deliver(rows, settings=self.settings, transaction=self.transaction, http=self.http)

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-import httpx
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
+from calcast.core import outbound
 from calcast.core.config import Settings
-from calcast.core.db import utcnow
+from calcast.core.db import Transaction, utcnow
 from calcast.core.errors import FieldError, Invalid, NotFound
 from calcast.core.security import Cipher, random_secret
-from calcast.outbox.delivery import Claimed, Result, backoff
+from calcast.outbox.delivery import LEASE_ENDING, Claimed, Result, backoff, lease_deadline
+from calcast.outbox.service import PRUNE_BATCH
 from calcast.webhooks import signing
 from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger("calcast.webhooks")
 
 KIND = "webhook"
 EVENT_TYPES = (
@@ -50,14 +54,17 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def add_endpoint(
-    *, session: Session, cipher: Cipher, account_code: str, url: str, event_types: Sequence[str]
+    *,
+    session: Session,
+    cipher: Cipher,
+    account_code: str,
+    url: str,
+    event_types: Sequence[str],
+    allow_private_destinations: bool = False,
 ) -> NewEndpoint:
-    """Register an endpoint for the chosen event types; its signing secret is returned here only."""
+    """Register an endpoint (https, public: core.outbound) for the chosen event types; its secret is shown once."""
     account = accounts.get_account(session=session, code=account_code)
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        message = f"The webhook URL {url!r} must be an http(s) URL such as https://example.com/calcast-hook."
-        raise Invalid(message, [FieldError("url", message)])
+    url = outbound.check_destination(url, allow_private=allow_private_destinations, what="webhook URL")
     chosen = list(dict.fromkeys(event_types))
     unknown = [name for name in chosen if name not in EVENT_TYPES]
     if unknown or not chosen:
@@ -67,7 +74,7 @@ def add_endpoint(
         raise Invalid(message, [FieldError("event", message)])
     secret = "whsec_" + random_secret(32)
     endpoint = WebhookEndpoint(
-        account_id=account.id, url=url.strip(), event_types=chosen, secret_encrypted=cipher.encrypt(secret)
+        account_id=account.id, url=url, event_types=chosen, secret_encrypted=cipher.encrypt(secret)
     )
     session.add(endpoint)
     session.flush()
@@ -113,7 +120,32 @@ def delivery_log(*, session: Session, endpoint_id: str, limit: int = 50) -> list
     return list(session.scalars(query))
 
 
+def prune_delivery_log(*, session: Session, before: datetime, limit: int) -> int:
+    """Delete up to `limit` delivery attempts logged before `before` (the outbox retention); returns how many."""
+    query = select(WebhookDelivery.id).where(WebhookDelivery.created_at < before).order_by(WebhookDelivery.id)
+    ids = list(session.scalars(query.limit(limit)))
+    if ids:
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+    return len(ids)
+
+
+def erase_responses(*, session: Session, outbox_ids: Sequence[int]) -> None:
+    """Forget what receivers answered to these deliveries: an answer may echo the personal data it was sent."""
+    if outbox_ids:
+        statement = update(WebhookDelivery).where(WebhookDelivery.outbox_id.in_(list(outbox_ids)))
+        session.execute(statement.values(response_excerpt=None), execution_options={"synchronize_session": False})
+
+
 # --- delivery -------------------------------------------------------------------------------------------
+
+
+def client(settings: Settings) -> outbound.OutboundClient:
+    """The HTTP client a worker delivers webhooks with (https and public addresses only, unless allowed)."""
+    return outbound.OutboundClient(
+        allow_private=settings.allow_private_destinations,
+        timeout=settings.webhook_timeout_seconds,
+        user_agent="calcast-webhooks",
+    )
 
 
 @dataclass(frozen=True)
@@ -128,12 +160,14 @@ class _Attempt:
     duration_ms: int
 
 
-def _post(http: httpx.Client, row: Claimed, url: str, secret: str) -> _Attempt:
+def _post(http: outbound.OutboundClient, row: Claimed, url: str, secret: str, *, deadline: float) -> _Attempt | None:
+    """One signed POST, over by `deadline`; None when the deadline had passed before it could start."""
+    if time.monotonic() >= deadline:
+        return None
     envelope = row.payload["envelope"]
     body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
-        "User-Agent": "calcast-webhooks",
         signing.HEADER: signing.sign(secret, body),
         "Calcast-Event-Id": envelope["eventId"],
         "Calcast-Event-Type": envelope["eventType"],
@@ -143,12 +177,10 @@ def _post(http: httpx.Client, row: Claimed, url: str, secret: str) -> _Attempt:
     error: str | None = None
     excerpt: str | None = None
     try:
-        response = http.post(url, content=body, headers=headers)
-        status, excerpt = response.status_code, response.text[:MAX_EXCERPT]
-    except httpx.TimeoutException:
-        error = "the endpoint did not answer in time"
-    except httpx.HTTPError as failure:
-        error = f"{type(failure).__name__}: {failure}"
+        answer = http.post(url, content=body, headers=headers, deadline=deadline)
+        status, excerpt = answer.status_code, answer.text[:MAX_EXCERPT]
+    except outbound.OutboundError as failure:
+        error = str(failure)
     return _Attempt(
         row=row,
         endpoint_id=row.payload["endpoint_id"],
@@ -174,14 +206,54 @@ def _judge(attempt: _Attempt, *, settings: Settings, now: datetime) -> Result:
     return Result(row.id, "retry", attempt.status_code, reason, retry_at=min(now + wait, deadline))
 
 
+def _log_entry(attempt: _Attempt) -> WebhookDelivery:
+    return WebhookDelivery(
+        endpoint_id=attempt.endpoint_id,
+        outbox_id=attempt.row.id,
+        event_id=attempt.event_id,
+        event_type=attempt.event_type,
+        attempt=attempt.row.attempts,
+        status_code=attempt.status_code,
+        error=attempt.error,
+        response_excerpt=attempt.excerpt,
+        duration_ms=attempt.duration_ms,
+    )
+
+
+def _log_attempts(attempts: Sequence[_Attempt], *, transaction: Callable[[], AbstractContextManager[Session]]) -> None:
+    """Add the attempts to their endpoints' logs; one the database refuses is left out, never the others."""
+    try:
+        with transaction() as session:
+            session.add_all(_log_entry(attempt) for attempt in attempts)
+        return
+    except Exception:
+        log.exception("Logging %d webhook attempts at once failed; logging them one by one.", len(attempts))
+    for attempt in attempts:
+        try:
+            with transaction() as session:
+                session.add(_log_entry(attempt))
+        except Exception:
+            log.exception("The log entry of webhook delivery %d could not be stored.", attempt.row.id)
+
+
+def _taking_turns(rows: Sequence[Claimed]) -> Iterator[Claimed]:
+    """The rows with the accounts taking turns, so that one account's many deliveries never queue before another's."""
+    by_account: dict[str, list[Claimed]] = {}
+    for row in rows:
+        by_account.setdefault(row.account_id, []).append(row)
+    for turn in itertools.zip_longest(*by_account.values()):
+        yield from (row for row in turn if row is not None)
+
+
 def deliver(
     rows: Sequence[Claimed],
     *,
     settings: Settings,
     transaction: Callable[[], AbstractContextManager[Session]],
-    http: httpx.Client,
+    http: outbound.OutboundClient,
 ) -> list[Result]:
-    """POST each claimed webhook row, signed, a few in parallel; log every attempt."""
+    """POST each claimed webhook row, signed, a few in parallel, all within the worker's lease; log every attempt."""
+    deadline = lease_deadline(settings.outbox_lease_seconds)
     cipher = Cipher(settings.secret_key)
     results: list[Result] = []
     targets: dict[str, tuple[str, str]] = {}
@@ -190,27 +262,35 @@ def deliver(
             endpoint = session.get(WebhookEndpoint, endpoint_id)
             if endpoint is not None and endpoint.disabled_at is None:
                 targets[endpoint_id] = (endpoint.url, cipher.decrypt(endpoint.secret_encrypted))
-    sendable = [row for row in rows if row.payload["endpoint_id"] in targets]
+    sendable = list(_taking_turns([row for row in rows if row.payload["endpoint_id"] in targets]))
     for row in rows:
         if row.payload["endpoint_id"] not in targets:
             results.append(Result(row.id, "failed", None, "The webhook endpoint was removed or disabled."))
+
+    def send(row: Claimed) -> _Attempt | None:
+        return _post(http, row, *targets[row.payload["endpoint_id"]], deadline=deadline)
+
     with ThreadPoolExecutor(max_workers=PARALLEL_DELIVERIES) as pool:
-        attempts = list(pool.map(lambda row: _post(http, row, *targets[row.payload["endpoint_id"]]), sendable))
+        attempts = list(pool.map(send, sendable))
+    made = [attempt for attempt in attempts if attempt is not None]
+    _log_attempts(made, transaction=transaction)
     now = utcnow()
-    with transaction() as session:
-        for attempt in attempts:
-            session.add(
-                WebhookDelivery(
-                    endpoint_id=attempt.endpoint_id,
-                    outbox_id=attempt.row.id,
-                    event_id=attempt.event_id,
-                    event_type=attempt.event_type,
-                    attempt=attempt.row.attempts,
-                    status_code=attempt.status_code,
-                    error=attempt.error,
-                    response_excerpt=attempt.excerpt,
-                    duration_ms=attempt.duration_ms,
-                )
-            )
-            results.append(_judge(attempt, settings=settings, now=now))
+    results.extend(_judge(attempt, settings=settings, now=now) for attempt in made)
+    results.extend(
+        Result(row.id, "retry", None, LEASE_ENDING, retry_at=now)
+        for row, attempt in zip(sendable, attempts, strict=True)
+        if attempt is None
+    )
     return results
+
+
+def prune_delivery_logs(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
+    """The periodic job: delete delivery logs older than `CALCAST_OUTBOX_RETENTION_DAYS`, in batches."""
+    before = now - timedelta(days=settings.outbox_retention_days)
+    pruned = 0
+    while True:
+        with transaction() as session:
+            batch = prune_delivery_log(session=session, before=before, limit=PRUNE_BATCH)
+        pruned += batch
+        if batch < PRUNE_BATCH:
+            return pruned

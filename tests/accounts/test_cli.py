@@ -94,3 +94,29 @@ def test_client_create_for_an_unknown_account_writes_nothing(cli: Any, database:
     done = cli("client", "create", "ghost")
     assert done.exit_code == 1
     assert count(database, OAuthClient) == 0
+
+
+def test_the_link_key_is_shown_once_stored_encrypted_and_rotatable(cli: Any, database: Database) -> None:
+    cli("account", "create", "brazetest", "--name", "Braze Test")
+    done = cli("account", "link-key", "brazetest", "--json")
+    assert done.exit_code == 0, done.stderr
+    key = json.loads(done.stdout)["link_key"]
+    assert len(key) == 64
+    with database.sessions() as session:
+        stored = session.scalars(select(Account)).one().link_key_encrypted
+        assert stored is not None
+        assert key.encode() not in stored
+        assert Cipher(database.settings.secret_key).decrypt(stored) == key
+
+    again = cli("account", "link-key", "brazetest")
+    assert again.exit_code == 1
+    assert again.stderr.strip() == (
+        "Error: The account 'brazetest' already has a link key; it is shown only when it is created. "
+        "Pass --rotate to replace it (links signed with the old key are no longer trusted)."
+    )
+    rotated = cli("account", "link-key", "brazetest", "--rotate")
+    assert rotated.exit_code == 0, rotated.stderr
+    new_key = rotated.stdout.splitlines()[0].removeprefix("link key: ")
+    assert len(new_key) == 64
+    assert new_key != key
+    assert json.loads(cli("account", "list", "--json").stdout)[0]["link_key_configured"] is True

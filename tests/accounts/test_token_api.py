@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
+import pytest
 from fastapi.testclient import TestClient
 
+from calcast.app import create_app
 from calcast.core.db import Database
-from tests.conftest import Persona
+from tests.conftest import Persona, make_settings
 from tests.rokt_api import bearer, subscribe
 
 
@@ -77,3 +81,64 @@ def test_a_revoked_client_gets_no_token(client: TestClient, owner: Persona, cli:
     assert result.exit_code == 0
     response = client.post("/oauth2/token", auth=owner.basic_auth, data={"grant_type": "client_credentials"})
     assert response.status_code == 401
+
+
+FORM = {"grant_type": "client_credentials"}
+
+
+LimitedApp = Callable[..., Callable[[str], TestClient]]
+
+
+@pytest.fixture
+def limited_app(database: Database) -> Iterator[LimitedApp]:
+    """limited_app(n): an app allowing n failed token requests a minute; its result opens a client at an address."""
+    with ExitStack() as stack:
+
+        def open_app(failures_per_minute: int = 3) -> Callable[[str], TestClient]:
+            settings = make_settings(database.settings.database_url, token_failures_per_minute=failures_per_minute)
+            db = Database(settings)
+            stack.callback(db.dispose)
+            app = create_app(db.settings, db)
+            return lambda ip: TestClient(app, client=(ip, 50000), raise_server_exceptions=False)
+
+        yield open_app
+
+
+def test_failed_token_requests_are_limited_per_network_with_retry_after(
+    limited_app: LimitedApp, owner: Persona, other: Persona
+) -> None:
+    at = limited_app()
+    attacker = at("203.0.113.7")
+    statuses = [attacker.post("/oauth2/token", auth=(f"guess-{n}", "x"), data=FORM).status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    refused = attacker.post("/oauth2/token", auth=other.basic_auth, data=FORM)
+    assert refused.status_code == 429
+    assert 55 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.json()["error"] == "temporarily_unavailable"
+    assert refused.json()["Reason"].startswith("Too many failed token requests for this client or from this network")
+    # Braze, calling from elsewhere, is not held back by these failures.
+    assert at("198.51.100.9").post("/oauth2/token", auth=owner.basic_auth, data=FORM).status_code == 200
+
+
+def test_failed_token_requests_are_limited_per_client_id_across_networks(
+    limited_app: LimitedApp, owner: Persona, other: Persona
+) -> None:
+    at = limited_app()
+    wrong = (owner.client_id or "", "wrong-secret")
+    statuses = [at(f"192.0.2.{n}").post("/oauth2/token", auth=wrong, data=FORM).status_code for n in range(1, 5)]
+    assert statuses == [401, 401, 401, 429]
+    # The failures count for that client id only: another client from the same networks gets its token.
+    assert at("192.0.2.1").post("/oauth2/token", auth=other.basic_auth, data=FORM).status_code == 200
+    fields = {**FORM, "client_id": owner.client_id or "", "client_secret": "wrong"}
+    assert at("192.0.2.9").post("/oauth2/token", data=fields).status_code == 429
+
+
+def test_successful_token_requests_never_use_up_the_limit(limited_app: LimitedApp, owner: Persona) -> None:
+    braze = limited_app(2)("198.51.100.9")
+    assert {braze.post("/oauth2/token", auth=owner.basic_auth, data=FORM).status_code for _ in range(10)} == {200}
+
+
+def test_requests_without_credentials_count_against_the_network(limited_app: LimitedApp) -> None:
+    client = limited_app(2)("203.0.113.7")
+    statuses = [client.post("/oauth2/token", data=FORM).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]

@@ -221,6 +221,8 @@ def test_send_json_prints_one_outcome_per_line(calcast: object, server: LocalSer
         "status": 202,
         "attempts": 1,
         "reason": "{}",
+        "unknownSubscriptionIds": [],
+        "note": None,
     }
 
 

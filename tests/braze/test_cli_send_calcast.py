@@ -136,17 +136,22 @@ def test_update_changes_the_event_and_delete_removes_it(
     assert stored_event(database, "Event_0001_ext-45") is None
 
 
-def test_wrong_credentials_are_reported_per_user_without_sending(
+def test_wrong_credentials_are_named_as_the_cause_and_nothing_is_sent(
     cli: Cli, database: Database, owner: Persona, calcast_url: str, tmp_path: Path
 ) -> None:
     user = profile(database, owner, "ext-46", tmp_path)
-    result = cli(
-        "braze", "send", "new-event", "--user", str(user), "--base-url", calcast_url,
-        "--credentials", f"{owner.client_id}:wrong-secret", "--retry-delay", "0",
-    )  # fmt: skip
-    # The token call answers 401 (not retried); Braze renders an empty token and sends, which calcast refuses.
-    assert result.exit_code == 1
-    assert "ext-46: dropped 401" in result.stdout
+    for command in ("send", "render"):
+        result = cli(
+            "braze", command, "new-event", "--user", str(user), "--base-url", calcast_url,
+            "--credentials", f"{owner.client_id}:wrong-secret", *(["--retry-delay", "0"] if command == "send" else []),
+        )  # fmt: skip
+        # Braze would send `Authorization: Bearer` with nothing after it; locally the credential is named instead.
+        assert result.exit_code == 1, command
+        assert result.stderr.strip() == (
+            "Error: Connected Content: /oauth2/token answered 401 — check the credential's client id and secret."
+        )
+        assert "Authorization: Bearer" not in result.stdout
+        assert "delivered" not in result.stdout
     assert stored_event(database, "Event_0001_ext-46") is None
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from calcast.accounts.models import Account
 from calcast.calendars import service as calendars
-from calcast.core.db import Database
+from calcast.core.db import Database, utcnow
 from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona
@@ -337,3 +340,113 @@ def test_slow_answers_beyond_the_timeout_are_retried(database: Database, braze: 
     braze.delay_seconds = 0.0
     drain_until_settled(database)
     assert outbox_rows(database)[0].status == "done"
+
+
+# --- what calcast trusts from, and how long it gives, a Braze endpoint ----------------------------------
+
+
+@pytest.mark.parametrize("reset", ["99999999999", "1e20"])
+def test_a_far_x_ratelimit_reset_postpones_delivery_by_an_hour_at_most(
+    database: Database, braze: FakeBraze, reset: str
+) -> None:
+    braze.rate_limit_reset_as_sent = reset
+    subscribe(database, subscriber_id="user-1")
+    before = utcnow()
+    drain(database)
+    row = outbox_rows(database)[0]
+    assert (row.status, row.last_status_code) == ("pending", 429)
+    assert before + timedelta(minutes=59) <= row.available_at <= utcnow() + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("reset", ["NaN", "inf", "-inf", "soon", ""])
+def test_a_garbage_x_ratelimit_reset_falls_back_to_the_normal_backoff(
+    database: Database, braze: FakeBraze, reset: str
+) -> None:
+    braze.rate_limit_reset_as_sent = reset
+    subscribe(database, subscriber_id="user-1")
+    runner = worker(database)
+    try:
+        runner.run_once()
+    finally:
+        runner.close()
+    row = outbox_rows(database)[0]
+    assert (row.status, row.last_status_code, row.attempts) == ("pending", 429, 1)
+    # FAST backoff: at most 0.2 s after the attempt.
+    assert row.available_at <= utcnow() + timedelta(seconds=1)
+
+
+def test_a_trickling_braze_endpoint_cannot_hold_the_claim_past_the_lease(
+    database: Database, owner: Persona, other: Persona
+) -> None:
+    with running_fake_braze(trickle_seconds=0.25) as slow, running_fake_braze() as healthy:
+        connect_braze(database, slow, "owner")
+        connect_braze(database, healthy, "other")
+        subscribe(database, subscriber_id="user-1")
+        subscribe(database, account_code="other", subscriber_id="user-2")
+        runner = worker(database, braze_timeout_seconds=1.0, outbox_lease_seconds=5.0)
+        started = time.monotonic()
+        try:
+            runner.run_once()
+        finally:
+            runner.close()
+        elapsed = time.monotonic() - started
+    assert elapsed < 3.0, f"one claim took {elapsed:.1f} s, past the 5 s lease's margin"
+    slow_row, healthy_row = outbox_rows(database)
+    assert (healthy_row.status, slow_row.status) == ("done", "pending")
+    assert slow_row.last_error == "No answer from Braze: the request timed out: no complete answer within 1 s"
+    assert [item["external_id"] for item in healthy.accepted_attributes()] == ["user-2"]
+
+
+@pytest.mark.parametrize("status", [500, 201])
+def test_an_answer_with_nul_bytes_is_stored_without_them_and_other_accounts_are_delivered_once(
+    database: Database, owner: Persona, other: Persona, status: int
+) -> None:
+    answer = (status, b'{"message": "bad\x00answer"}')
+    with running_fake_braze(raw_answer=answer) as hostile, running_fake_braze() as healthy:
+        connect_braze(database, hostile, "owner")
+        connect_braze(database, healthy, "other")
+        subscribe(database, subscriber_id="user-1")
+        subscribe(database, account_code="other", subscriber_id="user-2")
+        drain(database)
+        hostile_row, healthy_row = outbox_rows(database)
+        assert healthy_row.status == "done"
+        with database.transaction() as session:
+            session.execute(update(OutboxMessage).values(available_at=utcnow()))
+        drain(database)
+    assert len(healthy.requests) == 1
+    if status == 500:
+        assert (hostile_row.status, hostile_row.last_status_code) == ("pending", 500)
+        assert hostile_row.last_error == 'Braze answered 500: {"message": "badanswer"}'
+    else:
+        assert hostile_row.status == "done"
+
+
+def test_set_braze_refuses_plain_http_and_private_addresses(database: Database, owner: Persona, cli: Any) -> None:
+    strict = {"CALCAST_ALLOW_PRIVATE_DESTINATIONS": "false"}
+    for endpoint, sentence in [
+        ("http://rest.iad-01.braze.com", "must start with https://: over plain http its content and credentials"),
+        ("https://127.0.0.1:8080", "calcast does not send to 127.0.0.1, a loopback address"),
+        ("https://169.254.169.254", "calcast does not send to 169.254.169.254, a link-local address"),
+    ]:
+        refused = cli("account", "set-braze", "owner", "--rest-endpoint", endpoint, "--api-key", "k", env=strict)
+        assert refused.exit_code == 1
+        assert f"Error: The Braze REST endpoint {endpoint!r}" in refused.stderr
+        assert sentence in refused.stderr
+    with database.sessions() as session:
+        assert session.scalars(select(Account.braze_rest_endpoint)).one() is None
+    allowed = cli("account", "set-braze", "owner", "--rest-endpoint", "https://rest.fra-02.braze.eu", "--api-key", "k")
+    assert allowed.exit_code == 0, allowed.stderr
+
+
+def test_a_stored_loopback_endpoint_gets_no_request_once_private_destinations_are_off(
+    database: Database, braze: FakeBraze
+) -> None:
+    subscribe(database, subscriber_id="user-1")
+    drain(database, allow_private_destinations=False)
+    row = outbox_rows(database)[0]
+    assert braze.requests == []
+    assert (row.status, row.last_status_code) == ("pending", None)
+    assert row.last_error == (
+        "No answer from Braze: calcast does not send to http:// URLs: destinations must use https "
+        "(CALCAST_ALLOW_PRIVATE_DESTINATIONS=true allows http for tests and on-premises receivers)."
+    )

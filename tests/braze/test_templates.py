@@ -80,6 +80,10 @@ def test_pointing_a_template_at_calcast_replaces_the_placeholder_and_the_rokt_ho
 def test_shipped_bodies_are_the_partner_pages_plus_json_escape(name: str) -> None:
     shipped = load_template(name)
     body = shipped.body.replace(" | json_escape", "")
+    # The shipped sample's event is a week after the send (the partner page's 2019 date would never show).
+    body = re.sub(
+        r"\{\{ 'now' \| date: '%s' \| plus: 604800 \| date: '%Y-%m-%d' \}\}T1[56]:00:00", "2019-02-21T15:00:00", body
+    )
     body = "\n".join(line for line in body.splitlines() if "abort_message" not in line)
     assert body == seed(name).body.strip("\n")
     assert shipped.url.replace(BASE_URL_PLACEHOLDER, "https://api.roktcalendar.com") == seed(name).url

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from calcast.calendars.models import BroadcastEvent, Calendar
 from calcast.core.db import Database
+from calcast.subscriptions.models import Subscription
 
 
 def setup_account(cli: Any) -> None:
@@ -139,7 +145,7 @@ def test_demo_is_idempotent_and_prints_what_to_do_next(cli: Any) -> None:
     second = cli("demo", "--no-serve")
     assert first.exit_code == 0, first.stderr
     assert first.stdout == second.stdout
-    assert "https://calcast.test/demo/season" in first.stdout
+    assert re.search(r"https://calcast\.test/demo/season\?external_id=fan-1&sig=[0-9a-f]{64}\n", first.stdout)
     assert "client_secret" in first.stdout
     calendar = json.loads(cli("calendar", "show", "demo", "season", "--json").stdout)
     assert len(calendar["tags"]) == 3
@@ -280,3 +286,61 @@ def test_an_all_day_broadcast_event_spans_whole_local_days(cli: Any) -> None:
     assert event["all_day"] is True
     assert datetime.fromisoformat(event["start_at"]) == datetime(2030, 7, 4, 4, 0, tzinfo=UTC)
     assert datetime.fromisoformat(event["end_at"]) == datetime(2030, 7, 6, 4, 0, tzinfo=UTC)
+
+
+def test_new_calendars_trust_only_signed_links_and_the_mode_can_be_changed(cli: Any) -> None:
+    setup_account(cli)
+    created = json.loads(cli("calendar", "create", "brazetest", "cal", "--title", "T", "--json").stdout)
+    assert created["identity"] == "signed"
+    done = cli("calendar", "update", "brazetest", "cal", "--identity", "unsigned")
+    assert done.exit_code == 0, done.stderr
+    assert "identity unsigned" in done.stdout
+    assert json.loads(cli("calendar", "show", "brazetest", "cal", "--json").stdout)["identity"] == "unsigned"
+    other = cli("calendar", "create", "brazetest", "cal2", "--title", "T", "--identity", "unsigned", "--json")
+    assert json.loads(other.stdout)["identity"] == "unsigned"
+    refused = cli("calendar", "update", "brazetest", "cal", "--identity", "sometimes")
+    assert refused.exit_code == 2
+    assert "sometimes" in refused.stderr
+
+
+def test_calendar_link_signs_the_external_id_so_the_landing_page_trusts_it(
+    cli: Any, database: Database, client: TestClient
+) -> None:
+    setup_account(cli)
+    cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "All Teams")
+    assert cli("calendar", "link", "brazetest", "cal").stdout.strip() == "https://calcast.test/brazetest/cal"
+    unkeyed = cli("calendar", "link", "brazetest", "cal", "--external-id", "crm 42/ä")
+    assert unkeyed.exit_code == 1
+    assert unkeyed.stderr.strip() == (
+        "Error: The account 'brazetest' has no link key yet; create one with `calcast account link-key brazetest`."
+    )
+    key = json.loads(cli("account", "link-key", "brazetest", "--json").stdout)["link_key"]
+    done = cli("calendar", "link", "brazetest", "cal", "--external-id", "crm 42/ä")
+    assert done.exit_code == 0, done.stderr
+    url = urlsplit(done.stdout.strip())
+    assert f"{url.scheme}://{url.netloc}{url.path}" == "https://calcast.test/brazetest/cal"
+    query = parse_qs(url.query)
+    assert query["external_id"] == ["crm 42/ä"]
+    assert query["sig"] == [hmac.new(key.encode(), "crm 42/ä".encode(), hashlib.sha256).hexdigest()]
+
+    page = client.get(f"{url.path}?{url.query}")
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+    response = client.post(url.path, data={**hidden, "tags": ["All Teams"]}, follow_redirects=False)
+    assert response.status_code == 303
+    with database.sessions() as session:
+        subscription = session.scalars(select(Subscription)).one()
+        assert (subscription.subscriber_id, subscription.unverified_subscriber_id) == ("crm 42/ä", None)
+
+
+def test_calendar_link_with_a_key_from_another_server_key_says_what_to_do(cli: Any) -> None:
+    setup_account(cli)
+    cli("calendar", "create", "brazetest", "cal", "--title", "T")
+    cli("account", "link-key", "brazetest")
+    done = cli(
+        "calendar", "link", "brazetest", "cal", "--external-id", "x", env={"CALCAST_SECRET_KEY": "another-key-" * 3}
+    )
+    assert done.exit_code == 1
+    assert done.stderr.strip() == (
+        "Error: The link key of 'brazetest' was stored under another CALCAST_SECRET_KEY; "
+        "create a new one with `calcast account link-key brazetest --rotate`."
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -250,3 +250,64 @@ def test_a_busy_database_is_a_retryable_503_with_retry_after(
     assert response.status_code == 503  # type: ignore[attr-defined]
     assert response.headers["retry-after"] == "5"  # type: ignore[attr-defined]
     assert "retry" in response.json()["Reason"]  # type: ignore[attr-defined]
+
+
+def in_days(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_the_summary_says_when_an_event_ended_outside_every_feeds_window(
+    client: TestClient, database: Database, owner: Persona, headers: dict[str, str]
+) -> None:
+    """The seed template's sample date (2019-02-21) is accepted and attached, and the summary says nobody sees it."""
+    subscription_id = subscribe(database, owner, "a")
+    response = push(client, headers, [subscription_id])
+    assert response.status_code == 202  # type: ignore[attr-defined]
+    summary = response.json()  # type: ignore[attr-defined]
+    assert summary["attached"] == 1
+    assert summary["visibleInFeeds"] is False
+    assert summary["note"] == "The event ended more than 30 days ago, so it is outside every feed's window."
+    updated = client.post(
+        "/v1/subscriptionevent/owner/update", json={"event": event_body(title="Still old")}, headers=headers
+    ).json()
+    assert (updated["visibleInFeeds"], updated["note"]) == (False, summary["note"])
+
+
+def test_the_summary_says_until_when_an_event_is_hidden(
+    client: TestClient, database: Database, owner: Persona, headers: dict[str, str]
+) -> None:
+    subscription_id = subscribe(database, owner, "a")
+    visible_from = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    summary = push(
+        client,
+        headers,
+        [subscription_id],
+        start=in_days(5),
+        end=in_days(5),
+        visibleFromDateTimeUtc=visible_from.strftime("%Y-%m-%dT%H:%M:%S"),
+    ).json()  # type: ignore[attr-defined]
+    assert summary["visibleInFeeds"] is False
+    assert summary["note"] == (
+        f"The event is hidden from feeds until {visible_from:%Y-%m-%dT%H:%M:%SZ} (visibleFromDateTimeUtc)."
+    )
+
+
+def test_the_summary_says_when_an_event_will_be_over_before_it_is_shown(
+    client: TestClient, database: Database, owner: Persona, headers: dict[str, str]
+) -> None:
+    subscription_id = subscribe(database, owner, "a")
+    summary = push(
+        client, headers, [subscription_id], start=in_days(1), end=in_days(1), visibleFromDateTimeUtc=in_days(40)
+    ).json()  # type: ignore[attr-defined]
+    assert summary["visibleInFeeds"] is False
+    assert "never appears in a feed" in summary["note"]
+
+
+def test_the_summary_of_an_event_feeds_show_has_no_note(
+    client: TestClient, database: Database, owner: Persona, headers: dict[str, str]
+) -> None:
+    subscription_id = subscribe(database, owner, "a")
+    summary = push(client, headers, [subscription_id], start=in_days(3), end=in_days(3)).json()  # type: ignore[attr-defined]
+    assert (summary["visibleInFeeds"], summary["note"]) == (True, None)
+    deleted = client.delete(f"/v1/subscriptionevent/owner/{EVENT_ID}", headers=headers).json()
+    assert (deleted["visibleInFeeds"], deleted["note"]) == (None, None)

@@ -174,5 +174,87 @@ def test_a_nul_character_in_a_field_or_the_path_is_refused_on_both_backends(
     assert client.get("/v1/calendar/owner/ma%00in/events", headers=headers).status_code == 422
     assert (
         client.post("/oauth2/token", data={"grant_type": "client_credentials", "client_id": "a\u0000"}).status_code
-        == 401
+        == 422
     )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"start": "0001-01-01T10:00:00", "end": "0001-01-01T11:00:00"}, "start"),
+        ({"start": "9998-06-01T10:00:00", "end": "9998-06-01T11:00:00"}, "start"),
+        ({"start": "1969-12-31T12:00:00", "end": "1969-12-31T13:00:00"}, "start"),
+        ({"start": "2019-02-21T15:00:00", "end": "9998-02-21T15:00:00"}, "end"),
+        # Before or after what a datetime can hold once moved to UTC: year 1 east of UTC, year 9999 west of it.
+        ({"start": "0001-01-01T00:00:00", "timezone": "Tokyo Standard Time"}, "start"),
+        ({"start": "2019-02-21T15:00:00", "end": "9999-12-31T23:00:00", "timezone": "Hawaiian Standard Time"}, "end"),
+        ({"visibleFromDateTimeUtc": "0001-01-01T00:00:00+05:00"}, "visibleFromDateTimeUtc"),
+        ({"visibleFromDateTimeUtc": "2201-01-01T00:00:00Z"}, "visibleFromDateTimeUtc"),
+    ],
+)
+def test_times_outside_the_years_1970_to_2200_are_refused_with_a_sentence(
+    client: TestClient,
+    database: Database,
+    headers: dict[str, str],
+    subscription_id: str,
+    fields: dict[str, str],
+    field: str,
+) -> None:
+    body = {"event": event_body(**fields), "subscriptionIds": [subscription_id]}
+    refused = assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+    assert refused["errors"][0]["field"] == field
+    assert "1970 to 2200" in refused["Reason"]
+
+
+def test_an_event_longer_than_366_days_is_refused_and_one_of_366_days_is_accepted(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str
+) -> None:
+    too_long = event_body(start="2027-01-01T00:00:00", end="2028-01-02T00:00:01")
+    body = {"event": too_long, "subscriptionIds": [subscription_id]}
+    refused = assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+    assert refused["errors"][0]["field"] == "end"
+    assert "longer than 366 days" in refused["Reason"]
+    longest = {
+        "event": event_body(start="2027-01-01T00:00:00", end="2028-01-02T00:00:00"),
+        "subscriptionIds": [subscription_id],
+    }
+    assert client.post("/v1/subscriptionevent/owner", json=longest, headers=headers).status_code == 202
+
+
+def test_one_request_for_many_subscriptions_with_an_absurd_date_stores_nothing(
+    client: TestClient, database: Database, owner: Persona, headers: dict[str, str]
+) -> None:
+    ids = [subscribe(database, owner, f"fan-{number}") for number in range(5)]
+    body = {"event": event_body(start="9998-02-21T15:00:00", end="9998-02-21T16:00:00"), "subscriptionIds": ids}
+    assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        " JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "vbscript:msgbox(1)",
+        "//example.test/no-scheme",
+        "https://",
+        "https://exa mple.test/",
+        "https://example.test/\u2028X-INJECTED:1",
+    ],
+)
+def test_a_url_that_is_not_an_http_or_https_address_is_refused(
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str, url: str
+) -> None:
+    body = {"event": event_body(url=url), "subscriptionIds": [subscription_id]}
+    refused = assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)
+    assert refused["errors"][0]["field"] == "url"
+    assert "http:// or https://" in refused["Reason"]
+
+
+@pytest.mark.parametrize("url", ["https://example.test/sale?a=1&b=2", "http://example.test", "HTTPS://Example.test/ü"])
+def test_http_and_https_urls_are_accepted(
+    client: TestClient, headers: dict[str, str], subscription_id: str, url: str
+) -> None:
+    body = {"event": event_body(url=url), "subscriptionIds": [subscription_id]}
+    assert client.post("/v1/subscriptionevent/owner", json=body, headers=headers).status_code == 202

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import gzip
-from datetime import timedelta
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
 import icalendar
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
 from calcast.app import create_app
 from calcast.core.db import Database, utcnow
+from calcast.events.models import PersonalEvent
 from calcast.feeds import service
 from calcast.subscriptions import service as subscriptions
+from calcast.subscriptions.models import Subscription
+from tests.conftest import Persona
 from tests.feeds.conftest import Feed, World, in_days, parse_everywhere, summaries
+from tests.rokt_api import bearer, event_body
 
 
 @pytest.fixture
@@ -314,3 +321,106 @@ def test_fetch_cost_does_not_grow_with_other_subscriptions(
     rendered, cached = counts[1]
     assert cached == 1, "a cached fetch within the telemetry interval is one indexed lookup"
     assert rendered <= 8
+
+
+def spoil(database: Database, event_id: str, **columns: object) -> None:
+    """Write bad values straight into a stored personal event, as an old release or a hand edit might have."""
+    with database.transaction() as session:
+        session.execute(update(PersonalEvent).where(PersonalEvent.event_id == event_id).values(**columns))
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"start_at": datetime(1, 1, 1, 10, tzinfo=UTC)},  # from year 1 until the day after tomorrow
+        {"start_at": datetime(9998, 6, 1, 10, tzinfo=UTC), "end_at": datetime(9998, 6, 1, 11, tzinfo=UTC)},
+        {"end_at": datetime(9998, 6, 1, 11, tzinfo=UTC)},  # spanning millennia
+        {"end_at": datetime(9999, 12, 31, 23, tzinfo=UTC)},  # the window added to it is past what a datetime holds
+        {"timezone": "Mars/Olympus_Mons"},
+    ],
+    ids=["year-1", "year-9998", "millennia", "year-9999", "unknown-zone"],
+)
+def test_a_stored_event_that_cannot_be_rendered_is_left_out_and_logged_never_a_500(
+    client: TestClient, database: Database, world: World, caplog: pytest.LogCaptureFixture, columns: dict[str, object]
+) -> None:
+    feed = world.subscribe("fan-1")
+    world.broadcast("Kick-off", in_days(3))
+    world.personal([feed], "good", "Your seat", in_days(4))
+    world.personal([feed], "bad", "Broken", in_days(5))
+    spoil(database, "bad", **columns)
+    with caplog.at_level(logging.WARNING, logger="calcast.feeds"):
+        response = client.get(feed.path)
+    assert response.status_code == 200, response.text
+    assert summaries(parse_everywhere(response.content).to_ical()) == ["Kick-off", "Your seat"]
+    assert len(response.content) < 20_000, "no VTIMEZONE stretched over the bad event's years"
+    bad_uid = service.personal_uid(feed_account_id(database, feed), "bad")
+    assert any(bad_uid in record.getMessage() for record in caplog.records)
+
+
+def test_a_stored_javascript_link_is_not_put_into_the_feed(
+    client: TestClient, database: Database, world: World
+) -> None:
+    feed = world.subscribe("fan-1")
+    world.personal([feed], "seat", "Your seat", in_days(4), url="https://example.test/seat")
+    spoil(database, "seat", url="javascript:alert(document.cookie)")
+    body = client.get(feed.path).content
+    (event,) = parse_everywhere(body).walk("VEVENT")
+    assert "URL" not in event
+    assert b"javascript" not in body.lower()
+
+
+def test_unicode_line_separators_in_an_event_cannot_start_a_new_line(
+    client: TestClient, database: Database, world: World, owner: Persona
+) -> None:
+    feed = world.subscribe("fan-1")
+    injected = "Sale{0}END:VEVENT{0}BEGIN:VEVENT{0}UID:forged{0}SUMMARY:Forged"
+    fields = {
+        "title": injected.format("\u2028"),
+        "description": injected.format("\u0085"),
+        "location": injected.format("\u2029"),
+        "start": in_days(4),
+        "end": in_days(4, 11),
+    }
+    body = {"event": event_body("seat", **fields), "subscriptionIds": [feed.subscription_id]}
+    assert client.post("/v1/subscriptionevent/owner", json=body, headers=bearer(client, owner)).status_code == 202
+    text = client.get(feed.path).content.decode()
+    # A client that splits on any Unicode line break sees exactly the CRLF-delimited lines.
+    assert text.splitlines() == text.split("\r\n")[:-1]
+    assert not any(line.startswith(("UID:forged", "SUMMARY:Forged")) for line in text.splitlines())
+    (event,) = parse_everywhere(text.encode()).walk("VEVENT")
+    assert str(event["SUMMARY"]) == injected.format("\n")
+    assert str(event["LOCATION"]) == injected.format("\n")
+
+
+def test_rendering_a_feed_holds_up_no_other_write(
+    client: TestClient, database: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a feed renders, another request can change the same subscription (and, on SQLite, write at all)."""
+    feed = world.subscribe("fan-1")
+    world.broadcast("Kick-off", in_days(3))
+    original = service.render
+    finished_during_rendering: list[bool] = []
+    writers: list[threading.Thread] = []
+
+    def render_while_another_request_writes(content: service.FeedContent) -> bytes:
+        writer = threading.Thread(target=world.personal, args=([feed], "seat", "Your seat", in_days(4)))
+        writers.append(writer)
+        writer.start()
+        writer.join(timeout=5)
+        finished_during_rendering.append(not writer.is_alive())
+        return original(content)
+
+    monkeypatch.setattr(service, "render", render_while_another_request_writes)
+    started = time.monotonic()
+    assert client.get(feed.path).status_code == 200
+    for writer in writers:
+        writer.join()
+    assert finished_during_rendering == [True], (
+        f"the write waited for the rendering ({time.monotonic() - started:.1f} s)"
+    )
+    assert summaries(client.get(feed.path).content) == ["Kick-off", "Your seat"]
+
+
+def feed_account_id(database: Database, feed: Feed) -> str:
+    with database.sessions() as session:
+        return session.scalars(select(Subscription.account_id).where(Subscription.id == feed.subscription_id)).one()

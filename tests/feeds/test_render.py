@@ -228,13 +228,16 @@ def test_the_description_carries_the_text_the_link_and_the_manage_link() -> None
     assert str(match["LOCATION"]) == "Stadion an der Alten Försterei, Berlin"
 
 
-# Text as a person or Braze template might send it; iCalendar has one newline, so CR and CRLF arrive as LF,
-# and control characters other than TAB cannot be carried at all.
+# Text as a person or Braze template might send it; iCalendar has one newline, so CR, CRLF, NEL and the Unicode line
+# and paragraph separators arrive as LF, and control characters other than TAB cannot be carried at all.
 feed_text = (
     st.lists(
         st.one_of(
             st.sampled_from(
-                ["\r", "\n", "\r\n", ";", ",", "\\", ":", '"', "\t", "😀", "ß", "BEGIN:VEVENT", "END:VCALENDAR"]
+                [
+                    *["\r", "\n", "\r\n", "\x85", "\u2028", "\u2029"],
+                    *[";", ",", "\\", ":", '"', "\t", "😀", "ß", "BEGIN:VEVENT", "END:VCALENDAR"],
+                ]
             ),
             st.characters(blacklist_categories=("Cs", "Cc")),
         ),
@@ -258,7 +261,9 @@ def unescape(value: str) -> str:
 
 
 def normalized(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    for line_break in ("\r\n", "\r", "\x85", "\u2028", "\u2029"):
+        text = text.replace(line_break, "\n")
+    return text
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -319,3 +324,56 @@ def test_any_text_round_trips_and_cannot_add_a_property_or_component(
     }
     assert len(calendar.walk("VEVENT")) == 1
     assert len(calendar.walk("VALARM")) == 1
+
+
+def observance_years(body: bytes, tzid: str) -> set[int]:
+    """The years of every onset (DTSTART and RDATE) the feed's VTIMEZONE for `tzid` lists."""
+    (vtimezone,) = [zone for zone in icalendar.Calendar.from_ical(body).walk("VTIMEZONE") if zone["TZID"] == tzid]
+    years = set()
+    for observance in vtimezone.subcomponents:
+        years.add(observance.decoded("DTSTART").year)
+        rdates = observance.get("RDATE", [])
+        for rdate in rdates if isinstance(rdates, list) else [rdates]:
+            years.update(moment.dt.year for moment in rdate.dts)
+    return years
+
+
+def test_each_vtimezone_covers_only_the_years_of_its_own_events() -> None:
+    events = [
+        FeedEvent(
+            uid=personal_uid("account-1", "soon"),
+            title="Soon",
+            start_at=datetime(2026, 5, 1, 10, tzinfo=NEW_YORK),
+            end_at=datetime(2026, 5, 1, 11, tzinfo=NEW_YORK),
+            timezone="America/New_York",
+            updated_at=STAMP,
+        ),
+        FeedEvent(
+            uid=broadcast_uid("calendar-1", "far"),
+            title="Far ahead",
+            start_at=datetime(2199, 5, 1, 10, tzinfo=BERLIN),
+            end_at=datetime(2199, 5, 1, 11, tzinfo=BERLIN),
+            timezone="Europe/Berlin",
+            updated_at=STAMP,
+        ),
+    ]
+    body = render(FeedContent(name="Two zones", events=events))
+    parse_everywhere(body)
+    assert observance_years(body, "America/New_York") <= {2025, 2026, 2027}
+    assert observance_years(body, "Europe/Berlin") <= {2198, 2199, 2200}
+    assert len(body) < 5_000
+
+
+def test_an_event_outside_the_accepted_years_or_length_is_left_out() -> None:
+    good, *_ = sample_events()
+    millennia = FeedEvent(
+        uid=personal_uid("account-1", "millennia"),
+        title="Forever",
+        start_at=datetime(1, 1, 1, tzinfo=UTC),
+        end_at=datetime(9998, 12, 31, tzinfo=UTC),
+        timezone="America/New_York",
+        updated_at=STAMP,
+    )
+    body = render(FeedContent(name="Feed", events=[good, millennia]))
+    assert [str(event["SUMMARY"]) for event in vevents(body)] == ["Night shift"]
+    assert observance_years(body, "America/New_York") <= {2025, 2026, 2027}

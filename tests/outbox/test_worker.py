@@ -54,6 +54,7 @@ def start_worker(database: Database, log: Path, **env: str) -> subprocess.Popen[
         "CALCAST_OUTBOX_LEASE_SECONDS": "2",
         "CALCAST_OUTBOX_BACKOFF_BASE_SECONDS": "0.1",
         "CALCAST_OUTBOX_BACKOFF_MAX_SECONDS": "0.5",
+        "CALCAST_ALLOW_PRIVATE_DESTINATIONS": "true",
         **env,
     }
     with log.open("ab") as output:

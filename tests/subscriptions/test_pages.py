@@ -15,10 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from calcast import assembly
+from calcast.accounts import service as accounts
 from calcast.app import create_app
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
 from calcast.core.db import Database
+from calcast.core.security import Cipher
+from calcast.feeds import service as feeds
+from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona, make_settings
 
@@ -56,6 +60,18 @@ def configure(database: Database, code: str = "owner", **values: object) -> None
         calendar = calendars.get_calendar(session=session, account_code=code, code="main")
         for name, value in values.items():
             setattr(calendar, name, value)
+
+
+def signed_link(database: Database, external_id: str) -> str:
+    """The owner's landing page for this external id, signed with a new link key of the account."""
+    with database.transaction() as session:
+        accounts.create_link_key(
+            session=session, cipher=Cipher(database.settings.secret_key), code="owner", rotate=True
+        )
+        url = calendars.landing_url(
+            session=session, settings=database.settings, account_code="owner", code="main", external_id=external_id
+        )
+    return url.removeprefix(database.settings.base_url)
 
 
 def form_token(page: str) -> str:
@@ -127,13 +143,15 @@ def test_subscribing_stores_tags_email_opt_ins_and_capture(web: TestClient, data
     configure(database, email_capture="required", opt_in1_label="News", opt_in2_label="Partner offers")
     web.get("/owner/main")
     before = datetime.now(UTC) - timedelta(seconds=5)
+    link = signed_link(database, "crm-42")
     _token, response = subscribe(
         web,
-        "/owner/main?external_id=crm-42",
+        link,
         tags=["Team I", "Team II"],
         email="Fan@Example.com",
         opt_in1="1",
         external_id="crm-42",
+        sig=parse_qs(urlsplit(link).query)["sig"][0],
         utm_source="newsletter",
         utm_medium="email",
         utm_campaign="fall",
@@ -227,15 +245,22 @@ def test_the_same_form_sent_twice_gives_one_subscription(web: TestClient, databa
     assert "You were already subscribed" in web.get(second.headers["location"]).text
 
 
-def test_the_same_person_subscribing_again_updates_their_subscription(
+def test_the_same_person_subscribing_again_gets_a_new_subscription_and_the_first_is_unchanged(
     web: TestClient, database: Database, owner: Persona
 ) -> None:
-    _token, first = subscribe(web, "/owner/main?external_id=crm-7", external_id="crm-7", tags=["Team I"])
-    _token, second = subscribe(web, "/owner/main?external_id=crm-7", external_id="crm-7", tags=["Team II"])
-    assert second.headers["location"].split("?")[0] == first.headers["location"]
-    [subscription] = stored(database)
+    # An anonymous form never reveals or changes an existing subscription, not even for a signed external id:
+    # the manage link in the feed is the way back to one (tests/subscriptions/test_landing_identity.py).
+    link = signed_link(database, "crm-7")
+    sig = parse_qs(urlsplit(link).query)["sig"][0]
+    _token, first = subscribe(web, link, external_id="crm-7", sig=sig, tags=["Team I"])
+    _token, second = subscribe(web, link, external_id="crm-7", sig=sig, tags=["Team II"])
+    assert second.headers["location"] != first.headers["location"]
+    assert "again=1" not in second.headers["location"]
+    first_subscription, second_subscription = stored(database)
     with database.sessions() as session:
-        assert [tag.name for tag in session.get(Subscription, subscription.id).tags] == ["Team II"]
+        assert [tag.name for tag in session.get(Subscription, first_subscription.id).tags] == ["Team I"]
+        assert [tag.name for tag in session.get(Subscription, second_subscription.id).tags] == ["Team II"]
+    assert first_subscription.subscriber_id == second_subscription.subscriber_id == "crm-7"
 
 
 def test_a_form_without_a_genuine_token_is_refused(web: TestClient, database: Database, owner: Persona) -> None:
@@ -504,3 +529,46 @@ def test_an_unreadable_geoip_database_is_refused_at_start(monkeypatch: pytest.Mo
     monkeypatch.setenv("CALCAST_GEOIP_DATABASE", str(tmp_path / "missing.mmdb"))
     with pytest.raises(ConfigError, match=r"CALCAST_GEOIP_DATABASE points to .*missing\.mmdb, which cannot be read"):
         load_settings()
+
+
+def test_rotating_the_feed_token_retires_the_old_manage_link(
+    web: TestClient, database: Database, owner: Persona
+) -> None:
+    with database.transaction() as session:
+        calendars.add_broadcast_event(
+            session=session,
+            account_code="owner",
+            calendar_code="main",
+            event=calendars.BroadcastEventInput(
+                title="Fan day", start=calendars.upcoming_start(3, 18, "Europe/Berlin"), timezone="Europe/Berlin"
+            ),
+        )
+
+    def manage_link_in_feed(https_url: str) -> str:
+        body = web.get(urlsplit(https_url).path).text.replace("\r\n ", "")
+        assert "SUMMARY:Fan day" in body
+        return re.search(r"/manage/[0-9a-f-]{36}/[\w-]+", unquote(body)).group(0)
+
+    _location, page = added_page(web)
+    old_url = html.unescape(re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page).group(1))
+    old_manage = manage_link_in_feed(old_url)
+    assert web.get(old_manage).status_code == 200
+    [subscription] = stored(database)
+    with database.transaction() as session:
+        feeds.rotate_feed_token(session=session, settings=database.settings, subscription_id=subscription.id)
+        new_url = subscriptions.feed_url(database.settings, session.get_one(Subscription, subscription.id))
+
+    for path in (old_manage, old_manage + "/add"):
+        response = web.get(path)
+        assert response.status_code == 404
+        assert "This link is not valid." in response.text
+        assert new_url not in response.text
+    assert web.post(old_manage + "/unsubscribe", data={"form_token": "x"}).status_code == 404
+    assert stored(database)[0].deactivated_at is None
+
+    new_manage = manage_link_in_feed(new_url)
+    assert new_manage != old_manage
+    assert "SUMMARY:Fan day" not in web.get(urlsplit(old_url).path).text  # the old feed: empty, no manage link
+    added = web.get(new_manage + "/add")
+    assert added.status_code == 200
+    assert new_url in html.unescape(added.text)

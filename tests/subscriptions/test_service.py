@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
 from calcast.core.db import Database
-from calcast.core.errors import Invalid
-from calcast.core.security import digest
+from calcast.core.errors import Invalid, NotFound
+from calcast.core.security import derived_token, digest
 from calcast.subscriptions import service
 from calcast.subscriptions.capture import capture
 from calcast.subscriptions.models import FeedToken
@@ -78,3 +79,19 @@ def test_deactivation_is_idempotent(database: Database, owner: Persona) -> None:
         assert subscription.deactivated_at == first_time
         assert subscription.deactivation_reason_text == "Too many events"
     assert subscribe(database, subscriber_id="user-1").is_new
+
+
+def test_manage_links_handed_out_before_any_rotation_keep_working(database: Database, owner: Persona) -> None:
+    done = subscribe(database, subscriber_id="user-1")
+    # The token manage links had before they followed the feed token's generation.
+    earlier = derived_token(database.settings.secret_key, "manage", done.subscription.id)
+    assert service.manage_url(database.settings, done.subscription).endswith(f"/{earlier}")
+    with database.sessions() as session:
+        found = service.by_manage_link(
+            session=session, settings=database.settings, subscription_id=done.subscription.id, token=earlier
+        )
+        assert found.id == done.subscription.id
+        with pytest.raises(NotFound, match="This link is not valid"):
+            service.by_manage_link(
+                session=session, settings=database.settings, subscription_id=str(uuid.uuid4()), token=earlier
+            )

@@ -25,6 +25,7 @@ def connect_braze(database: Database, fake: FakeBraze, account_code: str = "owne
             code=account_code,
             rest_endpoint=fake.url,
             api_key=api_key or fake.api_key,
+            allow_private_destinations=database.settings.allow_private_destinations,
         )
 
 
@@ -37,12 +38,14 @@ def set_calendar_flags(database: Database, *, merge: bool | None = None, fallbac
             calendar.subscriber_id_fallback = fallback
 
 
-def subscribe(database: Database, calendar_code: str = "main", **details: Any) -> subscriptions.Subscribed:
+def subscribe(
+    database: Database, calendar_code: str = "main", account_code: str = "owner", **details: Any
+) -> subscriptions.Subscribed:
     with database.transaction() as session:
         return subscriptions.subscribe(
             session=session,
             settings=database.settings,
-            account_code="owner",
+            account_code=account_code,
             calendar_code=calendar_code,
             details=subscriptions.SubscriberDetails(**details),
         )

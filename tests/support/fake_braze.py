@@ -5,8 +5,8 @@ at most 75 objects per request (in total, or per array for legacy contracts), on
 strings ≤255 characters, event names and times, property-name rules. A request that breaks a rule gets
 Braze's 400. It keeps user profiles the way Braze does (arrays are sets, `add` moves a value to the end,
 `remove`, replace), so a test can look at what a marketer would see. And it misbehaves on demand: 503 for
-a while, 429 with X-RateLimit-Reset, slow answers, minor errors for chosen objects, 401, or a 400 for a
-chosen object.
+a while, 429 with X-RateLimit-Reset (or any header value at all), slow or trickling answers, any raw answer,
+minor errors for chosen objects, 401, or a 400 for a chosen object.
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ class FakeBraze:
     fail_with: int | None = None  # answer every request with this status (503, 401, …) until cleared
     fail_next: list[int] = field(default_factory=list)  # answer the next requests with these statuses
     rate_limited_until: float | None = None  # 429 with X-RateLimit-Reset until this epoch second
+    rate_limit_reset_as_sent: str | None = None  # 429 to everything, with exactly this X-RateLimit-Reset
+    raw_answer: tuple[int, bytes] | None = None  # answer everything with this status and body, as they are
+    trickle_seconds: float = 0.0  # send the answer's body one byte at a time, this long apart
     delay_seconds: float = 0.0
     minor_error_when: ObjectTest | None = None  # objects matching get a minor error in a 2xx answer
     reject_when: ObjectTest | None = None  # a request holding a matching object gets a 400
@@ -130,6 +133,9 @@ class FakeBraze:
             with self.lock:
                 self._at_once -= 1
         with self.lock:
+            if self.rate_limit_reset_as_sent is not None:
+                self.requests.append((429, None))
+                return 429, {"X-RateLimit-Reset": self.rate_limit_reset_as_sent}, {"message": "rate limit exceeded"}
             if self.fail_next or self.fail_with:
                 status = self.fail_next.pop(0) if self.fail_next else int(self.fail_with or 503)
                 self.requests.append((status, None))
@@ -221,16 +227,26 @@ def running_fake_braze(**options: Any) -> Iterator[FakeBraze]:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path != "/users/track":
                 status, extra, body = 404, {}, {"message": "no such endpoint"}
+            elif fake.raw_answer is not None:
+                with fake.lock:
+                    fake.requests.append((fake.raw_answer[0], None))
+                status, extra, body = fake.raw_answer[0], {}, {}
             else:
                 status, extra, body = fake.answer({k.lower(): v for k, v in self.headers.items()}, raw)
-            payload = json.dumps(body).encode()
+            payload = fake.raw_answer[1] if fake.raw_answer is not None else json.dumps(body).encode()
             try:
                 self.send_response(status)
                 for name, value in {"Content-Type": "application/json", **extra}.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                if fake.trickle_seconds:
+                    for byte in payload:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(fake.trickle_seconds)
+                else:
+                    self.wfile.write(payload)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout or a killed worker)
 

@@ -10,8 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
+from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
 from calcast.core.db import Database
+from calcast.core.security import Cipher
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona
 from tests.web.conftest import LiveServer
@@ -79,6 +81,22 @@ def subscriptions_in(database: Database) -> list[Subscription]:
         return found
 
 
+def signed_identity(live_server: LiveServer, external_id: str) -> str:
+    """`external_id=…&sig=…` for the owner's calendar, signed with a link key the account gets here."""
+    with live_server.database.transaction() as session:
+        cipher = Cipher(live_server.database.settings.secret_key)
+        if accounts.get_account(session=session, code="owner").link_key_encrypted is None:
+            accounts.create_link_key(session=session, cipher=cipher, code="owner")
+        url = calendars.landing_url(
+            session=session,
+            settings=live_server.database.settings,
+            account_code="owner",
+            code="main",
+            external_id=external_id,
+        )
+    return urlsplit(url).query
+
+
 def feed_text(page: Any, https_url: str) -> str:
     response = page.request.get(https_url)
     assert response.status == 200
@@ -95,7 +113,8 @@ def test_a_visitor_subscribes_with_topics_email_and_opt_ins(
         preview.screenshot(path=str(artifacts / f"landing-{name}.png"), full_page=True)
 
     page = page_at(PHONE, IPHONE)
-    page.goto(f"{live_server.base_url}/owner/main?tags=Team%20I&external_id=crm-42&utm_source=instagram")
+    identity = signed_identity(live_server, "crm-42")
+    page.goto(f"{live_server.base_url}/owner/main?tags=Team%20I&{identity}&utm_source=instagram")
     assert page.title() == "FC Example: every match"
     assert page.get_by_role("heading", level=1).inner_text() == "FC Example: every match"
     assert page.get_by_label("Team I", exact=True).is_checked()
@@ -291,6 +310,43 @@ def test_the_button_script_opens_the_landing_page_in_a_lightbox(
     assert subscription.source == "website"
     page.get_by_role("button", name="Close").click()
     assert page.get_by_role("dialog").count() == 0
+
+
+def test_the_button_carries_the_signed_identity_into_the_landing_page(
+    live_server: LiveServer, calendar: None, page_at: Any, brand_site: tuple[str, Path]
+) -> None:
+    brand_url, folder = brand_site
+    (folder / "index.html").write_text(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>FC Example</title></head><body>"
+        f'<a href="{live_server.base_url}/owner/main?utm_source=website" data-calcast-button>Add to my calendar</a>'
+        f'<a href="{live_server.base_url}/owner/main?{signed_identity(live_server, "crm-own")}" data-calcast-button>'
+        "Subscribe as crm-own</a>"
+        f'<script src="{live_server.base_url}/static/calcast-button.js" async></script>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    identity = signed_identity(live_server, "crm 42/ä")
+    page = page_at(DESKTOP)
+    page.goto(f"{brand_url}/index.html?{identity}")  # e.g. a signed link from a Braze e-mail to the brand's page
+    page.wait_for_function("window.calcastButton !== undefined")
+    frame = page.frame_locator("iframe[title='Add to my calendar']")
+
+    page.get_by_role("link", name="Add to my calendar").click()
+    carried = parse_qs(urlsplit(page.locator("iframe").get_attribute("src")).query)
+    assert (carried["external_id"], carried["sig"]) == (["crm 42/ä"], parse_qs(identity)["sig"])
+    frame.get_by_label("E-mail address").fill("fan@example.com")
+    frame.get_by_role("button", name="Add to my calendar").click()
+    frame.get_by_role("heading", name="Choose your calendar app").wait_for()
+    page.get_by_role("button", name="Close").click()
+
+    page.get_by_role("link", name="Subscribe as crm-own").click()  # a link's own identity wins over the page's
+    frame = page.frame_locator("iframe[title='Subscribe as crm-own']")
+    frame.get_by_label("E-mail address").fill("own@example.com")
+    frame.get_by_role("button", name="Add to my calendar").click()
+    frame.get_by_role("heading", name="Choose your calendar app").wait_for()
+    first, second = subscriptions_in(live_server.database)
+    assert (first.subscriber_id, first.source) == ("crm 42/ä", "website")
+    assert (second.subscriber_id, second.unverified_subscriber_id) == ("crm-own", None)
 
 
 def test_without_javascript_the_button_is_a_plain_link(

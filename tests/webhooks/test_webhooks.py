@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,59 +15,15 @@ from calcast.events import service as events
 from calcast.outbox.models import OutboxMessage
 from calcast.webhooks import signing
 from tests.conftest import Persona
-from tests.support.braze_sync import change_tags, subscribe, unsubscribe, worker
-
-
-@dataclass
-class Receiver:
-    """A brand's webhook receiver on a free loopback port, answering with `status`."""
-
-    url: str = ""
-    status: int = 200
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-    def envelopes(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for _, body in self.received]
+from tests.support.braze_sync import change_tags, subscribe, unsubscribe
+from tests.support.receivers import Receiver, running_receiver
+from tests.support.webhooks import add_webhook, drain
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            found.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(found.status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    found.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/calcast"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield found
-    server.shutdown()
-    server.server_close()
-
-
-def add_webhook(cli: Any, url: str, *events: str) -> tuple[str, str]:
-    flags = [part for event in events for part in ("--event", event)]
-    result = cli("webhook", "add", "owner", url, *flags, "--json")
-    assert result.exit_code == 0, result.stderr
-    created = json.loads(result.stdout)
-    return created["id"], created["secret"]
-
-
-def drain(database: Database) -> None:
-    runner = worker(database)
-    try:
-        runner.drain()
-    finally:
-        runner.close()
+    with running_receiver() as found:
+        yield found
 
 
 def test_a_subscribe_reaches_the_receiver_signed_in_rokts_envelope(
@@ -202,7 +155,7 @@ def test_webhook_test_sends_a_test_event_and_shows_the_answer(
 def test_bad_webhook_input_gets_a_clear_sentence(database: Database, owner: Persona, cli: Any) -> None:
     bad_url = cli("webhook", "add", "owner", "ftp://example.com", "--event", "Subscribe")
     assert bad_url.exit_code == 1
-    assert "must be an http(s) URL" in bad_url.stderr
+    assert "must be an https URL" in bad_url.stderr
     bad_event = cli("webhook", "add", "owner", "https://example.com/h", "--event", "Subscribed")
     assert bad_event.exit_code == 1
     assert "'Subscribed' is not one" in bad_event.stderr

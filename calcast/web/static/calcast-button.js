@@ -6,14 +6,22 @@
  *
  * Without JavaScript (or with a modifier key) the link simply opens the landing page.
  * Links in Rokt Calendar's widget form (data-popup="lightbox") work too.
+ *
+ * The visitor's identity travels as a pair: `external_id` and the brand's signature of it, `sig`. The link's own
+ * pair is kept as it is; a link without one takes the pair from the address of the page it is on (a signed link
+ * from a Braze message to the brand's page), so the landing page can trust the id.
  */
 (function () {
   "use strict";
   if (window.calcastButton) return;
 
   var SELECTOR = "a[data-calcast-button], a[data-popup='lightbox']";
+  var IDENTITY = ["external_id", "sig"];
   var overlay = null;
   var opener = null;
+  var frame = null;
+  var frameOrigin = null;
+  var lentViewport = null;
 
   function closeLabel() {
     var lang = (document.documentElement.lang || navigator.language || "en").toLowerCase();
@@ -22,13 +30,42 @@
 
   function embedded(href) {
     var url = new URL(href, window.location.href);
+    var page = new URL(window.location.href).searchParams;
+    if (!url.searchParams.has("external_id") && page.get("external_id")) {
+      IDENTITY.forEach(function (name) {
+        if (page.has(name)) url.searchParams.set(name, page.get(name));
+      });
+    }
     url.searchParams.set("embed", "1");
     return url.toString();
+  }
+
+  // Escape pressed inside the framed page arrives as a message (calcast-embed.js), only from our frame.
+  function onMessage(event) {
+    if (!frame || event.source !== frame.contentWindow || event.origin !== frameOrigin) return;
+    if (event.data && event.data.calcast === "escape") close();
+  }
+
+  function greetFrame() {
+    if (frame && frame.contentWindow) frame.contentWindow.postMessage({ calcast: "hello" }, frameOrigin);
+  }
+
+  // A page without a viewport tag is laid out 980px wide on phones, which shrinks the lightbox to a
+  // fraction of the screen: lend one while the lightbox is open.
+  function lendViewport() {
+    if (document.querySelector("meta[name='viewport']")) return;
+    lentViewport = document.createElement("meta");
+    lentViewport.name = "viewport";
+    lentViewport.content = "width=device-width, initial-scale=1";
+    document.head.appendChild(lentViewport);
   }
 
   function close() {
     if (!overlay) return;
     document.removeEventListener("keydown", onKey, true);
+    window.removeEventListener("message", onMessage);
+    if (lentViewport) { lentViewport.parentNode.removeChild(lentViewport); lentViewport = null; }
+    frame = null;
     overlay.parentNode.removeChild(overlay);
     overlay = null;
     document.documentElement.style.overflow = "";
@@ -51,6 +88,7 @@
   function open(link) {
     close();
     opener = link;
+    lendViewport();
     var title = link.getAttribute("data-title") || link.textContent.trim() || "Calendar";
 
     overlay = document.createElement("div");
@@ -79,8 +117,10 @@
     c.font = "bold 26px/44px system-ui, sans-serif"; c.cursor = "pointer"; c.zIndex = "1";
     button.addEventListener("click", close);
 
-    var frame = document.createElement("iframe");
+    frame = document.createElement("iframe");
     frame.src = embedded(link.href);
+    frameOrigin = new URL(frame.src).origin;
+    frame.addEventListener("load", greetFrame);
     frame.title = title;
     var f = frame.style;
     f.width = "100%"; f.height = "100%"; f.border = "0"; f.display = "block";
@@ -90,6 +130,7 @@
     overlay.appendChild(box);
     overlay.addEventListener("click", function (event) { if (event.target === overlay) close(); });
     document.addEventListener("keydown", onKey, true);
+    window.addEventListener("message", onMessage);
     document.documentElement.style.overflow = "hidden";
     document.body.appendChild(overlay);
     button.focus();
