@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from calcast import assembly
 from calcast.app import create_app
 from calcast.core.db import Database
 from tests.conftest import Persona, make_settings
@@ -128,7 +129,7 @@ def test_no_page_or_body_a_client_can_send_gets_a_5xx(database: Database, owner:
         "manage_rate_per_minute": 100_000,
         "token_failures_per_minute": 100_000,
     }
-    db = Database(make_settings(database.settings.database_url, **limits))
+    db = assembly.database(make_settings(database.settings.database_url, **limits))
     basic = base64.b64encode(f"{owner.client_id}:{owner.client_secret}".encode()).decode()
     authorized = {"Authorization": f"Basic {basic}"}
     statuses: Counter[int] = Counter()

@@ -50,6 +50,6 @@ def record(session: Session, change: Change) -> None:
     """Announce a change to the consumers of the session's database, inside the session's transaction."""
     consumers: Consumers | None = session.info.get(SESSION_KEY)
     if consumers is None:
-        return
+        raise RuntimeError("This session belongs to no Database: its changes would reach no consumer.")
     for handler in consumers.handlers(change):
         handler(session, change)

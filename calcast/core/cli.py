@@ -27,8 +27,13 @@ from calcast.core.errors import DomainError
 
 JsonOption = typer.Option(False, "--json", help="Print the result as one JSON object.")
 
+
+def _not_assembled(settings: Settings) -> Database:
+    raise RuntimeError("The command line was not assembled: calcast.cli sets how commands open the database.")
+
+
 # How commands open the database: the assembly (`calcast/cli.py`) sets one with the application's consumers.
-_database_factory: Callable[[Settings], Database] = Database
+_database_factory: Callable[[Settings], Database] = _not_assembled
 
 
 def use_database_factory(factory: Callable[[Settings], Database]) -> None:

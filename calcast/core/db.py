@@ -167,9 +167,9 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def make_sessionmaker(engine: Engine, consumers: Consumers | None = None) -> sessionmaker[Session]:
+def make_sessionmaker(engine: Engine, consumers: Consumers) -> sessionmaker[Session]:
     """Sessions of one database; each knows the consumers of the changes recorded in it."""
-    return sessionmaker(bind=engine, expire_on_commit=False, info={SESSION_KEY: consumers or Consumers()})
+    return sessionmaker(bind=engine, expire_on_commit=False, info={SESSION_KEY: consumers})
 
 
 @contextmanager
@@ -217,14 +217,15 @@ class Database:
     """The engine and session factory of one process, built from the settings.
 
     `consumers` react to the changes that service functions record in this database's sessions; the
-    assembly (`calcast/assembly.py`) passes the application's. Without them changes reach nobody.
+    assembly (`calcast/assembly.py`) passes the application's. They are never implied: a database opened
+    without them (`Consumers()`) would let changes reach nobody, so every caller says which it wants.
     """
 
-    def __init__(self, settings: Settings, consumers: Consumers | None = None) -> None:
+    def __init__(self, settings: Settings, consumers: Consumers) -> None:
         self.settings = settings
-        self.consumers = consumers or Consumers()
+        self.consumers = consumers
         self.engine = make_engine(settings)
-        self.sessions = make_sessionmaker(self.engine, self.consumers)
+        self.sessions = make_sessionmaker(self.engine, consumers)
 
     def transaction(self) -> AbstractContextManager[Session]:
         """A session committed on success and rolled back on any error."""

@@ -9,6 +9,7 @@ from contextlib import ExitStack
 import pytest
 from fastapi.testclient import TestClient
 
+from calcast import assembly
 from calcast.app import create_app
 from calcast.core.db import Database
 from tests.conftest import Persona, make_settings
@@ -96,7 +97,7 @@ def limited_app(database: Database) -> Iterator[LimitedApp]:
 
         def open_app(failures_per_minute: int = 3) -> Callable[[str], TestClient]:
             settings = make_settings(database.settings.database_url, token_failures_per_minute=failures_per_minute)
-            db = Database(settings)
+            db = assembly.database(settings)
             stack.callback(db.dispose)
             app = create_app(db.settings, db)
             return lambda ip: TestClient(app, client=(ip, 50000), raise_server_exceptions=False)

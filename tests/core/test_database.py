@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from calcast import assembly
 from calcast.core.db import Database, current_revision, head_revision
 from tests.conftest import make_settings
 
@@ -19,7 +20,7 @@ def test_the_schema_is_at_the_newest_revision(database: Database) -> None:
 
 def test_sqlite_is_created_and_migrated_on_first_start(tmp_path: Path) -> None:
     target = tmp_path / "nested" / "calcast.db"
-    database = Database(make_settings(f"sqlite:///{target}"))
+    database = assembly.database(make_settings(f"sqlite:///{target}"))
     database.ensure_schema()
     with database.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from typer.testing import CliRunner
 
+from calcast import assembly
 from calcast.cli import app
 from calcast.core.config import get_settings
-from calcast.core.db import Database, upgrade
+from calcast.core.db import upgrade
 from tests.conftest import BACKENDS, POSTGRES_ADMIN, SECRET_KEY, _postgres_url, make_settings
 
 
@@ -65,7 +66,7 @@ def test_status_tells_a_fresh_database_from_a_migrated_one_without_writing(fresh
     assert "run `calcast db upgrade`" in stderr or "creates it on start" in stderr
     assert tables(fresh_url) == []
 
-    database = Database(make_settings(fresh_url))
+    database = assembly.database(make_settings(fresh_url))
     try:
         upgrade(database.settings, database.engine)
     finally:

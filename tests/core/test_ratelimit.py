@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from calcast import assembly
 from calcast.app import create_app
 from calcast.core.config import Settings
 from calcast.core.db import Database
@@ -32,7 +33,7 @@ def open_app(database: Database) -> Iterator[OpenApp]:
     with ExitStack() as stack:
 
         def open_with(**overrides: object) -> Callable[[str], TestClient]:
-            db = Database(make_settings(database.settings.database_url, **overrides))
+            db = assembly.database(make_settings(database.settings.database_url, **overrides))
             stack.callback(db.dispose)
             app = create_app(db.settings, db)
             return lambda ip: TestClient(app, client=(ip, 50000), raise_server_exceptions=False)

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from calcast import assembly
 from calcast.accounts import service as accounts
 from calcast.app import create_app
 from calcast.calendars import service as calendars
@@ -28,7 +29,7 @@ HIDDEN = r'<input type="hidden" name="(\w+)" value="([^"]*)">'
 
 @pytest.fixture
 def web(database: Database) -> Iterator[TestClient]:
-    db = Database(make_settings(database.settings.database_url, subscribe_rate_per_minute=1000))
+    db = assembly.database(make_settings(database.settings.database_url, subscribe_rate_per_minute=1000))
     try:
         with TestClient(create_app(db.settings, db), raise_server_exceptions=False) as client:
             yield client

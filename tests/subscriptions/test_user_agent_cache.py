@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from calcast import assembly
 from calcast.app import create_app
 from calcast.core.db import Database
 from calcast.subscriptions.capture import operating_system
@@ -22,7 +23,7 @@ IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605
 
 @pytest.fixture
 def pages(database: Database) -> Iterator[TestClient]:
-    db = Database(make_settings(database.settings.database_url, manage_rate_per_minute=10_000))
+    db = assembly.database(make_settings(database.settings.database_url, manage_rate_per_minute=10_000))
     with TestClient(create_app(db.settings, db), raise_server_exceptions=False) as client:
         yield client
     db.dispose()

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from calcast.core.db import Database
-from calcast.webhooks import service as webhooks
+from calcast.webhooks import envelopes as webhooks
 from tests.support.braze_sync import worker
 
 
