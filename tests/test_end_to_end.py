@@ -8,6 +8,7 @@ browser is Debian's Chromium, and the templates are the ones calcast ships.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,17 +32,13 @@ EXTERNAL_ID = "crm-777"
 def template_with(name: str, tmp_path: Path, **captures: str) -> Path:
     """A shipped template with the marketer's values in its captures, as typed in Braze's composer."""
     text = load_template(name).to_text()
-    defaults = {
-        "eventTitle": "Event Title",
-        "eventStart": "2019-02-21T15:00:00",
-        "eventEnd": "2019-02-21T15:00:00",
-        "notifyBefore": "15",
-        "eventTZ": "Eastern Standard Time",
-    }
     for capture, value in captures.items():
-        old = f"{{% capture {capture} %}}{defaults[capture]}{{% endcapture %}}"
-        assert old in text
-        text = text.replace(old, f"{{% capture {capture} %}}{value}{{% endcapture %}}")
+        text, found = re.subn(
+            rf"\{{% capture {capture} %\}}.*?\{{% endcapture %\}}",
+            lambda _match, value=value, capture=capture: f"{{% capture {capture} %}}{value}{{% endcapture %}}",
+            text,
+        )
+        assert found == 1, capture
     path = tmp_path / f"{name}-{len(list(tmp_path.iterdir()))}.liquid"
     path.write_text(text, encoding="utf-8")
     return path
