@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -98,8 +98,20 @@ def _validation_errors(error: RequestValidationError) -> list[FieldError]:
     return found
 
 
+class PageAnswer(Exception):
+    """Ends a request from inside a dependency with a ready answer (a page's own error page, say)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error leaves as {"Code", "Reason", "errors"} with a sentence a person understands."""
+
+    @app.exception_handler(PageAnswer)
+    async def _answer(_request: Request, answer: PageAnswer) -> Response:
+        return answer.response
 
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, error: DomainError) -> JSONResponse:

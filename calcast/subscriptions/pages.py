@@ -1,4 +1,4 @@
-"""The subscription pages: landing page, app choice, manage and unsubscribe (DESIGN.md §2.1, §5).
+"""The subscription pages: landing page, app choice, manage and unsubscribe.
 
 Routes only parse, call the subscriptions service and render; every rule lives in the service.
 Mounted last: `/{accountCode}/{calendarCode}` would otherwise shadow two-segment paths of other front doors.
@@ -6,10 +6,11 @@ Mounted last: `/{accountCode}/{calendarCode}` would otherwise shadow two-segment
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -20,15 +21,15 @@ from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
 from calcast.core.codes import RESERVED_ACCOUNT_CODES
 from calcast.core.config import Settings
-from calcast.core.errors import Invalid, NotFound
-from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.errors import Conflict, Invalid, NotFound
+from calcast.core.http import PageAnswer, SessionDep, SettingsDep
 from calcast.core.ratelimit import MANAGE_PAGE_LIMIT, client_network, rate_limits
 from calcast.subscriptions import geoip
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.apps import METHOD_OF, app_links, app_order, likely_app
 from calcast.subscriptions.capture import capture
 from calcast.subscriptions.models import Subscription
-from calcast.web.forms import is_cross_site, issue_form_token, read_form_token
+from calcast.web.forms import FormToken, is_cross_site, issue_form_token, read_form_token
 from calcast.web.i18n import UNSUBSCRIBE_REASONS, language_from_header
 from calcast.web.templating import render
 
@@ -175,16 +176,46 @@ def _manage_path(settings: Settings, subscription: Subscription, suffix: str = "
     return _path(subscriptions.manage_url(settings, subscription)) + suffix
 
 
-def _linked_subscription(
-    *, session: Session, settings: Settings, subscription_id: str, token: str
-) -> tuple[Subscription, Calendar] | None:
+@dataclass(frozen=True)
+class Linked:
+    """The subscription a manage link names, with its calendar."""
+
+    subscription: Subscription
+    calendar: Calendar
+
+
+def linked_subscription(
+    request: Request, session: SessionDep, settings: SettingsDep, subscription_id: str, token: str
+) -> Linked:
+    """The manage pages' dependency: the linked subscription, or the bad-link page for a link that is not genuine."""
     try:
         subscription = subscriptions.by_manage_link(
             session=session, settings=settings, subscription_id=subscription_id, token=token
         )
     except NotFound:
-        return None
-    return subscription, calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+        raise PageAnswer(_bad_link(request)) from None
+    return Linked(subscription, calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id))
+
+
+LinkedDep = Annotated[Linked, Depends(linked_subscription)]
+
+
+@dataclass(frozen=True)
+class FormProblem(Exception):
+    """A form that was not sent from our own page, or whose token expired: the message key and the status."""
+
+    key: str
+    status_code: int
+
+
+def genuine_form(request: Request, settings: Settings, form_token: str, *, purpose: str, subject: str) -> FormToken:
+    """The form's token when the form is ours and fresh; FormProblem otherwise (every form of these pages)."""
+    if _cross_site(request, settings):
+        raise FormProblem("error_form_foreign", 403)
+    token = read_form_token(settings.secret_key, form_token, purpose=purpose, subject=subject)
+    if token is None:
+        raise FormProblem("error_form_expired", 400)
+    return token
 
 
 def _landing_path(session: Session, calendar: Calendar) -> str:
@@ -197,14 +228,9 @@ def _landing_path(session: Session, calendar: Calendar) -> str:
 
 
 @router.get("/manage/{subscription_id}/{token}/add", response_class=HTMLResponse, dependencies=[MANAGE_PAGE_LIMIT])
-def app_choice(
-    request: Request, session: SessionDep, settings: SettingsDep, subscription_id: str, token: str
-) -> HTMLResponse:
+def app_choice(request: Request, session: SessionDep, settings: SettingsDep, linked: LinkedDep) -> HTMLResponse:
     """The confirmation page: one big button per calendar app, the most likely first, and the copyable URL."""
-    found = _linked_subscription(session=session, settings=settings, subscription_id=subscription_id, token=token)
-    if found is None:
-        return _bad_link(request)
-    subscription, calendar = found
+    subscription, calendar = linked.subscription, linked.calendar
     https_url = subscriptions.feed_url(settings, subscription)
     links = app_links(
         https_url=https_url, webcal_url=subscriptions.webcal_url(settings, subscription), name=calendar.title
@@ -229,38 +255,23 @@ def app_choice(
 
 @router.post("/manage/{subscription_id}/{token}/method", dependencies=[MANAGE_PAGE_LIMIT])
 def record_method(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    subscription_id: str,
-    token: str,
-    form: Annotated[MethodForm, Form()],
+    request: Request, session: SessionDep, settings: SettingsDep, linked: LinkedDep, form: Annotated[MethodForm, Form()]
 ) -> Response:
     """Beacon sent when an app button is clicked: records the subscription method (Google, Microsoft, WebCal)."""
-    found = _linked_subscription(session=session, settings=settings, subscription_id=subscription_id, token=token)
-    if found is None:
-        return _bad_link(request)
-    subscription, _calendar = found
-    genuine = read_form_token(settings.secret_key, form.form_token, purpose="method", subject=subscription.id)
-    if genuine is None or _cross_site(request, settings):
+    try:
+        genuine_form(request, settings, form.form_token, purpose="method", subject=linked.subscription.id)
+    except FormProblem:
         return Response(status_code=403)
     if form.app not in METHOD_OF:
         return Response(status_code=422)
-    if subscription.is_active:
-        subscriptions.set_method(session=session, subscription=subscription, method=METHOD_OF[form.app])
+    subscriptions.set_method(session=session, subscription=linked.subscription, method=METHOD_OF[form.app])
     return Response(status_code=204)
 
 
 @router.get("/manage/{subscription_id}/{token}", response_class=HTMLResponse, dependencies=[MANAGE_PAGE_LIMIT])
-def manage(
-    request: Request, session: SessionDep, settings: SettingsDep, subscription_id: str, token: str
-) -> HTMLResponse:
+def manage(request: Request, session: SessionDep, settings: SettingsDep, linked: LinkedDep) -> HTMLResponse:
     """Change topics or unsubscribe; reached from the link in every event of the feed."""
-    found = _linked_subscription(session=session, settings=settings, subscription_id=subscription_id, token=token)
-    if found is None:
-        return _bad_link(request)
-    subscription, calendar = found
-    return _manage_page(request, session=session, settings=settings, subscription=subscription, calendar=calendar)
+    return _manage_page(request, session=session, settings=settings, linked=linked)
 
 
 def _manage_page(
@@ -268,11 +279,11 @@ def _manage_page(
     *,
     session: Session,
     settings: Settings,
-    subscription: Subscription,
-    calendar: Calendar,
+    linked: Linked,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    subscription, calendar = linked.subscription, linked.calendar
     return render(
         request,
         "manage.html",
@@ -291,45 +302,28 @@ def _manage_page(
     )
 
 
-def _manage_form_problem(
-    request: Request, settings: Settings, subscription: Subscription, form_token: str
-) -> str | None:
-    if _cross_site(request, settings):
-        return "error_form_foreign"
-    if read_form_token(settings.secret_key, form_token, purpose="manage", subject=subscription.id) is None:
-        return "error_form_expired"
-    return None
-
-
 @router.post("/manage/{subscription_id}/{token}/tags", response_class=HTMLResponse, dependencies=[MANAGE_PAGE_LIMIT])
 def save_tags(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    subscription_id: str,
-    token: str,
-    form: Annotated[TagsForm, Form()],
+    request: Request, session: SessionDep, settings: SettingsDep, linked: LinkedDep, form: Annotated[TagsForm, Form()]
 ) -> Response:
-    found = _linked_subscription(session=session, settings=settings, subscription_id=subscription_id, token=token)
-    if found is None:
-        return _bad_link(request)
-    subscription, calendar = found
-    problem = _manage_form_problem(request, settings, subscription, form.form_token)
-    if problem is None and subscription.is_active:
-        try:
-            subscriptions.change_tags(session=session, subscription=subscription, tags=form.tags)
-        except Invalid:
-            problem = "error_tags"
-    if problem is not None:
+    subscription = linked.subscription
+    try:
+        genuine_form(request, settings, form.form_token, purpose="manage", subject=subscription.id)
+        subscriptions.change_tags(session=session, subscription=subscription, tags=form.tags)
+    except FormProblem as problem:
         return _manage_page(
             request,
             session=session,
             settings=settings,
-            subscription=subscription,
-            calendar=calendar,
-            errors={"tags": problem},
-            status_code=403 if problem == "error_form_foreign" else 422,
+            linked=linked,
+            errors={"tags": problem.key},
+            status_code=problem.status_code if problem.status_code == 403 else 422,
         )
+    except Conflict:  # the subscription has ended: the page says so
+        return _manage_page(request, session=session, settings=settings, linked=linked, status_code=409)
+    except Invalid:
+        errors = {"tags": "error_tags"}
+        return _manage_page(request, session=session, settings=settings, linked=linked, errors=errors, status_code=422)
     return RedirectResponse(_manage_path(settings, subscription, "?saved=tags"), status_code=303)
 
 
@@ -340,24 +334,16 @@ def unsubscribe(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    subscription_id: str,
-    token: str,
+    linked: LinkedDep,
     form: Annotated[UnsubscribeForm, Form()],
 ) -> Response:
-    found = _linked_subscription(session=session, settings=settings, subscription_id=subscription_id, token=token)
-    if found is None:
-        return _bad_link(request)
-    subscription, calendar = found
-    problem = _manage_form_problem(request, settings, subscription, form.form_token)
-    if problem is not None:
+    subscription = linked.subscription
+    try:
+        genuine_form(request, settings, form.form_token, purpose="manage", subject=subscription.id)
+    except FormProblem as problem:
+        errors = {"unsubscribe": problem.key}
         return _manage_page(
-            request,
-            session=session,
-            settings=settings,
-            subscription=subscription,
-            calendar=calendar,
-            errors={"unsubscribe": problem},
-            status_code=403 if problem == "error_form_foreign" else 400,
+            request, session=session, settings=settings, linked=linked, errors=errors, status_code=problem.status_code
         )
     subscriptions.deactivate(
         session=session,
@@ -428,22 +414,20 @@ def subscribe(
         page.headers.update(headers or {})
         return page
 
-    if _cross_site(request, settings):
-        return again({"form": "error_form_foreign"}, 403)
-    token = read_form_token(settings.secret_key, form.form_token, purpose="subscribe", subject=calendar.id)
-    if token is None:
-        return again({"form": "error_form_expired"}, 400)
+    try:
+        token = genuine_form(request, settings, form.form_token, purpose="subscribe", subject=calendar.id)
+    except FormProblem as problem:
+        return again({"form": problem.key}, problem.status_code)
     limits = rate_limits(request)
     if wait := limits.hit(limits.subscribe, client_network(request)):
         return again({"form": "too_many_text"}, 429, {"Retry-After": str(wait)})
     details = subscriptions.SubscriberDetails(
-        email=form.email if calendar.email_capture != "off" else None,
+        email=form.email,
         tags=form.tags,
-        opt_in1=bool(form.opt_in1) and bool(calendar.opt_in1_label),
-        opt_in2=bool(form.opt_in2) and bool(calendar.opt_in2_label),
+        opt_in1=bool(form.opt_in1),
+        opt_in2=bool(form.opt_in2),
         method="WebCal",
         action_type="SubscriptionViaCalendarPage",
-        default_tags_when_empty=False,
         request_key=f"form:{token.nonce}",
         capture=capture(
             user_agent=request.headers.get("user-agent"),

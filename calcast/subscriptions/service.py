@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select, update
@@ -17,7 +17,7 @@ from calcast.calendars.models import Calendar, Tag
 from calcast.core import changes
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
-from calcast.core.errors import FieldError, Invalid, NotFound
+from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
 from calcast.core.security import Cipher, digest, feed_token, manage_token
 from calcast.subscriptions.capture import Capture
 from calcast.subscriptions.changes import (
@@ -301,6 +301,15 @@ def subscribe_anonymously(
     by_key = _find_by_request_key(session=session, calendar_id=calendar.id, request_key=details.request_key)
     if by_key is not None and by_key.is_active:
         return _returned(settings, by_key, calendar)
+    # What the form may capture is the calendar's choice: no e-mail when it captures none, an opt-in only
+    # where the page showed its label, and a topic only when the person ticked one.
+    details = replace(
+        details,
+        email=details.email if calendar.email_capture != "off" else None,
+        opt_in1=details.opt_in1 and bool(calendar.opt_in1_label),
+        opt_in2=details.opt_in2 and bool(calendar.opt_in2_label),
+        default_tags_when_empty=False,
+    )
     email, tags = _checked(calendar, details)
     subscriber_id, unverified = _landing_identity(
         session=session, settings=settings, calendar=calendar, identity=identity
@@ -363,8 +372,15 @@ def by_manage_link(*, session: Session, settings: Settings, subscription_id: str
     return subscription
 
 
+def _require_active(subscription: Subscription) -> None:
+    """Only an active subscription changes; an ended one is a record of what was."""
+    if not subscription.is_active:
+        raise Conflict("This subscription has ended and can no longer change; subscribe again instead.")
+
+
 def change_tags(*, session: Session, subscription: Subscription, tags: Sequence[str]) -> Subscription:
-    """Replace the subscription's chosen tags (at least one when the calendar has tags)."""
+    """Replace the subscription's chosen tags (at least one when the calendar has tags); Conflict once it ended."""
+    _require_active(subscription)
     calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
     chosen = calendars.resolve_tags(calendar=calendar, names=tags)
     if calendar.tags and not chosen:
@@ -376,11 +392,14 @@ def change_tags(*, session: Session, subscription: Subscription, tags: Sequence[
 
 
 def set_method(*, session: Session, subscription: Subscription, method: str) -> Subscription:
-    """Record which kind of calendar app the subscriber chose (WebCal, Google or Microsoft)."""
+    """Record which kind of calendar app the subscriber chose (WebCal, Google or Microsoft).
+
+    An ended subscription keeps the method it had: the app buttons stay on its confirmation page, nothing changes.
+    """
     if method not in METHODS:
         message = f"The method must be one of {', '.join(METHODS)}, not {method!r}."
         raise Invalid(message, [FieldError("method", message)])
-    if subscription.method != method:
+    if subscription.is_active and subscription.method != method:
         subscription.method = method
         _record_change(session=session, change=SubscriptionChanged(subscription))
     return subscription

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from calcast.core.db import Database
-from calcast.core.errors import Invalid, NotFound
+from calcast.core.errors import Conflict, Invalid, NotFound
 from calcast.core.security import derived_token, digest
 from calcast.subscriptions import service
 from calcast.subscriptions.capture import capture
@@ -95,3 +95,40 @@ def test_manage_links_handed_out_before_any_rotation_keep_working(database: Data
             service.by_manage_link(
                 session=session, settings=database.settings, subscription_id=str(uuid.uuid4()), token=earlier
             )
+
+
+def test_an_ended_subscription_keeps_its_tags_and_method(database: Database, owner: Persona) -> None:
+    done = subscribe(database, subscriber_id="user-1", tags=["Team I"])
+    with database.transaction() as session:
+        subscription = service.get_subscription(session=session, subscription_id=done.subscription.id)
+        service.deactivate(session=session, subscription=subscription)
+        with pytest.raises(Conflict, match="has ended"):
+            service.change_tags(session=session, subscription=subscription, tags=["Team II"])
+        service.set_method(session=session, subscription=subscription, method="Google")
+    with database.sessions() as session:
+        ended = service.get_subscription(session=session, subscription_id=done.subscription.id)
+        assert [tag.name for tag in ended.tags] == ["Team I"]
+        assert ended.method == "WebCal"
+
+
+def test_an_anonymous_form_captures_only_what_the_calendar_asks_for(database: Database, owner: Persona) -> None:
+    """The main calendar captures no e-mail and shows no opt-in labels: a crafted form cannot store them."""
+    with database.transaction() as session:
+        done = service.subscribe_anonymously(
+            session=session,
+            settings=database.settings,
+            account_code="owner",
+            calendar_code="main",
+            details=service.SubscriberDetails(email="someone@example.com", tags=["Team I"], opt_in1=True, opt_in2=True),
+            identity=service.LandingIdentity(),
+        )
+    assert (done.subscription.email, done.subscription.opt_in1, done.subscription.opt_in2) == (None, False, False)
+    with database.transaction() as session, pytest.raises(Invalid, match="at least one topic"):
+        service.subscribe_anonymously(
+            session=session,
+            settings=database.settings,
+            account_code="owner",
+            calendar_code="main",
+            details=service.SubscriberDetails(tags=[]),
+            identity=service.LandingIdentity(),
+        )
