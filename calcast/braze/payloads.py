@@ -59,6 +59,8 @@ class SubscriptionFacts:
     source: str | None = None
     subscriber_email: str | None = None
     external_id: str | None = None
+    # Whether the e-mail may identify the person (models.Subscription.email_identifies).
+    email_identifies: bool = False
     action_type: str | None = None
 
 
@@ -128,10 +130,11 @@ def stale_values(facts: SubscriptionFacts, *, previous: dict[str, str] | None = 
 
 
 def identifier(facts: SubscriptionFacts, *, fallback: bool) -> dict[str, str] | None:
-    """Who the user is in Braze: the external id, else the e-mail, else (fallback flag) the subscription id."""
+    """Who the user is in Braze: the external id, else the e-mail when it may identify the person, else (fallback
+    flag) the subscription id."""
     if facts.external_id:
         return {"external_id": clean(facts.external_id)}
-    if facts.subscriber_email:
+    if facts.subscriber_email and facts.email_identifies:
         return {"email": facts.subscriber_email}
     if fallback:
         return {"external_id": facts.subscription_id}

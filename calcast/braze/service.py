@@ -93,6 +93,7 @@ def facts_of(*, session: Session, subscription: Subscription) -> payloads.Subscr
         source=subscription.source,
         subscriber_email=subscription.email,
         external_id=subscription.subscriber_id,
+        email_identifies=bool(subscription.email_identifies),
         action_type=subscription.action_type,
     )
 

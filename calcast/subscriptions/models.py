@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from calcast.calendars.models import Tag
@@ -37,6 +37,10 @@ class Subscription(Base):
     # (not matched, not sent to Braze or webhooks).
     unverified_subscriber_id: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
+    # Whether the e-mail may identify the person in Braze: the brand's API vouches for it, and so does a calendar
+    # whose links are unsigned (the original's behaviour); an address typed into a signed calendar's form does
+    # not, or anybody could attach a subscription of their own to another person's Braze profile.
+    email_identifies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     method: Mapped[str] = mapped_column(String(32), default="WebCal")
     action_type: Mapped[str | None] = mapped_column(String(64))
     # The signed form (or request) that created it: submitting the same form twice finds this subscription again.

@@ -174,6 +174,7 @@ def _new_subscription(
     tags: list[Tag],
     subscriber_id: str | None,
     unverified_subscriber_id: str | None = None,
+    email_identifies: bool,
     request_key: str | None,
 ) -> Subscribed:
     """Store a new subscription with its first feed token, and queue what follows a subscribe."""
@@ -185,6 +186,7 @@ def _new_subscription(
         subscriber_id=subscriber_id,
         unverified_subscriber_id=unverified_subscriber_id,
         email=email,
+        email_identifies=email_identifies,
         method=details.method,
         action_type=details.action_type,
         request_key=request_key,
@@ -240,6 +242,7 @@ def subscribe(
             email=email,
             tags=tags,
             subscriber_id=subscriber_id,
+            email_identifies=True,  # the brand's own app vouches for the address
             # A request sent again after its subscription ended starts a new one (the key stays with the old one).
             request_key=details.request_key if by_key is None else None,
         )
@@ -323,6 +326,8 @@ def subscribe_anonymously(
         tags=tags,
         subscriber_id=subscriber_id,
         unverified_subscriber_id=unverified,
+        # A typed address proves nothing; only a calendar that trusts unsigned links lets it identify the person.
+        email_identifies=calendar.identity == "unsigned",
         # A form sent again after its subscription ended starts a new one (the key stays with the old one).
         request_key=details.request_key if by_key is None else None,
     )

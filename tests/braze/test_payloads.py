@@ -78,7 +78,11 @@ def test_a_changed_value_removes_its_old_entry() -> None:
 
 
 def test_identification_goes_external_id_then_email_then_the_fallback_flag() -> None:
-    assert payloads.identifier(replace(SEED, external_id=None), fallback=False) == {"email": "test@email.com"}
+    vouched = replace(SEED, external_id=None, email_identifies=True)
+    assert payloads.identifier(vouched, fallback=False) == {"email": "test@email.com"}
+    typed = replace(SEED, external_id=None, email_identifies=False)  # typed into a signed calendar's form
+    assert payloads.identifier(typed, fallback=True) == {"external_id": SEED.subscription_id}
+    assert payloads.identifier(typed, fallback=False) is None
     anonymous = replace(SEED, external_id=None, subscriber_email=None)
     assert payloads.identifier(anonymous, fallback=True) == {"external_id": SEED.subscription_id}
     assert payloads.identifier(anonymous, fallback=False) is None

@@ -137,10 +137,13 @@ def test_a_form_naming_someones_external_id_makes_a_new_subscription_and_shows_n
     assert mine.id != victim.id
     # Unsigned on a signed calendar: kept as a note, not as the subscriber's identity.
     assert (mine.subscriber_id, mine.unverified_subscriber_id) == (None, "crm-7")
-    [sent] = sent_for(database, mine.id)
-    assert "external_id" not in sent
-    assert sent["email"] == "attacker@example.com"
-    assert "crm-7" not in json.dumps(braze_payloads(database)[-1])
+    # Nor is the typed e-mail an identity: the attacker's subscription reaches no Braze profile at all.
+    assert sent_for(database, mine.id) == []
+    assert the(database, mine.id).crm_status == "unmatched"
+    # Only the victim's own subscribe names crm-7.
+    assert [payload for payload in braze_payloads(database) if "crm-7" in json.dumps(payload)] == braze_payloads(
+        database
+    )[:1]
 
 
 def test_a_wrong_signature_binds_nothing(web: TestClient, database: Database, victim: Subscription) -> None:
@@ -235,3 +238,42 @@ def test_a_link_key_from_another_server_key_verifies_nothing_and_breaks_nothing(
     assert response.status_code == 303
     [mine] = stored(database)
     assert (mine.subscriber_id, mine.unverified_subscriber_id) == (None, "crm-7")
+
+
+def test_a_form_naming_someones_email_attaches_nothing_to_their_braze_profile(
+    web: TestClient, database: Database, victim: Subscription
+) -> None:
+    """Braze finds a profile by e-mail: a typed address must not put the attacker's subscription (and so the
+    victim's 1:1 events) on the victim's profile."""
+    response = submit(web, "/owner/main", email="victim@example.com", tags=["Team II"])
+    assert_nothing_of_theirs_shown(web, database, response, victim)
+    assert_untouched(database, victim)
+    _victim, mine = stored(database)
+    assert mine.email == "victim@example.com"
+    assert not any(item.get("email") == "victim@example.com" for item in sent_for(database, mine.id))
+    assert sent_for(database, mine.id) == []
+
+
+def test_with_the_fallback_flag_a_typed_email_lands_on_a_profile_of_its_own(
+    web: TestClient, database: Database, brand: str
+) -> None:
+    with database.transaction() as session:
+        calendars.get_calendar(session=session, account_code="owner", code="main").subscriber_id_fallback = True
+    submit(web, "/owner/main", email="new-fan@example.com")
+    [mine] = stored(database)
+    [sent] = sent_for(database, mine.id)
+    assert sent["external_id"] == mine.id
+    assert sent["rokt:subscriber_email"]["add"] == [f"new-fan@example.com/{mine.suffix}"] or (
+        sent["rokt:subscriber_email"] == [f"new-fan@example.com/{mine.suffix}"]
+    )
+
+
+def test_on_an_unsigned_calendar_a_typed_email_identifies_the_person_as_before(
+    web: TestClient, database: Database, brand: str
+) -> None:
+    with database.transaction() as session:
+        calendars.get_calendar(session=session, account_code="owner", code="main").identity = "unsigned"
+    submit(web, "/owner/main", email="fan@example.com")
+    [mine] = stored(database)
+    [sent] = sent_for(database, mine.id)
+    assert sent["email"] == "fan@example.com"
