@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import format_datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 
+from calcast.core.config import Settings
 from calcast.core.errors import NotFound
 from calcast.core.http import database
-from calcast.feeds import service
+from calcast.feeds import conditional, service
 from calcast.feeds.cache import FeedRuntime
+from calcast.feeds.conditional import Validators
+from calcast.feeds.content import FeedStatus
 
 router = APIRouter(tags=["feeds"])
 
@@ -47,6 +52,72 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class FeedRequest:
+    """The parts of a feed request its answer depends on."""
+
+    token: str
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
+    accept_encoding: str | None = None
+    user_agent: str | None = None
+    head: bool = False
+
+
+@dataclass(frozen=True)
+class FeedResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    media_type: str | None = None
+
+
+GONE_TEXT = "This calendar subscription has ended; you can remove it from your calendar app."
+
+
+def client_has(request: FeedRequest) -> Callable[[Validators], bool]:
+    """Whether the request's validators make a 304 (the service then needs no body)."""
+
+    def check(validators: Validators) -> bool:
+        return conditional.is_not_modified(
+            validators, if_none_match=request.if_none_match, if_modified_since=request.if_modified_since
+        )
+
+    return check
+
+
+def not_found(message: str) -> FeedResponse:
+    # Plain text, never an HTML page: some clients empty the calendar on a page they cannot parse.
+    return FeedResponse(404, {"Cache-Control": "no-store"}, message.encode(), "text/plain; charset=utf-8")
+
+
+def respond(answer: service.FeedAnswer, request: FeedRequest, settings: Settings) -> FeedResponse:
+    """The HTTP answer: 200 with the feed (gzipped when accepted), 304 for current validators, 410 when gone."""
+    if answer.status is FeedStatus.GONE:
+        return FeedResponse(
+            410, {"Cache-Control": "private, max-age=86400"}, GONE_TEXT.encode(), "text/plain; charset=utf-8"
+        )
+    assert answer.validators is not None
+    gzipped = accepts_gzip(request.accept_encoding)
+    etag = answer.validators.etag + ("-gzip" if gzipped else "")
+    headers = {
+        "ETag": f'"{etag}"',
+        "Last-Modified": format_datetime(answer.validators.last_modified, usegmt=True),
+        "Cache-Control": f"private, max-age={settings.feed_max_age_seconds}",
+        "Vary": "Accept-Encoding",
+    }
+    if answer.feed is None or client_has(request)(answer.validators):
+        return FeedResponse(304, headers)
+    body = answer.feed.gzip_body if gzipped else answer.feed.body
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
+    if request.head:
+        headers["Content-Length"] = str(len(body))
+        return FeedResponse(200, headers, b"", CONTENT_TYPE)
+    return FeedResponse(200, headers, body, CONTENT_TYPE)
+
+
 @router.get(
     "/webcal/{token}",
     response_class=Response,
@@ -66,48 +137,30 @@ def webcal(token: str, request: Request) -> Response:
     # The hottest route: no dependencies, so the whole fetch runs in one worker-thread hop, in one transaction
     # that is committed before the response is sent.
     db = database(request)
-    settings = db.settings
     headers = request.headers
+    feed_request = FeedRequest(
+        token=token.removesuffix(".ics"),
+        if_none_match=headers.get("if-none-match"),
+        if_modified_since=headers.get("if-modified-since"),
+        accept_encoding=headers.get("accept-encoding"),
+        user_agent=headers.get("user-agent"),
+        head=request.method == "HEAD",
+    )
     try:
         with db.transaction() as session:
             answer = service.fetch_feed(
                 session=session,
-                settings=settings,
+                settings=db.settings,
                 runtime=feed_runtime(request),
-                token=token.removesuffix(".ics"),
-                conditions=service.Conditions(
-                    if_none_match=headers.get("if-none-match"), if_modified_since=headers.get("if-modified-since")
-                ),
-                user_agent=headers.get("user-agent"),
+                token=feed_request.token,
+                client_has=client_has(feed_request),
+                user_agent=feed_request.user_agent,
             )
     except NotFound as error:
-        # Plain text, never an HTML page: some clients empty the calendar on a page they cannot parse.
-        return PlainTextResponse(error.message, status_code=404, headers={"Cache-Control": "no-store"})
-    if answer.status == 410:
-        return PlainTextResponse(
-            "This calendar subscription has ended; you can remove it from your calendar app.",
-            status_code=410,
-            headers={"Cache-Control": "private, max-age=86400"},
-        )
-    assert answer.validators is not None
-    gzipped = accepts_gzip(headers.get("accept-encoding"))
-    etag = answer.validators.etag + ("-gzip" if gzipped else "")
-    response_headers = {
-        "ETag": f'"{etag}"',
-        "Last-Modified": format_datetime(answer.validators.last_modified, usegmt=True),
-        "Cache-Control": f"private, max-age={settings.feed_max_age_seconds}",
-        "Vary": "Accept-Encoding",
-    }
-    if answer.status == 304 or answer.feed is None:
-        return Response(status_code=304, headers=response_headers)
-    body = answer.feed.gzip_body if gzipped else answer.feed.body
-    if gzipped:
-        response_headers["Content-Encoding"] = "gzip"
-    response_headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
-    if request.method == "HEAD":
-        response_headers["Content-Length"] = str(len(body))
-        return Response(content=b"", media_type=CONTENT_TYPE, headers=response_headers)
-    return Response(content=body, media_type=CONTENT_TYPE, headers=response_headers)
+        found = not_found(error.message)
+    else:
+        found = respond(answer, feed_request, db.settings)
+    return Response(content=found.body, status_code=found.status, headers=found.headers, media_type=found.media_type)
 
 
 # HEAD answers exactly like GET without the body; one OpenAPI operation documents both.
