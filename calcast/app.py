@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from calcast.accounts import api as accounts_api
 from calcast.calendars import api as calendars_api
@@ -14,6 +15,9 @@ from calcast.core.db import Database
 from calcast.core.http import BodySizeLimit, install_error_handlers
 from calcast.events import api as events_api
 from calcast.feeds import api as feeds_api
+from calcast.feeds import front as feeds_front
+from calcast.feeds.cache import FeedRuntime
+from calcast.feeds.front import FeedFront
 from calcast.outbox import api as outbox_api
 from calcast.outbox.worker import embedded_worker
 from calcast.subscriptions import api as subscriptions_api
@@ -23,21 +27,34 @@ from calcast.web import api as web_api
 from calcast.web.templating import static_files
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+class CalcastApp(FastAPI):
+    """FastAPI, with feed polls (nearly all of the traffic) answered before the framework by `feeds.front`."""
+
+    feed_front: FeedFront
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and feeds_front.handles(scope):
+            await self.feed_front(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> CalcastApp:
     """The application; tests pass their own settings or database."""
     settings = settings or get_settings()
     database = database or Database(settings)
+    feed_runtime = FeedRuntime.create(settings.feed_cache_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         database.ensure_schema()
-        if not settings.run_worker_in_server:
-            yield
-            return
-        with embedded_worker(database):
+        with ExitStack() as stack:
+            stack.enter_context(feeds_front.running(database, feed_runtime))
+            if settings.run_worker_in_server:
+                stack.enter_context(embedded_worker(database))
             yield
 
-    app = FastAPI(
+    app = CalcastApp(
         title="calcast",
         summary="Calendar marketing: per-subscriber iCalendar feeds, a Rokt Calendar compatible API, Braze sync.",
         version="0.1.0",
@@ -46,6 +63,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.database = database
     app.state.settings = settings
+    app.state.feed_runtime = feed_runtime
+    app.feed_front = FeedFront(database=database, runtime=feed_runtime)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Routers: one line per front door.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +12,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from calcast.core.config import Settings
+from calcast.core.db import Database
 from calcast.core.errors import NotFound
 from calcast.core.http import database
 from calcast.feeds import conditional, service
-from calcast.feeds.cache import FeedRuntime
+from calcast.feeds.cache import FeedRuntime, RawHeaders, Served
 from calcast.feeds.conditional import Validators
 from calcast.feeds.content import FeedStatus
+from calcast.feeds.service import FeedAnswer
 
 router = APIRouter(tags=["feeds"])
 
@@ -118,6 +121,57 @@ def respond(answer: service.FeedAnswer, request: FeedRequest, settings: Settings
     return FeedResponse(200, headers, body, CONTENT_TYPE)
 
 
+def answer_request(db: Database, runtime: FeedRuntime, request: FeedRequest) -> tuple[FeedResponse, FeedAnswer | None]:
+    """Answer a feed request from the database, in one transaction committed before the response is sent."""
+    try:
+        with db.transaction() as session:
+            answer = service.fetch_feed(
+                session=session,
+                settings=db.settings,
+                runtime=runtime,
+                token=request.token,
+                client_has=client_has(request),
+                user_agent=request.user_agent,
+            )
+    except NotFound as error:
+        return not_found(error.message), None
+    return respond(answer, request, db.settings), answer
+
+
+def _raw(response: FeedResponse, *, length: int | None = None) -> RawHeaders:
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response.headers.items()]
+    if response.media_type is not None:
+        headers.append((b"content-type", response.media_type.encode("latin-1")))
+    if length is not None:
+        headers.append((b"content-length", str(length).encode()))
+    return headers
+
+
+def served(answer: FeedAnswer, settings: Settings, as_of: int) -> Served | None:
+    """The answer prepared to be sent from memory (every variant's headers built by `respond`), or None."""
+    if answer.feed is None or answer.validators is None or answer.status is FeedStatus.GONE:
+        return None
+    feed, token = answer.feed, "unused"
+    plain = respond(answer, FeedRequest(token), settings)
+    gzipped = respond(answer, FeedRequest(token, accept_encoding="gzip"), settings)
+    not_modified = respond(answer, FeedRequest(token, if_none_match="*"), settings)
+    not_modified_gzipped = respond(answer, FeedRequest(token, if_none_match="*", accept_encoding="gzip"), settings)
+    return Served(
+        subscription_id=answer.subscription_id,
+        calendar_id=answer.calendar_id,
+        as_of=as_of,
+        expires_at=answer.valid_until.timestamp() if answer.valid_until is not None else math.inf,
+        feed=feed,
+        quoted_etags=(plain.headers["ETag"].encode(), gzipped.headers["ETag"].encode()),
+        last_modified=answer.validators.last_modified,
+        last_modified_http=plain.headers["Last-Modified"].encode(),
+        plain=_raw(plain, length=len(feed.body)),
+        gzipped=_raw(gzipped, length=len(feed.gzip_body)),
+        not_modified=_raw(not_modified),
+        not_modified_gzipped=_raw(not_modified_gzipped),
+    )
+
+
 @router.get(
     "/webcal/{token}",
     response_class=Response,
@@ -132,11 +186,10 @@ def respond(answer: service.FeedAnswer, request: FeedRequest, settings: Settings
 def webcal(token: str, request: Request) -> Response:
     """The feed for calendar apps: 200 text/calendar, 304 for a current validator, 404 unknown, 410 ended.
 
-    Any Authorization header is ignored (Outlook sends one even to public calendars).
+    Any Authorization header is ignored (Outlook sends one even to public calendars). The served app answers
+    these requests before routing (`calcast.feeds.front`); this route documents them and answers when the
+    application is mounted without that front.
     """
-    # The hottest route: no dependencies, so the whole fetch runs in one worker-thread hop, in one transaction
-    # that is committed before the response is sent.
-    db = database(request)
     headers = request.headers
     feed_request = FeedRequest(
         token=token.removesuffix(".ics"),
@@ -146,20 +199,7 @@ def webcal(token: str, request: Request) -> Response:
         user_agent=headers.get("user-agent"),
         head=request.method == "HEAD",
     )
-    try:
-        with db.transaction() as session:
-            answer = service.fetch_feed(
-                session=session,
-                settings=db.settings,
-                runtime=feed_runtime(request),
-                token=feed_request.token,
-                client_has=client_has(feed_request),
-                user_agent=feed_request.user_agent,
-            )
-    except NotFound as error:
-        found = not_found(error.message)
-    else:
-        found = respond(answer, feed_request, db.settings)
+    found, _ = answer_request(database(request), feed_runtime(request), feed_request)
     return Response(content=found.body, status_code=found.status, headers=found.headers, media_type=found.media_type)
 
 

@@ -333,9 +333,11 @@ def test_fetch_cost_does_not_grow_with_other_subscriptions(
         other = world.subscribe(f"fan-{number}")
         world.personal([other], f"seat-{number}", "Their seat", in_days(4))
     counts.append((measure(rendering=True), measure(rendering=False)))
-    assert counts[0] == counts[1], "the same statements, however many other subscriptions there are"
+    assert counts[0][0] == counts[1][0], "the same statements, however many other subscriptions there are"
     rendered, cached = counts[1]
-    assert cached == 1, "a cached fetch within the telemetry interval is one indexed lookup"
+    # One indexed lookup, or none once the process answers from memory (tests/feeds/test_front.py).
+    assert cached <= 1, "a cached fetch within the telemetry interval is at most one indexed lookup"
+    assert counts[0][1] <= 1
     assert rendered <= 8
 
 
