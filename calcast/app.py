@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import ExitStack, asynccontextmanager
+import fcntl
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 from starlette.types import Receive, Scope, Send
 
 from calcast.accounts import api as accounts_api
@@ -25,6 +29,45 @@ from calcast.subscriptions import pages as subscription_pages
 from calcast.timezones import api as timezones_api
 from calcast.web import api as web_api
 from calcast.web.templating import static_files
+
+
+@contextmanager
+def _one_embedded_worker(database: Database) -> Iterator[None]:
+    """The embedded outbox worker, in one of the server's processes on SQLite (in each on PostgreSQL).
+
+    Several workers would be safe (a claim is a conditional update), but on SQLite they would only take turns
+    at the one write lock. The process holding a lock file next to the database runs it; the others try again
+    every few seconds, so the worker comes back when its process ends.
+    """
+    if not database.settings.is_sqlite:
+        with embedded_worker(database):
+            yield
+        return
+    path = make_url(database.settings.database_url).database or ""
+    lock_path = None if path in ("", ":memory:") else Path(f"{path}.worker.lock")
+    stop = threading.Event()
+
+    def hold_and_run() -> None:
+        with ExitStack() as held:
+            while lock_path is not None:
+                lock_file = held.enter_context(lock_path.open("a"))
+                try:
+                    fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    held.close()
+                    if stop.wait(5.0):
+                        return
+            held.enter_context(embedded_worker(database))
+            stop.wait()
+
+    thread = threading.Thread(target=hold_and_run, name="calcast-outbox-slot", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=max(30.0, database.settings.braze_timeout_seconds * 3) + 5)
 
 
 class CalcastApp(FastAPI):
@@ -51,7 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         with ExitStack() as stack:
             stack.enter_context(feeds_front.running(database, feed_runtime))
             if settings.run_worker_in_server:
-                stack.enter_context(embedded_worker(database))
+                stack.enter_context(_one_embedded_worker(database))
             yield
 
     app = CalcastApp(

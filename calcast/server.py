@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 
 import typer
 import uvicorn
@@ -28,19 +29,19 @@ def served_app() -> FastAPI:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
-    workers: int = typer.Option(1, "--workers", help="Web processes (PostgreSQL only; SQLite uses one)."),
+    workers: int = typer.Option(
+        0, "--workers", help="Web processes; 0 (the default) starts one per CPU core.", min=0, show_default=False
+    ),
 ) -> None:
     """Serve the API, the feeds and the subscription pages."""
-    with open_database() as database:
-        if workers > 1 and database.settings.is_sqlite:
-            typer.echo("SQLite serves from one process; use PostgreSQL for --workers > 1.", err=True)
-            workers = 1
+    with open_database():
+        pass  # settings checked and, on SQLite, the schema migrated once before the processes start
     uvicorn.run(
         "calcast.server:served_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or os.cpu_count() or 1,
         proxy_headers=True,
         server_header=False,
         log_level="info",

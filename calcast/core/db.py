@@ -88,6 +88,10 @@ def _prepare_sqlite_file(url: str) -> None:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The transaction the sqlite3 module opens before the first write is BEGIN IMMEDIATE: it takes the write lock
+    # at once, waiting in the busy timeout for a writer in another process, instead of starting as a reader and
+    # failing with SQLITE_BUSY when it must become a writer after another process committed.
+    dbapi_connection.isolation_level = "IMMEDIATE"
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -103,7 +107,8 @@ class _SQLiteWriters:
     in sleeps of up to 100 ms each, so a short write could wait a second behind a few others. Here a
     thread takes the lock just before the statement that starts its write transaction (the sqlite3 module
     begins one at the first INSERT, UPDATE, DELETE or REPLACE) and hands it on right after that
-    transaction's COMMIT or ROLLBACK. Other processes (a CLI, a separate worker) still meet the busy timeout.
+    transaction's COMMIT or ROLLBACK. Between processes (`calcast serve --workers N`, a CLI, a separate
+    worker) SQLite's own lock decides: each write transaction begins IMMEDIATE and waits in the busy timeout.
     """
 
     VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
