@@ -29,6 +29,7 @@ from calcast.subscriptions import pages as subscription_pages
 from calcast.timezones import api as timezones_api
 from calcast.web import api as web_api
 from calcast.web.templating import static_files
+from calcast.web.traffic import App, Traffic, TrafficWriter
 
 
 @contextmanager
@@ -70,12 +71,27 @@ def _one_embedded_worker(database: Database) -> Iterator[None]:
         thread.join(timeout=max(30.0, database.settings.braze_timeout_seconds * 3) + 5)
 
 
+@contextmanager
+def traffic_running(traffic: Traffic) -> Iterator[None]:
+    writer = TrafficWriter(traffic)
+    writer.start()
+    try:
+        yield
+    finally:
+        writer.stop()
+
+
 class CalcastApp(FastAPI):
     """FastAPI, with feed polls (nearly all of the traffic) answered before the framework by `feeds.front`."""
 
     feed_front: FeedFront
+    traffic: Traffic
+    observed: App  # dispatch, counted by `traffic`
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.observed(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and feeds_front.handles(scope):
             await self.feed_front(scope, receive, send)
             return
@@ -92,6 +108,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         database.ensure_schema()
         with ExitStack() as stack:
+            stack.enter_context(traffic_running(app.traffic))
             stack.enter_context(feeds_front.running(database, feed_runtime))
             if settings.run_worker_in_server:
                 stack.enter_context(_one_embedded_worker(database))
@@ -108,6 +125,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.feed_runtime = feed_runtime
     app.feed_front = FeedFront(database=database, runtime=feed_runtime)
+    app.traffic = app.state.traffic = Traffic(metrics_dir=settings.metrics_dir, access_log=settings.access_log)
+    app.observed = app.traffic.wrap(app.dispatch)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Routers: one line per front door.

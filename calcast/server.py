@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 
 import typer
 import uvicorn
@@ -36,6 +37,8 @@ def serve(
     """Serve the API, the feeds and the subscription pages."""
     with open_database():
         pass  # settings checked and, on SQLite, the schema migrated once before the processes start
+    # Each process writes its request totals here; /metrics in any of them adds them all up.
+    os.environ.setdefault("CALCAST_METRICS_DIR", tempfile.mkdtemp(prefix="calcast-metrics-"))
     uvicorn.run(
         "calcast.server:served_app",
         factory=True,
