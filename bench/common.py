@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -90,7 +91,13 @@ def wait_for(url: str, attempts: int = 200) -> None:
 
 @contextmanager
 def serving(
-    app: str, *, factory: bool, environment: Mapping[str, str], workers: int = 1, ready_path: str = "/healthz"
+    app: str,
+    *,
+    factory: bool,
+    environment: Mapping[str, str],
+    workers: int = 1,
+    ready_path: str = "/healthz",
+    stdout: Any = None,
 ) -> Iterator[str]:
     """`workers` uvicorn processes serving `app` on one listening socket (the kernel spreads the connections, as
     `uvicorn --workers` does); yields the base URL."""
@@ -98,7 +105,9 @@ def serving(
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
     env = {**os.environ, "CALCAST_BASE_URL": base, **environment}
     command = [sys.executable, "-m", "bench.common", str(listener.fileno()), app, "factory" if factory else "app"]
-    processes = [subprocess.Popen(command, env=env, pass_fds=[listener.fileno()]) for _ in range(workers)]
+    processes = [
+        subprocess.Popen(command, env=env, pass_fds=[listener.fileno()], stdout=stdout) for _ in range(workers)
+    ]
     try:
         wait_for(f"{base}{ready_path}")
         time.sleep(0.5 if workers > 1 else 0)  # every process listening, not just the first
@@ -113,7 +122,12 @@ def serving(
 
 @contextmanager
 def calcast_server(
-    url: str, *, worker: bool = False, environment: Mapping[str, str] | None = None, workers: int = 1
+    url: str,
+    *,
+    worker: bool = False,
+    environment: Mapping[str, str] | None = None,
+    workers: int = 1,
+    stdout: Any = None,
 ) -> Iterator[str]:
     """uvicorn serving calcast with production settings, `workers` processes; yields its base URL."""
     env = {
@@ -123,7 +137,7 @@ def calcast_server(
         "CALCAST_RUN_WORKER_IN_SERVER": "true" if worker else "false",
         **(environment or {}),
     }
-    with serving("calcast.server:served_app", factory=True, environment=env, workers=workers) as base:
+    with serving("calcast.server:served_app", factory=True, environment=env, workers=workers, stdout=stdout) as base:
         yield base
 
 

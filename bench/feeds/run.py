@@ -272,6 +272,19 @@ def throughput(url: str, seeded: Seeded, seconds: int, connections: int, workers
         since = wrk(feed_url, seconds, connections, {"If-Modified-Since": headers["last-modified"]})
         show("calcast feed, If-Modified-Since (304)", since, bare_ok, "bare 200", TARGETS["not_modified"])
 
+    with (
+        tempfile.TemporaryFile() as log,
+        calcast_server(url, workers=workers, environment={"CALCAST_ACCESS_LOG": "true"}, stdout=log) as base,
+    ):
+        feed_url = f"{base}/webcal/{token}"
+        wrk(feed_url, 2, connections)
+        logged = wrk(feed_url, seconds, connections)
+        show("… cached (200), access log on", logged, bare_ok, "bare 200", TARGETS["cached"])
+        logged_304 = wrk(feed_url, seconds, connections, {"If-None-Match": headers["etag"]})
+        show("… If-None-Match (304), access log on", logged_304, bare_ok, "bare 200", TARGETS["not_modified"])
+        log.seek(0)
+        print(f"    (access log: {sum(1 for _ in log)} lines written to a file)", flush=True)
+
     with tempfile.TemporaryDirectory() as folder, radicale_server(Path(folder), workers) as radicale:
         collection = load_into_radicale(radicale, body)
         status, radicale_body, _, _ = get(collection, RADICALE_AUTH)
