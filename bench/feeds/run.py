@@ -1,16 +1,17 @@
-"""Feed benchmark: calcast's webcal feed against the same server's /healthz ceiling, and against Radicale.
+"""Feed benchmark: calcast's webcal feed against a bare ASGI app serving the same bytes, and against Radicale.
 
     .venv/bin/python -m bench.feeds.run [--seconds 10] [--connections 16] [--backends sqlite,postgresql]
-                                        [--skip-growth]
+                                        [--workers 1] [--skip-growth]
 
-For each backend, in one run, with one load generator (wrk, Debian's package, installed when missing) and one
-worker process each:
-- /healthz of calcast (the ceiling), a 50-event feed served from the cache (200), the same feed with
-  If-None-Match (304), and Radicale (installed from PyPI when missing) serving the same 50 events as one
-  collection GET;
+For each backend, in one run, with one load generator (wrk, Debian's package, installed when missing) and the
+same number of processes for every server (`--workers`):
+- the reference: `bench.bare` (the same feed bytes from memory) under the same uvicorn settings, 200 and 304;
+- calcast's /healthz (for comparison), a 50-event feed served from memory (200, gzip), the same feed with
+  If-None-Match and If-Modified-Since (304), the same two with the JSON access log on;
+- Radicale (installed from PyPI when missing) under gunicorn, serving the same 50 events as one collection GET;
 - feed latency with 1,000 and then 100,000 subscriptions (each with a personal event) in the database: the
   first fetch of 200 different feeds (rendering) and a 304 under load.
-Prints one line per figure with its ratio to the ceiling (or to Radicale, or between the two database sizes).
+Prints one line per figure with its ratio to the bare app (or to Radicale, or between the two database sizes).
 """
 
 from __future__ import annotations
