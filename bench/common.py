@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -89,32 +90,59 @@ def wait_for(url: str, attempts: int = 200) -> None:
 
 
 @contextmanager
-def calcast_server(url: str, *, worker: bool = False, environment: Mapping[str, str] | None = None) -> Iterator[str]:
-    """uvicorn serving calcast with production settings, one process; yields its base URL."""
+def serving(
+    app: str,
+    *,
+    factory: bool,
+    environment: Mapping[str, str],
+    workers: int = 1,
+    ready_path: str = "/healthz",
+    stdout: Any = None,
+) -> Iterator[str]:
+    """`workers` uvicorn processes serving `app` on one listening socket (the kernel spreads the connections, as
+    `uvicorn --workers` does); yields the base URL."""
     listener = free_listener()
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    env = {
-        **os.environ,
-        "CALCAST_ENVIRONMENT": "production",
-        "CALCAST_SECRET_KEY": SECRET_KEY,
-        "CALCAST_DATABASE_URL": url,
-        "CALCAST_BASE_URL": base,
-        "CALCAST_RUN_WORKER_IN_SERVER": "true" if worker else "false",
-        **(environment or {}),
-    }
-    command = [sys.executable, "-m", "bench.common", str(listener.fileno())]
-    process = subprocess.Popen(command, env=env, pass_fds=[listener.fileno()])
+    env = {**os.environ, "CALCAST_BASE_URL": base, **environment}
+    command = [sys.executable, "-m", "bench.common", str(listener.fileno()), app, "factory" if factory else "app"]
+    processes = [
+        subprocess.Popen(command, env=env, pass_fds=[listener.fileno()], stdout=stdout) for _ in range(workers)
+    ]
     try:
-        wait_for(f"{base}/healthz")
+        wait_for(f"{base}{ready_path}")
+        time.sleep(0.5 if workers > 1 else 0)  # every process listening, not just the first
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
         listener.close()
 
 
-def _serve(fd: int) -> None:
-    """Run uvicorn on an inherited listening TCP socket (the child side of calcast_server).
+@contextmanager
+def calcast_server(
+    url: str,
+    *,
+    worker: bool = False,
+    environment: Mapping[str, str] | None = None,
+    workers: int = 1,
+    stdout: Any = None,
+) -> Iterator[str]:
+    """uvicorn serving calcast with production settings, `workers` processes; yields its base URL."""
+    env = {
+        "CALCAST_ENVIRONMENT": "production",
+        "CALCAST_SECRET_KEY": SECRET_KEY,
+        "CALCAST_DATABASE_URL": url,
+        "CALCAST_RUN_WORKER_IN_SERVER": "true" if worker else "false",
+        **(environment or {}),
+    }
+    with serving("calcast.server:served_app", factory=True, environment=env, workers=workers, stdout=stdout) as base:
+        yield base
+
+
+def _serve(fd: int, app: str, factory: bool) -> None:
+    """Run uvicorn on an inherited listening TCP socket (the child side of `serving`).
 
     Not `uvicorn --fd`: it wraps the descriptor as a Unix socket, so asyncio leaves Nagle's algorithm on for
     every accepted TCP connection and each small response waits for the client's delayed ACK (about 40 ms).
@@ -122,8 +150,8 @@ def _serve(fd: int) -> None:
     import uvicorn
 
     config = uvicorn.Config(
-        "calcast.server:served_app",
-        factory=True,
+        app,
+        factory=factory,
         access_log=False,
         server_header=False,
         proxy_headers=True,
@@ -220,4 +248,4 @@ def line(label: str, load: Load, reference: Load, reference_name: str, target: f
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]))
+    _serve(int(sys.argv[1]), sys.argv[2], sys.argv[3] == "factory")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from calcast import assembly
 from calcast import start as start_page
@@ -17,31 +19,65 @@ from calcast.core.db import Database
 from calcast.core.http import RequestGuard, install_error_handlers
 from calcast.events import api as events_api
 from calcast.feeds import api as feeds_api
+from calcast.feeds import front as feeds_front
+from calcast.feeds.cache import FeedRuntime
+from calcast.feeds.front import FeedFront
 from calcast.outbox import api as outbox_api
-from calcast.outbox.worker import embedded_worker
+from calcast.outbox.worker import embedded_worker_slot
 from calcast.subscribers import api as subscribers_api
 from calcast.subscriptions import api as subscriptions_api
 from calcast.subscriptions import pages as subscription_pages
 from calcast.timezones import api as timezones_api
 from calcast.web import api as web_api
 from calcast.web.templating import static_files
+from calcast.web.traffic import App, Traffic, TrafficWriter
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+@contextmanager
+def traffic_running(traffic: Traffic) -> Iterator[None]:
+    writer = TrafficWriter(traffic)
+    writer.start()
+    try:
+        yield
+    finally:
+        writer.stop()
+
+
+class CalcastApp(FastAPI):
+    """FastAPI, with feed polls (nearly all of the traffic) answered before the framework by `feeds.front`."""
+
+    feed_front: FeedFront
+    traffic: Traffic
+    observed: App  # dispatch, counted by `traffic`
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.observed(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and feeds_front.handles(scope):
+            await self.feed_front(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> CalcastApp:
     """The application; tests pass their own settings or database."""
     settings = settings or get_settings()
     database = database or assembly.database(settings)
+    feed_runtime = FeedRuntime.create(settings.feed_cache_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         database.ensure_schema()
-        if not settings.run_worker_in_server:
-            yield
-            return
-        with embedded_worker(assembly.worker(database, name=f"embedded:{os.getpid()}")):
+        with ExitStack() as stack:
+            stack.enter_context(traffic_running(app.traffic))
+            stack.enter_context(feeds_front.running(database, feed_runtime))
+            if settings.run_worker_in_server:
+                worker = functools.partial(assembly.worker, database, name=f"embedded:{os.getpid()}")
+                stack.enter_context(embedded_worker_slot(worker, database.settings))
             yield
 
-    app = FastAPI(
+    app = CalcastApp(
         title="calcast",
         summary="Calendar marketing: per-subscriber iCalendar feeds, a Rokt Calendar compatible API, Braze sync.",
         version="0.1.0",
@@ -50,6 +86,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.database = database
     app.state.settings = settings
+    app.state.feed_runtime = feed_runtime
+    app.feed_front = FeedFront(database=database, runtime=feed_runtime)
+    app.traffic = app.state.traffic = Traffic(metrics_dir=settings.metrics_dir, access_log=settings.access_log)
+    app.observed = app.traffic.wrap(app.dispatch)
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
     # Routers: one line per front door.

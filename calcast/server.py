@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 import logging
-import re
+import os
+import tempfile
 from typing import Any
 
 import typer
@@ -16,19 +17,9 @@ from calcast.app import create_app
 from calcast.core.cli import fail, open_database
 from calcast.core.config import base_url_defaults_to, get_settings
 from calcast.core.ratelimit import redis_problem
+from calcast.web.traffic import redact_secrets
 
 log = logging.getLogger("calcast")
-
-# Path segments that are secrets: a feed token, and the token of a manage link (its subscription id is not).
-_SECRET_SEGMENTS = re.compile(r"(/webcal/)[^/?#\s\"]+?(\.ics)?(?=[/?#\s\"]|$)|(/manage/[^/?#\s\"]+/)[^/?#\s\"]+")
-REDACTED = "***"
-
-
-def redact_secrets(path: str) -> str:
-    """The path with feed and manage-link tokens replaced by `***`."""
-    if "/webcal/" not in path and "/manage/" not in path:
-        return path
-    return _SECRET_SEGMENTS.sub(lambda found: (found[1] or found[3]) + REDACTED + (found[2] or ""), path)
 
 
 class RedactSecrets(logging.Filter):
@@ -111,23 +102,25 @@ def served_app() -> FastAPI:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
-    workers: int = typer.Option(1, "--workers", help="Web processes (PostgreSQL only; SQLite uses one)."),
+    workers: int = typer.Option(
+        0, "--workers", help="Web processes; 0 (the default) starts one per CPU core.", min=0, show_default=False
+    ),
 ) -> None:
     """Serve the API, the feeds and the subscription pages."""
     base_url_defaults_to(host, port)
     with open_database() as database:
-        if workers > 1 and database.settings.is_sqlite:
-            typer.echo("SQLite serves from one process; use PostgreSQL for --workers > 1.", err=True)
-            workers = 1
+        # Settings checked and, on SQLite, the schema migrated once before the processes start.
         problem = redis_problem(database.settings)
     if problem:
         raise fail(problem)
+    # Each process writes its request totals here; /metrics in any of them adds them all up.
+    os.environ.setdefault("CALCAST_METRICS_DIR", tempfile.mkdtemp(prefix="calcast-metrics-"))
     uvicorn.run(
         "calcast.server:served_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or os.cpu_count() or 1,
         http=HeaderLimitedHttpTools,
         proxy_headers=True,
         server_header=False,

@@ -19,7 +19,8 @@ from calcast import server as server_module
 from calcast.app import create_app as real_create_app
 from calcast.core.config import get_settings
 from calcast.core.db import Database
-from calcast.server import HeaderLimitedHttpTools, redact_secrets
+from calcast.server import HeaderLimitedHttpTools
+from calcast.web.traffic import redact_secrets
 from tests.conftest import SECRET_KEY, Persona
 from tests.rokt_api import subscribe
 

@@ -119,13 +119,13 @@ def fetch_token(base: str, seeded: Seeded) -> str:
         return str(json.loads(response.read())["access_token"])
 
 
-def run(backend: str, seconds: int, connections: int) -> None:
+def run(backend: str, seconds: int, connections: int, workers: int) -> None:
     def show(name: str, load: Load, target: float | None) -> None:
         line(f"{backend:10} {name:34}", load, ceiling, "ceiling", target)
 
     with database_url(backend) as url:
         seeded = seed(url)
-        with calcast_server(url) as base:
+        with calcast_server(url, workers=workers) as base:
             wrk(f"{base}/healthz", 3, connections)  # warm-up
             ceiling = wrk(f"{base}/healthz", seconds, connections)
             show("GET /healthz (ceiling)", ceiling, None)
@@ -188,11 +188,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (calcast serve --workers)")
     arguments = parser.parse_args()
     ensure_wrk()
-    print(f"calcast API benchmark: wrk -t2 -c{arguments.connections} -d{arguments.seconds}s, one uvicorn process")
+    load = f"wrk -t2 -c{arguments.connections} -d{arguments.seconds}s"
+    print(f"calcast API benchmark: {load}, {arguments.workers} process(es)")
     for backend in backends(arguments.backends):
-        run(backend, arguments.seconds, arguments.connections)
+        run(backend, arguments.seconds, arguments.connections, arguments.workers)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,17 @@
-"""Feed benchmark: calcast's webcal feed against the same server's /healthz ceiling, and against Radicale.
+"""Feed benchmark: calcast's webcal feed against a bare ASGI app serving the same bytes, and against Radicale.
 
     .venv/bin/python -m bench.feeds.run [--seconds 10] [--connections 16] [--backends sqlite,postgresql]
-                                        [--skip-growth]
+                                        [--workers 1] [--skip-growth]
 
-For each backend, in one run, with one load generator (wrk, Debian's package, installed when missing) and one
-worker process each:
-- /healthz of calcast (the ceiling), a 50-event feed served from the cache (200), the same feed with
-  If-None-Match (304), and Radicale (installed from PyPI when missing) serving the same 50 events as one
-  collection GET;
+For each backend, in one run, with one load generator (wrk, Debian's package, installed when missing) and the
+same number of processes for every server (`--workers`):
+- the reference: `bench.bare` (the same feed bytes from memory) under the same uvicorn settings, 200 and 304;
+- calcast's /healthz (for comparison), a 50-event feed served from memory (200, gzip), the same feed with
+  If-None-Match and If-Modified-Since (304), the same two with the JSON access log on;
+- Radicale (installed from PyPI when missing) under gunicorn, serving the same 50 events as one collection GET;
 - feed latency with 1,000 and then 100,000 subscriptions (each with a personal event) in the database: the
   first fetch of 200 different feeds (rendering) and a 304 under load.
-Prints one line per figure with its ratio to the ceiling (or to Radicale, or between the two database sizes).
+Prints one line per figure with its ratio to the bare app (or to Radicale, or between the two database sizes).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import base64
 import importlib.util
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -46,6 +48,7 @@ from bench.common import (
     ensure_wrk,
     free_listener,
     line,
+    serving,
     wait_for,
     wrk,
 )
@@ -61,34 +64,50 @@ from calcast.subscriptions.models import FeedToken, Subscription, subscription_t
 
 # Radicale's default rights let a user read and write their own collections: /bench/… belongs to "bench".
 RADICALE_AUTH = {"Authorization": "Basic " + base64.b64encode(b"bench:bench").decode()}
-TARGETS = {"cached": 0.50, "not_modified": 0.70, "radicale": 10.0}
+TARGETS = {"cached": 0.50, "not_modified": 0.50, "radicale": 10.0}
 
 
 def ensure_radicale() -> None:
-    if importlib.util.find_spec("radicale") is None:
-        print("Installing Radicale from PyPI…", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "radicale>=3.2"], check=True)
+    """Radicale and gunicorn (how Radicale is run in production), from PyPI when missing."""
+    missing = [name for name in ("radicale", "gunicorn") if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"Installing {', '.join(missing)} from PyPI…", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "radicale>=3.2", "gunicorn"], check=True)
 
 
 @contextmanager
-def radicale_server(folder: Path) -> Iterator[str]:
-    """Radicale (its own threaded server, one process; any password is accepted) on a free port."""
+def radicale_server(folder: Path, workers: int) -> Iterator[str]:
+    """Radicale as its WSGI application under gunicorn (sync workers, `workers` processes), any password accepted."""
     listener = free_listener()
     port = listener.getsockname()[1]
-    listener.close()  # Radicale binds by itself; the port was free a moment ago
+    listener.close()  # gunicorn binds by itself; the port was free a moment ago
+    config = folder / "radicale.conf"
+    config.write_text(
+        f"[auth]\ntype = none\n[storage]\nfilesystem_folder = {folder / 'collections'}\n[logging]\nlevel = error\n"
+    )
     command = [
-        sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
-        "--storage-filesystem-folder", str(folder), "--auth-type", "none",
-        "--logging-level", "error", "--server-max-connections", "64",
+        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--log-level", "error", "radicale:application",
     ]  # fmt: skip
-    process = subprocess.Popen(command)
+    process = subprocess.Popen(command, env={**os.environ, "RADICALE_CONFIG": str(config)})
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/.web/")
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)
+
+
+@contextmanager
+def bare_server(body: bytes, etag: str, workers: int) -> Iterator[str]:
+    """bench.bare (the same bytes from memory) under the same uvicorn settings and number of processes."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "feed.ics"
+        path.write_bytes(body)
+        environment = {"BENCH_BARE_BODY": str(path), "BENCH_BARE_ETAG": etag}
+        with serving("bench.bare:app", factory=False, environment=environment, workers=workers, ready_path="/") as base:
+            yield base
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -224,37 +243,60 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, di
 # Runs
 
 
-def throughput(url: str, seeded: Seeded, seconds: int, connections: int) -> None:
+def throughput(url: str, seeded: Seeded, seconds: int, connections: int, workers: int) -> None:
     token = add_subscriptions(url, seeded, 1, start=0)[0]
-    with calcast_server(url) as base, tempfile.TemporaryDirectory() as folder:
+    with calcast_server(url, workers=workers) as base:
         feed_url = f"{base}/webcal/{token}"
         status, body, headers, _ = get(feed_url)
         assert status == 200, status
-        events = len(icalendar.Calendar.from_ical(body).walk("VEVENT"))
-        print(f"feed: {events} events, {len(body)} bytes, ETag {headers['etag'][:14]}…", flush=True)
+    events = len(icalendar.Calendar.from_ical(body).walk("VEVENT"))
+    print(f"feed: {events} events, {len(body)} bytes, ETag {headers['etag'][:14]}…", flush=True)
+    etag = headers["etag"].strip('"')
+    with bare_server(body, etag, workers) as bare:
+        wrk(bare, 2, connections)
+        bare_ok = wrk(bare, seconds, connections)
+        bare_304 = wrk(bare, seconds, connections, {"If-None-Match": headers["etag"]})
+    show("bare ASGI app, same bytes (200)", bare_ok, bare_ok, "bare 200", None)
+    show("bare ASGI app, 304", bare_304, bare_ok, "bare 200", None)
+    with calcast_server(url, workers=workers) as base:
+        feed_url = f"{base}/webcal/{token}"
         for warm in (f"{base}/healthz", feed_url):
             wrk(warm, 2, connections)
         ceiling = wrk(f"{base}/healthz", seconds, connections)
-        show("calcast /healthz (ceiling)", ceiling, ceiling, "ceiling", None)
+        show("calcast /healthz", ceiling, bare_ok, "bare 200", None)
         cached = wrk(feed_url, seconds, connections)
-        show("calcast feed, 50 events, cached (200)", cached, ceiling, "ceiling", TARGETS["cached"])
+        show("calcast feed, 50 events, cached (200)", cached, bare_ok, "bare 200", TARGETS["cached"])
         zipped = wrk(feed_url, seconds, connections, {"Accept-Encoding": "gzip"})
-        show("calcast feed, cached, gzip (200)", zipped, ceiling, "ceiling", None)
+        show("calcast feed, cached, gzip (200)", zipped, bare_ok, "bare 200", None)
         not_modified = wrk(feed_url, seconds, connections, {"If-None-Match": headers["etag"]})
-        show("calcast feed, If-None-Match (304)", not_modified, ceiling, "ceiling", TARGETS["not_modified"])
+        show("calcast feed, If-None-Match (304)", not_modified, bare_ok, "bare 200", TARGETS["not_modified"])
+        show("calcast feed, If-None-Match (304)", not_modified, bare_304, "bare 304", None)
         since = wrk(feed_url, seconds, connections, {"If-Modified-Since": headers["last-modified"]})
-        show("calcast feed, If-Modified-Since (304)", since, ceiling, "ceiling", TARGETS["not_modified"])
+        show("calcast feed, If-Modified-Since (304)", since, bare_ok, "bare 200", TARGETS["not_modified"])
 
-        with radicale_server(Path(folder)) as radicale:
-            collection = load_into_radicale(radicale, body)
-            status, radicale_body, _, _ = get(collection, RADICALE_AUTH)
-            assert status == 200, status
-            radicale_events = len(icalendar.Calendar.from_ical(radicale_body).walk("VEVENT"))
-            print(f"radicale: collection GET with {radicale_events} events, {len(radicale_body)} bytes", flush=True)
-            wrk(collection, 2, connections, RADICALE_AUTH)
-            radicale_load = wrk(collection, seconds, connections, RADICALE_AUTH)
-        show("radicale collection GET, 50 events", radicale_load, ceiling, "ceiling", None)
-        show("calcast feed cached vs radicale", cached, radicale_load, "radicale", TARGETS["radicale"])
+    with (
+        tempfile.TemporaryFile() as log,
+        calcast_server(url, workers=workers, environment={"CALCAST_ACCESS_LOG": "true"}, stdout=log) as base,
+    ):
+        feed_url = f"{base}/webcal/{token}"
+        wrk(feed_url, 2, connections)
+        logged = wrk(feed_url, seconds, connections)
+        show("… cached (200), access log on", logged, bare_ok, "bare 200", TARGETS["cached"])
+        logged_304 = wrk(feed_url, seconds, connections, {"If-None-Match": headers["etag"]})
+        show("… If-None-Match (304), access log on", logged_304, bare_ok, "bare 200", TARGETS["not_modified"])
+        log.seek(0)
+        print(f"    (access log: {sum(1 for _ in log)} lines written to a file)", flush=True)
+
+    with tempfile.TemporaryDirectory() as folder, radicale_server(Path(folder), workers) as radicale:
+        collection = load_into_radicale(radicale, body)
+        status, radicale_body, _, _ = get(collection, RADICALE_AUTH)
+        assert status == 200, status
+        radicale_events = len(icalendar.Calendar.from_ical(radicale_body).walk("VEVENT"))
+        print(f"radicale: collection GET with {radicale_events} events, {len(radicale_body)} bytes", flush=True)
+        wrk(collection, 2, connections, RADICALE_AUTH)
+        radicale_load = wrk(collection, seconds, connections, RADICALE_AUTH)
+    show("radicale (gunicorn) collection GET", radicale_load, bare_ok, "bare 200", None)
+    show("calcast feed cached vs radicale", cached, radicale_load, "radicale", TARGETS["radicale"])
 
 
 def latency(url: str, tokens: list[str], seconds: int, connections: int, label: str) -> tuple[float, Load]:
@@ -302,18 +344,19 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--skip-growth", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="processes of calcast, the bare app and Radicale")
     arguments = parser.parse_args()
     ensure_wrk()
     ensure_radicale()
     for backend in backends(arguments.backends):
         print(
             f"wrk -t2 -c{arguments.connections} -d{arguments.seconds}s, {BACKEND_NAMES.get(backend, backend)}, "
-            "one worker process each",
+            f"{arguments.workers} process(es) each",
             flush=True,
         )
         with database_url(backend) as url:
             seeded = seed(url)
-            throughput(url, seeded, arguments.seconds, arguments.connections)
+            throughput(url, seeded, arguments.seconds, arguments.connections, arguments.workers)
             if not arguments.skip_growth:
                 growth(url, seeded, arguments.seconds, arguments.connections)
     print(json.dumps({"targets": TARGETS}))

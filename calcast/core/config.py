@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     allow_private_destinations: bool = False
     run_worker_in_server: bool = True
 
+    # Operations: an access log of JSON lines on standard output (docs/operations.md says why it is off by
+    # default); the folder where each server process writes its request totals for /metrics (`calcast serve`
+    # sets one for its processes).
+    access_log: bool = False
+    metrics_dir: str | None = None
+
     @field_validator("base_url")
     @classmethod
     def _base_url_is_http(cls, value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 import uuid
@@ -93,6 +94,10 @@ def _prepare_sqlite_file(url: str) -> None:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The transaction the sqlite3 module opens before the first write is BEGIN IMMEDIATE: it takes the write lock
+    # at once, waiting in the busy timeout for a writer in another process, instead of starting as a reader and
+    # failing with SQLITE_BUSY when it must become a writer after another process committed.
+    dbapi_connection.isolation_level = "IMMEDIATE"
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -102,20 +107,27 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 class _SQLiteWriters:
-    """One write transaction at a time per SQLite engine, queued on a lock inside this process.
+    """One write transaction at a time per SQLite file, queued on a lock in this process and one between processes.
 
-    SQLite lets one connection write at a time. Request threads that meet in SQLite's busy handler wait
-    in sleeps of up to 100 ms each, so a short write could wait a second behind a few others. Here a
-    thread takes the lock just before the statement that starts its write transaction (the sqlite3 module
-    begins one at the first INSERT, UPDATE, DELETE or REPLACE) and hands it on right after that
-    transaction's COMMIT or ROLLBACK. Other processes (a CLI, a separate worker) still meet the busy timeout.
+    SQLite lets one connection write at a time. Writers that meet in SQLite's busy handler wait in sleeps of
+    up to 100 ms each, so a short write could wait a second behind a few others. Here a thread takes the
+    lock just before the statement that starts its write transaction (the sqlite3 module begins one, IMMEDIATE,
+    at the first INSERT, UPDATE, DELETE or REPLACE) and hands it on right after that transaction's COMMIT or
+    ROLLBACK. The lock is a thread lock plus an exclusive `flock` on a file next to the database, so that the
+    processes of `calcast serve --workers N` queue too (the kernel wakes the next one at once, and frees the
+    lock of a process that dies). Anything else (a CLI, a writer that gave up waiting) meets SQLite's own lock:
+    BEGIN IMMEDIATE and the busy timeout.
     """
 
     VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
     WAIT_SECONDS = 10.0  # as long as the busy timeout; then SQLite's own locking decides
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lock_path: Path | None) -> None:
         self._lock = threading.Lock()
+        # A plain descriptor, closed when the engine is disposed.
+        self._file = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600) if lock_path is not None else None
+        if self._file is not None:
+            event.listen(engine, "engine_disposed", self._close)
         self._holders: set[int] = set()
         dialect: Any = engine.dialect
         commit, rollback, close = dialect.do_commit, dialect.do_rollback, dialect.do_close
@@ -141,18 +153,27 @@ class _SQLiteWriters:
         dialect.do_commit, dialect.do_rollback, dialect.do_close = do_commit, do_rollback, do_close
         event.listen(engine, "before_cursor_execute", self._before_execute)
 
+    def _close(self, _engine: Any) -> None:
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
+
     def _before_execute(self, _conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
         raw = cursor.connection
         if raw.in_transaction or id(raw) in self._holders:
             return
         verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
         if verb in self.VERBS and self._lock.acquire(timeout=self.WAIT_SECONDS):
+            if self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_EX)
             self._holders.add(id(raw))
 
     def _release(self, connection: Any) -> None:
         key = id(getattr(connection, "dbapi_connection", connection))
         if key in self._holders:
             self._holders.discard(key)
+            if self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
             self._lock.release()
 
 
@@ -162,7 +183,8 @@ def make_engine(settings: Settings) -> Engine:
         _prepare_sqlite_file(settings.database_url)
         engine = create_engine(settings.database_url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _on_sqlite_connect)
-        _SQLiteWriters(engine)
+        path = make_url(settings.database_url).database
+        _SQLiteWriters(engine, Path(f"{path}.writers.lock") if path and path != ":memory:" else None)
         return engine
     return create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from calcast.core.cli import JsonOption, emit, unit_of_work
-from calcast.feeds import service, telemetry
+from calcast.feeds import telemetry
 from calcast.subscriptions import service as subscriptions
 
 subscription_app = typer.Typer(help="Subscriptions: feed URLs and poll telemetry.", no_args_is_help=True)
@@ -15,7 +15,7 @@ subscription_app = typer.Typer(help="Subscriptions: feed URLs and poll telemetry
 def rotate_token(subscription_id: str, as_json: bool = JsonOption) -> None:
     """Give a subscription a new feed URL; the old one shows an 'unsubscribed' calendar, then answers 410."""
     with unit_of_work() as (session, settings):
-        service.rotate_feed_token(session=session, settings=settings, subscription_id=subscription_id)
+        subscriptions.rotate_feed_token(session=session, settings=settings, subscription_id=subscription_id)
         subscription = subscriptions.get_subscription(session=session, subscription_id=subscription_id)
         result = {
             "subscriptionId": subscription.id,

@@ -1,74 +1,141 @@
 """Poll telemetry: who fetches each feed and when, and the job that marks silent subscriptions as lapsed.
 
-Client families come from the User-Agent by the small table below (general-purpose parsers do not know
-calendar fetchers). Order matters: the first family with a matching fragment wins, so Thunderbird is tested
-before anything that also says "Mozilla", and Google before the generic fragments.
+Client families: `calcast.core.clients`.
 
-| family      | User-Agent fragments (case-insensitive)                           | for example                       |
-|-------------|-------------------------------------------------------------------|-----------------------------------|
-| google      | Google-Calendar-Importer, Google-Calendar                         | Google-Calendar-Importer          |
-| thunderbird | Thunderbird/                                                      | Mozilla/5.0 … Thunderbird/128.0   |
-| evolution   | Evolution/                                                        | Evolution/3.46.4                  |
-| apple       | CalendarAgent/, dataaccessd/, iCal/, Mac_OS_X/, Mac+OS+X/, macOS/ | iOS/17.4 (21E219) dataaccessd/1.0 |
-| outlook     | Outlook, Exchange, Microsoft                                      | Microsoft Office/16.0 (… Outlook) |
-| icsx5       | ICSx5                                                             | ICSx5/2.2                         |
-| other       | anything else, or no User-Agent                                   | vdirsyncer/0.21.0                 |
-
-Writing telemetry on every poll would turn each cheap 304 into a database write. Instead a fetch writes
-`last_polled_at`, `poll_count` and `client_family` only when the stored `last_polled_at` is older than
-CALCAST_FEED_TELEMETRY_INTERVAL_SECONDS (default 60); fetches in between are counted in the process and
-added with the next write. So `last_polled_at` is exact to within that interval, and a process that stops
-loses at most the uncounted fetches of its last interval. Real clients poll every 5 minutes or less often,
-so for them every poll is written.
+Writing telemetry on every poll would turn each cheap 304 into a database write. Instead fetches are counted
+in the process (`FetchCounter`: how many, when last, by which client) and written in batches: every
+CALCAST_FEED_TELEMETRY_INTERVAL_SECONDS (default 60) by the process's `TelemetryWriter`, one transaction for all
+subscriptions polled since, and once more when the server stops. A fetch that reads the database anyway (a feed
+rendered or not in memory) also writes its subscription's count at once when the stored `last_polled_at` is older
+than that interval. So `last_polled_at` is exact to within the interval; a batch that fails to write is kept
+and added to the next one (and logged), never dropped.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, case, or_, update
+from sqlalchemy.orm import Session, sessionmaker
 
+from calcast.core.clients import FAMILIES, OTHER, client_family
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, utcnow
+from calcast.core.db import Transaction, UTCDateTime, utcnow
 from calcast.subscriptions.models import Subscription
 
-CLIENT_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("google", ("google-calendar-importer", "google-calendar")),
-    ("thunderbird", ("thunderbird/",)),
-    ("evolution", ("evolution/",)),
-    ("apple", ("calendaragent/", "dataaccessd/", "ical/", "mac_os_x/", "mac+os+x/", "macos/")),
-    ("outlook", ("outlook", "exchange", "microsoft")),
-    ("icsx5", ("icsx5",)),
-)
-OTHER = "other"
-FAMILIES = (*(family for family, _ in CLIENT_FAMILIES), OTHER)
+log = logging.getLogger("calcast.feeds")
 
 
-def client_family(user_agent: str | None) -> str:
-    """The calendar client family a User-Agent belongs to (see the table above)."""
-    lowered = (user_agent or "").lower()
-    for family, fragments in CLIENT_FAMILIES:
-        if any(fragment in lowered for fragment in fragments):
-            return family
-    return OTHER
+@dataclass
+class Polls:
+    """Fetches of one subscription not yet written: how many, the latest one's time and client family."""
+
+    count: int
+    last_at: float  # seconds since the epoch
+    family: str
+
+    def merge(self, other: Polls) -> None:
+        self.count += other.count
+        if other.last_at >= self.last_at:
+            self.last_at, self.family = other.last_at, other.family
 
 
 class FetchCounter:
     """Fetches this process has seen but not yet written, per subscription."""
 
     def __init__(self) -> None:
-        self._pending: dict[str, int] = {}
+        self._pending: dict[str, Polls] = {}
+        self._families: dict[bytes | str | None, str] = {}
         self._lock = threading.Lock()
 
-    def add(self, subscription_id: str) -> None:
-        with self._lock:
-            self._pending[subscription_id] = self._pending.get(subscription_id, 0) + 1
+    def family(self, user_agent: bytes | str | None) -> str:
+        """client_family, remembered for the User-Agents seen most (a poll's hot path)."""
+        family = self._families.get(user_agent)
+        if family is None:
+            text = user_agent.decode("latin-1") if isinstance(user_agent, bytes) else user_agent
+            family = client_family(text)
+            if len(self._families) < 1024:
+                self._families[user_agent] = family
+        return family
 
-    def take(self, subscription_id: str) -> int:
+    def add(self, subscription_id: str, user_agent: bytes | str | None, at: float) -> None:
+        family = self.family(user_agent)
         with self._lock:
-            return self._pending.pop(subscription_id, 0)
+            polls = self._pending.get(subscription_id)
+            if polls is None:
+                self._pending[subscription_id] = Polls(1, at, family)
+            else:
+                polls.count += 1
+                if at >= polls.last_at:
+                    polls.last_at, polls.family = at, family
+
+    def take(self, subscription_id: str) -> Polls | None:
+        with self._lock:
+            return self._pending.pop(subscription_id, None)
+
+    def take_all(self) -> dict[str, Polls]:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            return pending
+
+    def put_back(self, pending: dict[str, Polls]) -> None:
+        """Fetches whose write failed: counted again with the next batch."""
+        with self._lock:
+            for subscription_id, polls in pending.items():
+                mine = self._pending.get(subscription_id)
+                if mine is None:
+                    self._pending[subscription_id] = polls
+                else:
+                    mine.merge(polls)
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+
+_LAST_AT = bindparam("last_at", type_=UTCDateTime())
+_WRITE = (
+    update(Subscription)
+    .where(Subscription.id == bindparam("subscription_id"))
+    .values(
+        # A later poll already written (by another process) keeps its time and family.
+        last_polled_at=case(
+            (
+                or_(Subscription.last_polled_at.is_(None), Subscription.last_polled_at < _LAST_AT),
+                _LAST_AT,
+            ),
+            else_=Subscription.last_polled_at,
+        ),
+        client_family=case(
+            (
+                or_(Subscription.last_polled_at.is_(None), Subscription.last_polled_at < _LAST_AT),
+                bindparam("family"),
+            ),
+            else_=Subscription.client_family,
+        ),
+        poll_count=Subscription.poll_count + bindparam("count"),
+        lapsed_at=None,
+        # A poll is not a change of the subscription's details.
+        updated_at=Subscription.updated_at,
+    )
+)
+
+
+def write_polls(*, session: Session, pending: dict[str, Polls]) -> None:
+    """Add these fetches to their subscriptions' telemetry, in one statement per batch of subscriptions."""
+    parameters = [
+        {
+            "subscription_id": subscription_id,
+            "last_at": datetime.fromtimestamp(polls.last_at, UTC),
+            "family": polls.family,
+            "count": polls.count,
+        }
+        for subscription_id, polls in pending.items()
+    ]
+    for first in range(0, len(parameters), 1000):
+        session.connection().execute(_WRITE, parameters[first : first + 1000])
 
 
 def record_fetch(
@@ -82,24 +149,52 @@ def record_fetch(
     now: datetime,
 ) -> bool:
     """Count one fetch of the subscription's feed; write it (and earlier uncounted ones) when due. True if written."""
-    counter.add(subscription_id)
+    counter.add(subscription_id, user_agent, now.timestamp())
     interval = timedelta(seconds=settings.feed_telemetry_interval_seconds)
     if last_polled_at is not None and now - last_polled_at < interval:
         return False
-    fetches = counter.take(subscription_id)
-    session.execute(
-        update(Subscription)
-        .where(Subscription.id == subscription_id)
-        .values(
-            last_polled_at=now,
-            poll_count=Subscription.poll_count + fetches,
-            client_family=client_family(user_agent),
-            lapsed_at=None,
-            # A poll is not a change of the subscription's details.
-            updated_at=Subscription.updated_at,
-        )
-    )
+    polls = counter.take(subscription_id)
+    if polls is not None:
+        write_polls(session=session, pending={subscription_id: polls})
     return True
+
+
+class TelemetryWriter:
+    """The thread that writes a process's counted fetches in batches, and a last time when the server stops."""
+
+    def __init__(self, *, sessions: sessionmaker[Session], settings: Settings, counter: FetchCounter) -> None:
+        self.sessions = sessions
+        self.counter = counter
+        self.interval = max(float(settings.feed_telemetry_interval_seconds), 1.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="calcast-feed-telemetry", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, writing what is still counted."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.flush()
+
+    def flush(self) -> bool:
+        """Write every counted fetch now; on failure keep them for the next attempt. True when written."""
+        pending = self.counter.take_all()
+        if not pending:
+            return True
+        try:
+            with self.sessions() as session, session.begin():
+                write_polls(session=session, pending=pending)
+        except Exception:  # the database is unreachable or busy: the next batch carries these fetches
+            self.counter.put_back(pending)
+            log.warning("Could not write the poll telemetry of %d subscription(s); will retry.", len(pending))
+            return False
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.flush()
 
 
 def lapse_days(settings: Settings, family: str | None) -> int:

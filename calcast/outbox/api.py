@@ -11,6 +11,7 @@ from prometheus_client.registry import Collector
 
 from calcast.core.db import Database
 from calcast.outbox import service
+from calcast.web.traffic import TrafficCollector
 
 router = APIRouter(tags=["operations"])
 
@@ -41,6 +42,7 @@ def _registry(request: Request) -> CollectorRegistry:
     if registry is None:
         registry = CollectorRegistry(auto_describe=False)
         registry.register(OutboxCollector(request.app.state.database))
+        registry.register(TrafficCollector(request.app.state.traffic))
         request.app.state.metrics_registry = registry
     return registry
 

@@ -14,17 +14,20 @@ jobs, both chosen where the application is assembled (`calcast/assembly.py`).
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import secrets
 import socket
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import aliased
 
 from calcast.core.config import Settings
@@ -234,3 +237,42 @@ def embedded_worker(worker: Worker) -> Iterator[Worker]:
         stop.set()
         thread.join(timeout=max(30.0, worker.settings.braze_timeout_seconds * 3))
         worker.close()
+
+
+@contextmanager
+def embedded_worker_slot(make_worker: Callable[[], Worker], settings: Settings) -> Iterator[None]:
+    """The embedded outbox worker, in one of the server's processes on SQLite (in each on PostgreSQL).
+
+    Several workers would be safe (a claim is a conditional update), but on SQLite they would only take turns
+    at the one write lock. The process holding a lock file next to the database runs it; the others try again
+    every few seconds, so the worker comes back when its process ends.
+    """
+    if not settings.is_sqlite:
+        with embedded_worker(make_worker()):
+            yield
+        return
+    path = make_url(settings.database_url).database or ""
+    lock_path = None if path in ("", ":memory:") else Path(f"{path}.worker.lock")
+    stop = threading.Event()
+
+    def hold_and_run() -> None:
+        with ExitStack() as held:
+            while lock_path is not None:
+                lock_file = held.enter_context(lock_path.open("a"))
+                try:
+                    fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    held.close()
+                    if stop.wait(5.0):
+                        return
+            held.enter_context(embedded_worker(make_worker()))
+            stop.wait()
+
+    thread = threading.Thread(target=hold_and_run, name="calcast-outbox-slot", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=max(30.0, settings.braze_timeout_seconds * 3) + 5)

@@ -73,6 +73,30 @@ def normalize_email(email: str | None, *, required: bool) -> str | None:
         raise Invalid(message, [FieldError("email", message)]) from None
 
 
+def _issue_feed_token(*, session: Session, settings: Settings, subscription: Subscription) -> str:
+    """Store the feed token of the subscription's current generation; the one place feed tokens are created."""
+    token = feed_token(settings.secret_key, subscription.id, subscription.feed_token_generation)
+    session.add(
+        FeedToken(digest=digest(token), subscription_id=subscription.id, generation=subscription.feed_token_generation)
+    )
+    return token
+
+
+def rotate_feed_token(*, session: Session, settings: Settings, subscription_id: str) -> str:
+    """Give the subscription a new feed token; the old URL shows the unsubscribed calendar, then 410."""
+    subscription = get_subscription(session=session, subscription_id=subscription_id)
+    session.execute(
+        update(FeedToken)
+        .where(FeedToken.subscription_id == subscription.id, FeedToken.retired_at.is_(None))
+        .values(retired_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    subscription.feed_token_generation += 1
+    token = _issue_feed_token(session=session, settings=settings, subscription=subscription)
+    session.flush()
+    return token
+
+
 def current_feed_token(settings: Settings, subscription: Subscription) -> str:
     return feed_token(settings.secret_key, subscription.id, subscription.feed_token_generation)
 
@@ -202,8 +226,7 @@ def _new_subscription(
     subscription.tags = tags
     session.add(subscription)
     session.flush()
-    token = feed_token(settings.secret_key, subscription.id, 1)
-    session.add(FeedToken(digest=digest(token), subscription_id=subscription.id, generation=1))
+    token = _issue_feed_token(session=session, settings=settings, subscription=subscription)
     _record_change(session=session, change=SubscriptionCreated(subscription))
     return Subscribed(subscription=subscription, calendar=calendar, is_new=True, feed_token=token)
 

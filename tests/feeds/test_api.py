@@ -6,6 +6,7 @@ import gzip
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -17,7 +18,10 @@ from sqlalchemy import event, select, update
 from calcast.app import create_app
 from calcast.core.db import Database, utcnow
 from calcast.events.models import PersonalEvent
-from calcast.feeds import service
+from calcast.feeds import api, service
+from calcast.feeds import render as rendering
+from calcast.feeds.cache import FeedRuntime, RenderedFeed
+from calcast.feeds.conditional import Validators
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona
@@ -29,13 +33,13 @@ from tests.rokt_api import bearer, event_body
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many times a feed was rendered."""
     calls: list[int] = []
-    original = service.render
+    original = rendering.render
 
-    def counting(content: service.FeedContent) -> bytes:
+    def counting(content: rendering.FeedContent) -> bytes:
         calls.append(1)
         return original(content)
 
-    monkeypatch.setattr(service, "render", counting)
+    monkeypatch.setattr(rendering, "render", counting)
     return calls
 
 
@@ -215,21 +219,33 @@ def test_deleted_events_are_removed_not_cancelled(client: TestClient, world: Wor
     assert b"CANCELLED" not in second.content
 
 
-def fetch(database: Database, feed: Feed, at: timedelta, **conditions: str) -> service.FeedAnswer:
+@dataclass(frozen=True)
+class Fetched:
+    """A fetch as the HTTP layer answers it: its status code, validators and feed."""
+
+    status: int
+    validators: Validators | None
+    feed: RenderedFeed | None
+
+
+def fetch(database: Database, feed: Feed, at: timedelta, **conditions: str) -> Fetched:
     """One fetch through the service at a moment `at` from now (time is an input of the feed)."""
-    runtime = service.FeedRuntime.create(1 << 20)
+    runtime = FeedRuntime.create(1 << 20)
+    request = api.FeedRequest(token=feed.token, **conditions)
     with database.transaction() as session:
-        return service.fetch_feed(
+        answer = service.fetch_feed(
             session=session,
             settings=database.settings,
             runtime=runtime,
             token=feed.token,
-            conditions=service.Conditions(**conditions),
+            client_has=api.client_has(request),
             now=utcnow() + at,
         )
+    status = api.respond(answer, request, database.settings).status
+    return Fetched(status, answer.validators, answer.feed if status == 200 else None)
 
 
-def body_of(answer: service.FeedAnswer) -> bytes:
+def body_of(answer: Fetched) -> bytes:
     assert answer.feed is not None
     return answer.feed.body
 
@@ -317,9 +333,11 @@ def test_fetch_cost_does_not_grow_with_other_subscriptions(
         other = world.subscribe(f"fan-{number}")
         world.personal([other], f"seat-{number}", "Their seat", in_days(4))
     counts.append((measure(rendering=True), measure(rendering=False)))
-    assert counts[0] == counts[1], "the same statements, however many other subscriptions there are"
+    assert counts[0][0] == counts[1][0], "the same statements, however many other subscriptions there are"
     rendered, cached = counts[1]
-    assert cached == 1, "a cached fetch within the telemetry interval is one indexed lookup"
+    # One indexed lookup, or none once the process answers from memory (tests/feeds/test_front.py).
+    assert cached <= 1, "a cached fetch within the telemetry interval is at most one indexed lookup"
+    assert counts[0][1] <= 1
     assert rendered <= 8
 
 
@@ -353,7 +371,7 @@ def test_a_stored_event_that_cannot_be_rendered_is_left_out_and_logged_never_a_5
     assert response.status_code == 200, response.text
     assert summaries(parse_everywhere(response.content).to_ical()) == ["Kick-off", "Your seat"]
     assert len(response.content) < 20_000, "no VTIMEZONE stretched over the bad event's years"
-    bad_uid = service.personal_uid(feed_account_id(database, feed), "bad")
+    bad_uid = rendering.personal_uid(feed_account_id(database, feed), "bad")
     assert any(bad_uid in record.getMessage() for record in caplog.records)
 
 
@@ -398,11 +416,11 @@ def test_rendering_a_feed_holds_up_no_other_write(
     """While a feed renders, another request can change the same subscription (and, on SQLite, write at all)."""
     feed = world.subscribe("fan-1")
     world.broadcast("Kick-off", in_days(3))
-    original = service.render
+    original = rendering.render
     finished_during_rendering: list[bool] = []
     writers: list[threading.Thread] = []
 
-    def render_while_another_request_writes(content: service.FeedContent) -> bytes:
+    def render_while_another_request_writes(content: rendering.FeedContent) -> bytes:
         writer = threading.Thread(target=world.personal, args=([feed], "seat", "Your seat", in_days(4)))
         writers.append(writer)
         writer.start()
@@ -410,7 +428,7 @@ def test_rendering_a_feed_holds_up_no_other_write(
         finished_during_rendering.append(not writer.is_alive())
         return original(content)
 
-    monkeypatch.setattr(service, "render", render_while_another_request_writes)
+    monkeypatch.setattr(rendering, "render", render_while_another_request_writes)
     started = time.monotonic()
     assert client.get(feed.path).status_code == 200
     for writer in writers:

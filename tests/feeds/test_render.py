@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
-from calcast.feeds.service import FeedContent, FeedEvent, broadcast_uid, personal_uid, render
+from calcast.feeds.render import FeedContent, FeedEvent, broadcast_uid, personal_uid, render
 from tests.feeds.conftest import parse_everywhere
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from calcast.core.clients import client_family
 from calcast.core.db import Database, utcnow
-from calcast.feeds import service, telemetry
+from calcast.feeds import service
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from tests.feeds.conftest import Feed, World
@@ -32,7 +33,7 @@ from tests.feeds.conftest import Feed, World
     ],
 )
 def test_it_knows_the_calendar_client_families(user_agent: str | None, family: str) -> None:
-    assert telemetry.client_family(user_agent) == family
+    assert client_family(user_agent) == family
 
 
 def subscription(database: Database, feed: Feed) -> Subscription:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from calcast.calendars import service as calendars
 from calcast.core.db import Database, utcnow
 from calcast.core.security import Cipher
 from calcast.events import service as events
@@ -164,12 +165,13 @@ def test_forget_unsubscribes_and_erases_identifying_data(cli: Any, database: Dat
 
 def test_forget_erases_an_unverified_external_id_too(cli: Any, database: Database, owner: Persona) -> None:
     with database.transaction() as session:
+        calendars.get_calendar(session=session, account_code="owner", code="main").email_capture = "optional"
         done = subscriptions.subscribe_anonymously(
             session=session,
             settings=database.settings,
             account_code="owner",
             calendar_code="main",
-            details=subscriptions.SubscriberDetails(email="two@example.com"),
+            details=subscriptions.SubscriberDetails(email="two@example.com", tags=["Team I"]),
             identity=subscriptions.LandingIdentity(external_id="crm-unsigned", signature="0" * 64),
         )
     assert done.subscription.unverified_subscriber_id == "crm-unsigned"

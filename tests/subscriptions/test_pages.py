@@ -21,7 +21,6 @@ from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
 from calcast.core.db import Database
 from calcast.core.security import Cipher
-from calcast.feeds import service as feeds
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona, make_settings
@@ -555,7 +554,7 @@ def test_rotating_the_feed_token_retires_the_old_manage_link(
     assert web.get(old_manage).status_code == 200
     [subscription] = stored(database)
     with database.transaction() as session:
-        feeds.rotate_feed_token(session=session, settings=database.settings, subscription_id=subscription.id)
+        subscriptions.rotate_feed_token(session=session, settings=database.settings, subscription_id=subscription.id)
         new_url = subscriptions.feed_url(database.settings, session.get_one(Subscription, subscription.id))
 
     for path in (old_manage, old_manage + "/add"):
