@@ -107,7 +107,8 @@ def test_a_failing_receiver_is_retried_and_every_attempt_is_logged(
     endpoint_id, _ = add_webhook(cli, receiver.url, "Subscribe")
     receiver.status = 500
     subscribe(database, subscriber_id="ext-1")
-    drain(database)
+    # A backoff longer than the drain: exactly one attempt now, however slow the machine.
+    drain(database, outbox_backoff_base_seconds=600, outbox_backoff_max_seconds=600)
     with database.sessions() as session:
         message = session.scalars(select(OutboxMessage)).one()
     assert (message.status, message.last_status_code) == ("pending", 500)
