@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import psycopg
 import pytest
@@ -186,8 +187,14 @@ class CliResult:
     stderr: str
 
 
+class Cli(Protocol):
+    """The `cli` fixture: `cli("outbox", "list", "--json")` runs `calcast outbox list --json`."""
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> CliResult: ...
+
+
 @pytest.fixture
-def cli(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def cli(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     """Run `calcast …` in-process against the backend under test."""
     from calcast.cli import app
 
