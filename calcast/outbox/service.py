@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, exists, func, insert, select, update
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import AliasedClass
 
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
@@ -82,7 +84,12 @@ def get_message(*, session: Session, message_id: int) -> OutboxMessage:
     return message
 
 
-def _newer_delivered(message: Any) -> ColumnElement[bool]:
+def _rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE changed (its result is a CursorResult, which counts them)."""
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
+
+
+def _newer_delivered(message: type[OutboxMessage] | AliasedClass[OutboxMessage]) -> ColumnElement[bool]:
     """A message with the same ordering key, written after `message` (an OutboxMessage or an alias), delivered."""
     later = aliased(OutboxMessage)
     return exists().where(
@@ -172,7 +179,7 @@ def retry_all_failed(*, session: Session) -> RetriedAll:
         .where(OutboxMessage.status == OutboxStatus.FAILED)
         .values(status=OutboxStatus.PENDING, available_at=utcnow(), claimed_by=None)
     )
-    return RetriedAll(requeued=int(result.rowcount or 0), superseded=superseded)  # type: ignore[attr-defined]
+    return RetriedAll(requeued=_rows_changed(result), superseded=superseded)
 
 
 def prune(*, session: Session, before: datetime, limit: int = PRUNE_BATCH) -> int:
@@ -272,7 +279,7 @@ def erase_delivered_erasures(*, session: Session, since: datetime | None) -> int
         )
     )
     result = session.execute(statement, execution_options={"synchronize_session": False})
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _rows_changed(result)
 
 
 def counts(*, session: Session) -> dict[tuple[OutboxStatus, str], int]:

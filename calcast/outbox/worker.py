@@ -22,9 +22,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ScalarSelect, exists, select, update
 from sqlalchemy.orm import aliased
 
 from calcast.core.config import Settings
@@ -94,7 +93,7 @@ class Worker:
         with self.database.transaction() as session:
             if self.settings.is_sqlite:
                 # One statement: SQLite runs one writer at a time, and the UPDATE re-checks that each row is due.
-                chosen: Any = candidates.scalar_subquery()
+                chosen: ScalarSelect[int] | list[int] = candidates.scalar_subquery()
             else:
                 # Locked first, in their own statement: PostgreSQL may re-run a LIMIT … SKIP LOCKED subquery
                 # inside an UPDATE and so take more rows than asked for.
