@@ -1,4 +1,4 @@
-"""The subscription pages: landing page, app choice, manage and unsubscribe (DESIGN.md §2.1, §5).
+"""The subscription pages: landing page, app choice, manage and unsubscribe.
 
 Routes only parse, call the subscriptions service and render; every rule lives in the service.
 Mounted last: `/{accountCode}/{calendarCode}` would otherwise shadow two-segment paths of other front doors.
