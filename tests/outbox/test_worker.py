@@ -68,6 +68,7 @@ def stop(process: subprocess.Popen[bytes]) -> int:
     return process.wait(timeout=20)
 
 
+@pytest.mark.slow  # starts `calcast worker` processes
 def test_a_worker_killed_mid_batch_leaves_the_batch_to_the_next_worker(
     database: Database, braze: FakeBraze, tmp_path: Path
 ) -> None:
@@ -91,6 +92,7 @@ def test_a_worker_killed_mid_batch_leaves_the_batch_to_the_next_worker(
     assert delivered == {d.subscription.subscriber_id for d in done}
 
 
+@pytest.mark.slow  # starts `calcast worker` processes
 def test_two_workers_side_by_side_never_deliver_the_same_row_twice(
     database: Database, braze: FakeBraze, tmp_path: Path
 ) -> None:
@@ -114,6 +116,7 @@ def test_two_workers_side_by_side_never_deliver_the_same_row_twice(
     assert len(claimers) == 2, "both workers should have delivered a share"
 
 
+@pytest.mark.slow  # starts `calcast worker` processes
 def test_sigterm_stops_the_worker_cleanly(database: Database, braze: FakeBraze, tmp_path: Path) -> None:
     process = start_worker(database, tmp_path / "worker.log")
     wait_for(lambda: "running" in (tmp_path / "worker.log").read_text(), 20, "the worker to start")
