@@ -59,7 +59,7 @@ def aim(case: Any, subscription_id: str) -> None:
             body["subscriptionIds"].append(subscription_id)
 
 
-def operation(result: Ok[APIOperation[Any, Any, Any, Any]] | Err[InvalidSchema]) -> APIOperation[Any, Any, Any, Any]:
+def operation_of(result: Ok[APIOperation[Any, Any, Any, Any]] | Err[InvalidSchema]) -> APIOperation[Any, Any, Any, Any]:
     """An operation of the document; one schemathesis cannot read fails the run."""
     if isinstance(result, Err):
         raise result.err()
@@ -71,7 +71,7 @@ def test_no_generated_request_gets_a_5xx_or_an_off_schema_answer(
     database: Database, credentials: dict[str, Any], mode: GenerationMode
 ) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(database.settings, database))
-    operations = [operation(result) for result in schema.get_all_operations()]
+    operations = [operation_of(result) for result in schema.get_all_operations()]
     mine = [operation for operation in operations if operation.path.startswith(API_PREFIXES)]
     assert len(mine) >= 11
     # Aim the account, calendar and subscription at real rows, so that cases reach the handlers, not a 403.
