@@ -26,7 +26,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check calcast tests bench
 	$(BIN)/ruff format --check calcast tests bench
-	$(BIN)/mypy calcast
+	$(BIN)/mypy calcast tests bench
 	$(BIN)/lint-imports
 
 clean:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import psycopg
 import pytest
@@ -60,8 +61,8 @@ def sqlite_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'calcast.db'}"
 
 
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
         "database_url": database_url,
         "secret_key": SECRET_KEY,
         "base_url": "https://calcast.test",
@@ -70,7 +71,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "allow_private_destinations": True,
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 @pytest.fixture(scope="session")
@@ -186,8 +187,14 @@ class CliResult:
     stderr: str
 
 
+class Cli(Protocol):
+    """The `cli` fixture: `cli("outbox", "list", "--json")` runs `calcast outbox list --json`."""
+
+    def __call__(self, *args: str, env: Mapping[str, str | None] | None = None) -> CliResult: ...
+
+
 @pytest.fixture
-def cli(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def cli(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     """Run `calcast …` in-process against the backend under test."""
     from calcast.cli import app
 
@@ -197,7 +204,7 @@ def cli(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]
     monkeypatch.setenv("CALCAST_ALLOW_PRIVATE_DESTINATIONS", "true")
     runner = CliRunner()
 
-    def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
+    def run(*args: str, env: Mapping[str, str | None] | None = None) -> CliResult:
         get_settings.cache_clear()
         result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
         get_settings.cache_clear()

@@ -20,7 +20,7 @@ from calcast.core import cli as core_cli
 from calcast.core.config import get_settings
 from calcast.core.db import Database
 from calcast.subscriptions import service as subscriptions
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = re.compile(r"(?:https?|webcal)://[^\s'\"]+")
@@ -32,7 +32,7 @@ def printed_urls(text: str) -> list[str]:
 
 
 def test_the_demo_on_another_port_puts_that_port_in_every_url_it_prints(
-    cli: Any, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     result = cli("demo", "--no-serve", "--port", "8300", env={"CALCAST_BASE_URL": None})
     assert result.exit_code == 0, result.stderr
@@ -45,7 +45,7 @@ def test_the_demo_on_another_port_puts_that_port_in_every_url_it_prints(
 
 
 def test_serve_derives_the_base_url_from_host_and_port_unless_it_is_set(
-    cli: Any, monkeypatch: pytest.MonkeyPatch, database: Database, client: TestClient
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, database: Database, client: TestClient
 ) -> None:
     started: dict[str, Any] = {}
     monkeypatch.setattr("calcast.server.uvicorn.run", lambda *args, **kwargs: started.update(kwargs))
@@ -86,7 +86,7 @@ def test_printed_commands_name_calcast_as_it_runs_here(monkeypatch: pytest.Monke
 
 
 def test_the_demo_without_calcast_on_path_prints_runnable_commands_and_how_to_activate(
-    cli: Any, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(Path(sys.prefix).parent)
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
@@ -97,7 +97,7 @@ def test_the_demo_without_calcast_on_path_prints_runnable_commands_and_how_to_ac
     assert "`. .venv/bin/activate`" in printed
 
 
-def test_the_demo_subscribes_fan_1_through_the_subscribe_service(cli: Any, database: Database) -> None:
+def test_the_demo_subscribes_fan_1_through_the_subscribe_service(cli: Cli, database: Database) -> None:
     first = cli("demo", "--no-serve").stdout
     again = cli("demo", "--no-serve").stdout
     with database.sessions() as session:
@@ -118,7 +118,7 @@ def test_the_demo_subscribes_fan_1_through_the_subscribe_service(cli: Any, datab
 
 
 def test_braze_profile_writes_what_the_sync_holds_for_the_persons_active_subscriptions(
-    cli: Any, database: Database, owner: Persona, tmp_path: Path
+    cli: Cli, database: Database, owner: Persona, tmp_path: Path
 ) -> None:
     with database.transaction() as session:
         calendars.create_calendar(
@@ -167,7 +167,7 @@ def test_braze_profile_writes_what_the_sync_holds_for_the_persons_active_subscri
     )
 
 
-def test_the_address_the_server_prints_is_a_start_page(cli: Any, client: TestClient) -> None:
+def test_the_address_the_server_prints_is_a_start_page(cli: Cli, client: TestClient) -> None:
     before = client.get("/")
     assert before.status_code == 200
     assert before.headers["content-type"].startswith("text/html")

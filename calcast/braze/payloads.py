@@ -1,4 +1,5 @@
-"""The `rokt:*` mapping: what a subscription looks like in Braze's users.track (DESIGN.md §6, contract)."""
+"""The `rokt:*` mapping: what a subscription looks like in Braze's users.track, the contract with the marketers'
+segments and templates (the table in docs/braze.md, "Audience segmentation")."""
 
 from __future__ import annotations
 

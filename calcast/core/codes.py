@@ -9,7 +9,8 @@ from calcast.core.errors import FieldError, Invalid
 # Matched with fullmatch: `$` would also accept the code followed by a newline.
 CODE_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
-# Top-level paths of calcast itself: an account with such a code would shadow them (DESIGN.md §5).
+# Top-level paths of calcast itself: an account with such a code would collide with them in its pages'
+# `/{accountCode}/{calendarCode}` URLs.
 RESERVED_ACCOUNT_CODES = frozenset(
     {
         "admin",

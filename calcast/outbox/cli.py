@@ -13,7 +13,7 @@ import typer
 from calcast.core.cli import JsonOption, emit, fail, open_database, unit_of_work
 from calcast.core.db import Database
 from calcast.outbox import service
-from calcast.outbox.models import OutboxMessage
+from calcast.outbox.models import OutboxMessage, OutboxStatus
 from calcast.outbox.worker import Worker
 
 outbox_app = typer.Typer(help="The outbox: Braze syncs and webhooks waiting for delivery.", no_args_is_help=True)
@@ -27,7 +27,7 @@ def message_out(message: OutboxMessage) -> dict[str, Any]:
         "status": message.status,
         "attempts": message.attempts,
         "createdAt": message.created_at.isoformat(),
-        "nextAttemptAt": message.available_at.isoformat() if message.status == "pending" else None,
+        "nextAttemptAt": message.available_at.isoformat() if message.status == OutboxStatus.PENDING else None,
         "deliveredAt": message.delivered_at.isoformat() if message.delivered_at else None,
         "lastStatusCode": message.last_status_code,
         "lastError": message.last_error,
@@ -50,7 +50,9 @@ def list_messages(
 ) -> None:
     """List outbox messages, newest first, with Braze's or the endpoint's last answer."""
     with unit_of_work() as (session, _):
-        chosen = "failed" if failed else status
+        if failed:
+            status = OutboxStatus.FAILED
+        chosen = None if status is None else service.parse_status(status)
         messages = service.list_messages(session=session, status=chosen, limit=limit)
         emit(
             [message_out(message) for message in messages],

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calcast.core.db import Base, created_at, utc_datetime
 
-# superseded: never to be sent, because a newer message with the same ordering key was delivered after it
-# failed (sending it now would undo that one), or because the subscriber's data was erased.
-STATUSES = ("pending", "done", "failed", "superseded")
+
+class OutboxStatus(StrEnum):
+    """Where a message stands; stored, shown and accepted as its value ("pending")."""
+
+    PENDING = "pending"
+    DONE = "done"
+    # Kept for the operator, who may retry it.
+    FAILED = "failed"
+    # Never to be sent, because a newer message with the same ordering key was delivered after it
+    # failed (sending it now would undo that one), or because the subscriber's data was erased.
+    SUPERSEDED = "superseded"
+
+
+# Stored as its value in a VARCHAR(16), without a CHECK constraint: the column the schema always had.
+_status_column = Enum(
+    OutboxStatus,
+    native_enum=False,
+    create_constraint=False,
+    length=16,
+    values_callable=lambda statuses: [status.value for status in statuses],
+)
 
 
 class OutboxMessage(Base):
@@ -23,14 +42,14 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    # What to deliver: "braze.track" or "webhook"; the payload's shape belongs to that kind.
+    # Which handler delivers it: a consumer's own kind (see `calcast/assembly.py`), which also owns the payload's shape.
     kind: Mapped[str] = mapped_column(String(32))
     topic: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Rows with the same key are delivered one after the other, in the order they were written
     # (a subscription's Braze changes: an unsubscribe must never overtake its subscribe).
     ordering_key: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(_status_column, default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Not before this instant: the next retry, or the end of a worker's lease on the row.
     available_at: Mapped[utc_datetime]

@@ -8,14 +8,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, exists, func, insert, select, update
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import AliasedClass
 
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
 from calcast.core.errors import Invalid, NotFound
-from calcast.outbox.models import STATUSES, OutboxMessage
+from calcast.outbox.models import OutboxMessage, OutboxStatus
 
-KINDS = ("braze.track", "webhook")
 # The payload of a message whose personal data was erased: nothing is left to send.
 ERASED = "erased"
 ERASED_PAYLOAD = {ERASED: "Personal data erased on request."}
@@ -46,7 +47,7 @@ def enqueue(*, session: Session, messages: Sequence[NewMessage]) -> list[int]:
             "topic": message.topic,
             "payload": message.payload,
             "ordering_key": message.ordering_key,
-            "status": "pending",
+            "status": OutboxStatus.PENDING,
             "attempts": 0,
             "available_at": now,
             "created_at": now,
@@ -56,12 +57,18 @@ def enqueue(*, session: Session, messages: Sequence[NewMessage]) -> list[int]:
     return list(session.scalars(insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True), rows))
 
 
+def parse_status(value: str) -> OutboxStatus:
+    """The status an operator named, or Invalid with the ones there are."""
+    try:
+        return OutboxStatus(value)
+    except ValueError:
+        raise Invalid(f"The status must be one of {', '.join(OutboxStatus)}, not {value!r}.") from None
+
+
 def list_messages(
-    *, session: Session, status: str | None = None, kind: str | None = None, limit: int = 100
+    *, session: Session, status: OutboxStatus | None = None, kind: str | None = None, limit: int = 100
 ) -> list[OutboxMessage]:
     """Messages newest first, optionally only one status or kind."""
-    if status is not None and status not in STATUSES:
-        raise Invalid(f"The status must be one of {', '.join(STATUSES)}, not {status!r}.")
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
@@ -77,10 +84,17 @@ def get_message(*, session: Session, message_id: int) -> OutboxMessage:
     return message
 
 
-def _newer_delivered(message: Any) -> ColumnElement[bool]:
+def _rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE changed (its result is a CursorResult, which counts them)."""
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
+
+
+def _newer_delivered(message: type[OutboxMessage] | AliasedClass[OutboxMessage]) -> ColumnElement[bool]:
     """A message with the same ordering key, written after `message` (an OutboxMessage or an alias), delivered."""
     later = aliased(OutboxMessage)
-    return exists().where(later.ordering_key == message.ordering_key, later.id > message.id, later.status == "done")
+    return exists().where(
+        later.ordering_key == message.ordering_key, later.id > message.id, later.status == OutboxStatus.DONE
+    )
 
 
 def newer_delivered(*, session: Session, message: OutboxMessage) -> int | None:
@@ -90,12 +104,12 @@ def newer_delivered(*, session: Session, message: OutboxMessage) -> int | None:
     query = select(func.min(OutboxMessage.id)).where(
         OutboxMessage.ordering_key == message.ordering_key,
         OutboxMessage.id > message.id,
-        OutboxMessage.status == "done",
+        OutboxMessage.status == OutboxStatus.DONE,
     )
     return session.scalar(query)
 
 
-def supersede_overtaken(*, session: Session, status: str, ids: Sequence[int] | None = None) -> list[int]:
+def supersede_overtaken(*, session: Session, status: OutboxStatus, ids: Sequence[int] | None = None) -> list[int]:
     """Mark messages of `status` superseded where a newer message with the same ordering key was delivered.
 
     Such a message must never be sent: a subscribe that failed, sent after the unsubscribe that followed it
@@ -108,7 +122,7 @@ def supersede_overtaken(*, session: Session, status: str, ids: Sequence[int] | N
         if not ids:
             return []
         statement = statement.where(OutboxMessage.id.in_(list(ids)))
-    statement = statement.values(status="superseded", available_at=utcnow(), claimed_by=None)
+    statement = statement.values(status=OutboxStatus.SUPERSEDED, available_at=utcnow(), claimed_by=None)
     found = session.scalars(statement.returning(OutboxMessage.id), execution_options={"synchronize_session": False})
     return sorted(found)
 
@@ -126,24 +140,24 @@ def retry(*, session: Session, message_id: int) -> Retried:
     message = get_message(session=session, message_id=message_id)
     if ERASED in message.payload:
         raise Invalid(f"Outbox message {message_id} held personal data that was erased on request; it cannot be sent.")
-    if message.status == "pending":
+    if message.status == OutboxStatus.PENDING:
         raise Invalid(f"Outbox message {message_id} is still pending; a worker will deliver it.")
-    if message.status == "superseded":
+    if message.status == OutboxStatus.SUPERSEDED:
         raise Invalid(
             f"Outbox message {message_id} is superseded: a newer message for the same subscription was delivered, "
             "and sending this one now would undo it."
         )
     newer = newer_delivered(session=session, message=message)
     if newer is not None:
-        if message.status == "done":
+        if message.status == OutboxStatus.DONE:
             raise Invalid(
                 f"Outbox message {message_id} was delivered before message {newer} for the same subscription; "
                 f"sending it again would undo message {newer}."
             )
-        supersede_overtaken(session=session, status="failed", ids=[message.id])
+        supersede_overtaken(session=session, status=OutboxStatus.FAILED, ids=[message.id])
         session.refresh(message)
         return Retried(message, superseded_by=newer)
-    message.status = "pending"
+    message.status = OutboxStatus.PENDING
     message.available_at = utcnow()
     message.claimed_by = None
     message.delivered_at = None
@@ -159,13 +173,13 @@ class RetriedAll:
 
 def retry_all_failed(*, session: Session) -> RetriedAll:
     """Put every failed message back in the queue, except those a newer delivered message superseded."""
-    superseded = supersede_overtaken(session=session, status="failed")
+    superseded = supersede_overtaken(session=session, status=OutboxStatus.FAILED)
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "failed")
-        .values(status="pending", available_at=utcnow(), claimed_by=None)
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, available_at=utcnow(), claimed_by=None)
     )
-    return RetriedAll(requeued=int(result.rowcount or 0), superseded=superseded)  # type: ignore[attr-defined]
+    return RetriedAll(requeued=_rows_changed(result), superseded=superseded)
 
 
 def prune(*, session: Session, before: datetime, limit: int = PRUNE_BATCH) -> int:
@@ -174,12 +188,14 @@ def prune(*, session: Session, before: datetime, limit: int = PRUNE_BATCH) -> in
     Failed and pending messages stay. Failed ones that a delivered message overtook are marked superseded
     first, while the delivered message that shows it still exists.
     """
-    supersede_overtaken(session=session, status="failed")
+    supersede_overtaken(session=session, status=OutboxStatus.FAILED)
     # A delivered message's `available_at` is the end of the lease it was delivered under; a superseded one's is
     # when it was superseded. Either way the (status, available_at) index finds them.
     settled = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status.in_(("done", "superseded")), OutboxMessage.available_at < before)
+        .where(
+            OutboxMessage.status.in_((OutboxStatus.DONE, OutboxStatus.SUPERSEDED)), OutboxMessage.available_at < before
+        )
         .limit(limit)
     )
     ids = list(session.scalars(settled))
@@ -218,8 +234,8 @@ def messages_with_value(
 
 def withdraw(*, message: OutboxMessage) -> None:
     """Erase a message's payload (and the answer kept with it); if it was still to be sent, it never will be."""
-    if message.status in ("pending", "failed"):
-        message.status = "superseded"
+    if message.status in (OutboxStatus.PENDING, OutboxStatus.FAILED):
+        message.status = OutboxStatus.SUPERSEDED
         message.available_at = utcnow()
     scrub(message=message, payload=dict(ERASED_PAYLOAD))
 
@@ -246,37 +262,43 @@ def erase_delivered_erasures(*, session: Session, since: datetime | None) -> int
     Failed ones among them are superseded: the erasure came after them.
     """
     erasure = aliased(OutboxMessage)  # its own alias: the subquery must not correlate to the UPDATE's row
-    delivered = select(erasure.ordering_key).where(erasure.status == "done", erasure.topic == ERASURE_TOPIC)
+    delivered = select(erasure.ordering_key).where(erasure.status == OutboxStatus.DONE, erasure.topic == ERASURE_TOPIC)
     if since is not None:
         # A delivered message's `available_at` is the end of the lease it was delivered under.
         delivered = delivered.where(erasure.available_at >= since)
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.ordering_key.in_(delivered.scalar_subquery()), OutboxMessage.status != "pending")
+        .where(
+            OutboxMessage.ordering_key.in_(delivered.scalar_subquery()), OutboxMessage.status != OutboxStatus.PENDING
+        )
         .values(
             payload=dict(ERASED_PAYLOAD),
-            status=case((OutboxMessage.status == "failed", "superseded"), else_=OutboxMessage.status),
+            status=case(
+                (OutboxMessage.status == OutboxStatus.FAILED, OutboxStatus.SUPERSEDED), else_=OutboxMessage.status
+            ),
         )
     )
     result = session.execute(statement, execution_options={"synchronize_session": False})
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _rows_changed(result)
 
 
-def counts(*, session: Session) -> dict[tuple[str, str], int]:
-    """How many messages there are per (status, kind)."""
+def counts(*, session: Session) -> dict[tuple[OutboxStatus, str], int]:
+    """How many messages there are per (status, kind), with every status of each kind present (0 if none)."""
     query = select(OutboxMessage.status, OutboxMessage.kind, func.count()).group_by(
         OutboxMessage.status, OutboxMessage.kind
     )
-    found = {(status, kind): 0 for status in STATUSES for kind in KINDS}
-    for status, kind, count in session.execute(query):
-        found[(status, kind)] = int(count)
-    return found
+    present = {(status, kind): int(count) for status, kind, count in session.execute(query)}
+    kinds = sorted({kind for _, kind in present})
+    return {(status, kind): present.get((status, kind), 0) for kind in kinds for status in OutboxStatus}
 
 
 def oldest_pending_age_seconds(*, session: Session) -> float:
     """Age of the oldest undelivered message (0 when the queue is empty): the lag an operator watches."""
     query = (
-        select(OutboxMessage.created_at).where(OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(1)
+        select(OutboxMessage.created_at)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.id)
+        .limit(1)
     )
     oldest = session.scalar(query)
     if oldest is None:

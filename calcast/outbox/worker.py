@@ -24,9 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ScalarSelect, exists, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import aliased
 
@@ -34,7 +33,7 @@ from calcast.core.config import Settings
 from calcast.core.db import Database, utcnow
 from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Claimed, Handler, PeriodicJob, Result, backoff
-from calcast.outbox.models import OutboxMessage
+from calcast.outbox.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("calcast.outbox")
 
@@ -71,7 +70,7 @@ class Worker:
         candidate, earlier, later = aliased(OutboxMessage), aliased(OutboxMessage), aliased(OutboxMessage)
         blocked = exists().where(
             earlier.ordering_key == candidate.ordering_key,
-            earlier.status == "pending",
+            earlier.status == OutboxStatus.PENDING,
             earlier.id < candidate.id,
         )
         # A row put back in the queue (a retry) while a newer row with its key is being sent waits for its
@@ -79,21 +78,25 @@ class Worker:
         overtaken = exists().where(
             later.ordering_key == candidate.ordering_key,
             later.id > candidate.id,
-            later.status == "pending",
+            later.status == OutboxStatus.PENDING,
             later.claimed_by.is_not(None),
             later.available_at > now,
         )
         candidates = select(candidate.id).where(
-            candidate.status == "pending", candidate.available_at <= now, candidate.kind == kind, ~blocked, ~overtaken
+            candidate.status == OutboxStatus.PENDING,
+            candidate.available_at <= now,
+            candidate.kind == kind,
+            ~blocked,
+            ~overtaken,
         )
         if ids is not None:
             candidates = candidates.where(candidate.id.in_(list(ids)))
         candidates = candidates.order_by(candidate.id).limit(limit)
-        due = (OutboxMessage.status == "pending", OutboxMessage.available_at <= now)
+        due = (OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.available_at <= now)
         with self.database.transaction() as session:
             if self.settings.is_sqlite:
                 # One statement: SQLite runs one writer at a time, and the UPDATE re-checks that each row is due.
-                chosen: Any = candidates.scalar_subquery()
+                chosen: ScalarSelect[int] | list[int] = candidates.scalar_subquery()
             else:
                 # Locked first, in their own statement: PostgreSQL may re-run a LIMIT … SKIP LOCKED subquery
                 # inside an UPDATE and so take more rows than asked for.
@@ -120,7 +123,7 @@ class Worker:
             )
             rows = session.execute(statement, execution_options={"synchronize_session": False}).all()
             claimed_ids = [row[0] for row in rows]
-            superseded = set(outbox.supersede_overtaken(session=session, status="pending", ids=claimed_ids))
+            superseded = set(outbox.supersede_overtaken(session=session, status=OutboxStatus.PENDING, ids=claimed_ids))
         if superseded:
             log.info("Superseded %d re-queued rows: newer rows with their keys were delivered.", len(superseded))
         claimed = [Claimed(*row) for row in rows if row[0] not in superseded]
@@ -143,13 +146,13 @@ class Worker:
         attempts = {row.id: row.attempts for row in rows}
         now = utcnow()
         done = [result.id for result in results if result.outcome == "done"]
-        mine = (OutboxMessage.claimed_by == token, OutboxMessage.status == "pending")
+        mine = (OutboxMessage.claimed_by == token, OutboxMessage.status == OutboxStatus.PENDING)
         with self.database.transaction() as session:
             if done:
                 session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id.in_(done), *mine)
-                    .values(status="done", delivered_at=now, last_status_code=None, last_error=None),
+                    .values(status=OutboxStatus.DONE, delivered_at=now, last_status_code=None, last_error=None),
                     execution_options={"synchronize_session": False},
                 )
             for result in results:
@@ -157,7 +160,7 @@ class Worker:
                     continue
                 values: dict[str, object] = {"last_status_code": result.status_code, "last_error": result.error}
                 if result.outcome == "failed":
-                    values.update(status="failed", available_at=now)
+                    values.update(status=OutboxStatus.FAILED, available_at=now)
                 else:
                     values["available_at"] = result.retry_at or now + backoff(
                         attempts[result.id],

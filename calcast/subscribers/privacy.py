@@ -15,7 +15,7 @@ from calcast.core.errors import NotFound
 from calcast.events import service as events
 from calcast.events.models import PersonalEventTarget
 from calcast.outbox import service as outbox
-from calcast.outbox.models import OutboxMessage
+from calcast.outbox.models import OutboxMessage, OutboxStatus
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from calcast.webhooks import service as webhooks
@@ -125,7 +125,8 @@ def _removals(messages: list[OutboxMessage]) -> dict[str, int]:
     return {
         kind: message.id
         for kind, message in newest.items()
-        if message.topic in (REMOVAL_TOPIC, outbox.ERASURE_TOPIC) and message.status in ("pending", "failed")
+        if message.topic in (REMOVAL_TOPIC, outbox.ERASURE_TOPIC)
+        and message.status in (OutboxStatus.PENDING, OutboxStatus.FAILED)
     }
 
 
@@ -143,7 +144,7 @@ def _erase_deliveries(session: Session, subscription: Subscription) -> None:
     for message in keyed:
         if message.id == removals.get(message.kind):
             outbox.erase_after_delivery(message=message)
-        elif not (message.status == "pending" and message.kind in removals):
+        elif not (message.status == OutboxStatus.PENDING and message.kind in removals):
             outbox.withdraw(message=message)
     about = outbox.messages_with_value(
         session=session,

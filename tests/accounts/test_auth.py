@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
 from calcast.core.db import Database
 from calcast.core.security import issue_access_token
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.rokt_api import bearer, count_events, event_body, subscribe, targets_of, token_of
 
 
-def push(client: TestClient, account: str, headers: dict[str, str], ids: list[str], event_id: str = "e-1") -> object:
+def push(
+    client: TestClient, account: str, headers: dict[str, str], ids: list[str], event_id: str = "e-1"
+) -> httpx2.Response:
     return client.post(
         f"/v1/subscriptionevent/{account}",
         json={"event": event_body(event_id), "subscriptionIds": ids},
@@ -68,33 +71,33 @@ def test_missing_and_garbage_credentials_are_401(
 ) -> None:
     headers = {"Authorization": authorization} if authorization is not None else {}
     response = push(client, "owner", headers, [subscribe(database, owner, "ext-1")])
-    assert response.status_code == 401  # type: ignore[attr-defined]
-    assert response.headers["www-authenticate"]  # type: ignore[attr-defined]
-    assert response.json()["Reason"].endswith(".")  # type: ignore[attr-defined]
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"]
+    assert response.json()["Reason"].endswith(".")
     assert count_events(database) == 0
 
 
 def test_an_expired_token_is_401(client: TestClient, database: Database, owner: Persona) -> None:
     expired = issue_access_token(database.settings.secret_key, owner.client_id or "", 300, now=1_000_000)
     response = push(client, "owner", {"Authorization": f"Bearer {expired}"}, [subscribe(database, owner, "x")])
-    assert response.status_code == 401  # type: ignore[attr-defined]
-    assert "expired" in response.json()["Reason"]  # type: ignore[attr-defined]
+    assert response.status_code == 401
+    assert "expired" in response.json()["Reason"]
 
 
 def test_a_token_signed_with_another_key_is_401(client: TestClient, database: Database, owner: Persona) -> None:
     forged = issue_access_token("some-other-secret-key-entirely", owner.client_id or "", 300)
     response = push(client, "owner", {"Authorization": f"Bearer {forged}"}, [subscribe(database, owner, "x")])
-    assert response.status_code == 401  # type: ignore[attr-defined]
+    assert response.status_code == 401
 
 
 def test_a_revoked_clients_tokens_stop_working_at_once(
-    client: TestClient, database: Database, owner: Persona, cli: object
+    client: TestClient, database: Database, owner: Persona, cli: Cli
 ) -> None:
     headers = bearer(client, owner)
     subscription_id = subscribe(database, owner, "ext-1")
-    assert push(client, "owner", headers, [subscription_id]).status_code == 202  # type: ignore[attr-defined]
-    assert cli("client", "revoke", owner.client_id or "").exit_code == 0  # type: ignore[operator]
-    assert push(client, "owner", headers, [subscription_id], "e-2").status_code == 401  # type: ignore[attr-defined]
+    assert push(client, "owner", headers, [subscription_id]).status_code == 202
+    assert cli("client", "revoke", owner.client_id or "").exit_code == 0
+    assert push(client, "owner", headers, [subscription_id], "e-2").status_code == 401
 
 
 def test_basic_client_credentials_work_directly_like_moengage_sends_them(
@@ -103,9 +106,9 @@ def test_basic_client_credentials_work_directly_like_moengage_sends_them(
     subscription_id = subscribe(database, owner, "ext-1")
     credentials = base64.b64encode(f"{owner.client_id}:{owner.client_secret}".encode()).decode()
     response = push(client, "owner", {"Authorisation": f"Basic {credentials}"}, [subscription_id])
-    assert response.status_code == 202  # type: ignore[attr-defined]
+    assert response.status_code == 202
     response = push(client, "other", {"Authorization": f"Basic {credentials}"}, [subscription_id], "e-2")
-    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize("scheme", ["Träger", "träger", "BEARER"])
@@ -119,7 +122,7 @@ def test_the_german_traeger_scheme_copied_from_the_seed_page_works_as_bearer(
     response = client.post(
         "/v1/subscriptionevent/owner",
         json={"event": event_body(), "subscriptionIds": [subscription_id]},
-        headers=raw_headers,  # type: ignore[arg-type]
+        headers=raw_headers,
     )
     assert response.status_code == 202, response.text
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from calcast.accounts.models import Account, OAuthClient
 from calcast.core.db import Database
 from calcast.core.security import Cipher
+from tests.conftest import Cli
 
 
 def count(database: Database, model: Any) -> int:
@@ -15,7 +16,7 @@ def count(database: Database, model: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_it_creates_an_account_and_prints_it_as_json(cli: Any) -> None:
+def test_it_creates_an_account_and_prints_it_as_json(cli: Cli) -> None:
     done = cli("account", "create", "brazetest", "--name", "Braze Test", "--json")
     assert done.exit_code == 0, done.stderr
     created = json.loads(done.stdout)
@@ -26,7 +27,7 @@ def test_it_creates_an_account_and_prints_it_as_json(cli: Any) -> None:
     assert [account["code"] for account in listed] == ["brazetest"]
 
 
-def test_a_duplicate_account_code_is_refused_and_nothing_is_written(cli: Any, database: Database) -> None:
+def test_a_duplicate_account_code_is_refused_and_nothing_is_written(cli: Cli, database: Database) -> None:
     cli("account", "create", "brazetest", "--name", "Braze Test")
     done = cli("account", "create", "brazetest", "--name", "Someone Else")
     assert done.exit_code == 1
@@ -34,7 +35,7 @@ def test_a_duplicate_account_code_is_refused_and_nothing_is_written(cli: Any, da
     assert count(database, Account) == 1
 
 
-def test_reserved_and_malformed_codes_are_refused(cli: Any, database: Database) -> None:
+def test_reserved_and_malformed_codes_are_refused(cli: Cli, database: Database) -> None:
     for code in ("webcal", "v1", "Brand With Spaces", "edge-"):
         done = cli("account", "create", code, "--name", "X")
         assert done.exit_code == 1
@@ -42,7 +43,7 @@ def test_reserved_and_malformed_codes_are_refused(cli: Any, database: Database) 
     assert count(database, Account) == 0
 
 
-def test_set_braze_stores_the_key_encrypted(cli: Any, database: Database) -> None:
+def test_set_braze_stores_the_key_encrypted(cli: Cli, database: Database) -> None:
     cli("account", "create", "brazetest", "--name", "Braze Test")
     done = cli(
         "account",
@@ -62,13 +63,13 @@ def test_set_braze_stores_the_key_encrypted(cli: Any, database: Database) -> Non
         assert Cipher(database.settings.secret_key).decrypt(account.braze_api_key_encrypted) == "k-123"
 
 
-def test_set_braze_on_an_unknown_account_fails_clearly(cli: Any) -> None:
+def test_set_braze_on_an_unknown_account_fails_clearly(cli: Cli) -> None:
     done = cli("account", "set-braze", "nobody", "--rest-endpoint", "https://x.braze.com", "--api-key", "k")
     assert done.exit_code == 1
     assert "There is no account with the code 'nobody'" in done.stderr
 
 
-def test_a_client_secret_is_shown_once_and_stored_as_a_digest(cli: Any, database: Database) -> None:
+def test_a_client_secret_is_shown_once_and_stored_as_a_digest(cli: Cli, database: Database) -> None:
     cli("account", "create", "brazetest", "--name", "Braze Test")
     done = cli("client", "create", "brazetest", "--json")
     credentials = json.loads(done.stdout)
@@ -82,7 +83,7 @@ def test_a_client_secret_is_shown_once_and_stored_as_a_digest(cli: Any, database
     assert credentials["client_secret"] not in listed.stdout
 
 
-def test_a_revoked_client_is_listed_as_revoked(cli: Any) -> None:
+def test_a_revoked_client_is_listed_as_revoked(cli: Cli) -> None:
     cli("account", "create", "brazetest", "--name", "Braze Test")
     client_id = json.loads(cli("client", "create", "brazetest", "--json").stdout)["client_id"]
     assert cli("client", "revoke", client_id).exit_code == 0
@@ -90,13 +91,13 @@ def test_a_revoked_client_is_listed_as_revoked(cli: Any) -> None:
     assert cli("client", "revoke", "no-such-client").exit_code == 1
 
 
-def test_client_create_for_an_unknown_account_writes_nothing(cli: Any, database: Database) -> None:
+def test_client_create_for_an_unknown_account_writes_nothing(cli: Cli, database: Database) -> None:
     done = cli("client", "create", "ghost")
     assert done.exit_code == 1
     assert count(database, OAuthClient) == 0
 
 
-def test_the_link_key_is_shown_once_stored_encrypted_and_rotatable(cli: Any, database: Database) -> None:
+def test_the_link_key_is_shown_once_stored_encrypted_and_rotatable(cli: Cli, database: Database) -> None:
     cli("account", "create", "brazetest", "--name", "Braze Test")
     done = cli("account", "link-key", "brazetest", "--json")
     assert done.exit_code == 0, done.stderr

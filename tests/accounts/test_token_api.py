@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from calcast import assembly
 from calcast.app import create_app
 from calcast.core.db import Database
-from tests.conftest import Persona, make_settings
+from tests.conftest import Cli, Persona, make_settings
 from tests.rokt_api import bearer, subscribe
 
 
@@ -77,8 +77,8 @@ def test_another_grant_type_is_unsupported_grant_type(client: TestClient, owner:
     assert response.json()["error"] == "invalid_request"
 
 
-def test_a_revoked_client_gets_no_token(client: TestClient, owner: Persona, cli: object) -> None:
-    result = cli("client", "revoke", owner.client_id or "")  # type: ignore[operator]
+def test_a_revoked_client_gets_no_token(client: TestClient, owner: Persona, cli: Cli) -> None:
+    result = cli("client", "revoke", owner.client_id or "")
     assert result.exit_code == 0
     response = client.post("/oauth2/token", auth=owner.basic_auth, data={"grant_type": "client_credentials"})
     assert response.status_code == 401

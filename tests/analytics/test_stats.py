@@ -10,7 +10,7 @@ from calcast.core.db import Database, utcnow
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.capture import capture
 from calcast.subscriptions.models import Subscription
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"
 WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
@@ -28,7 +28,7 @@ def subscribe(database: Database, subscriber_id: str, **details: Any) -> str:
         return done.subscription.id
 
 
-def test_it_counts_growth_churn_engagement_and_origins(cli: Any, database: Database, owner: Persona) -> None:
+def test_it_counts_growth_churn_engagement_and_origins(cli: Cli, database: Database, owner: Persona) -> None:
     first = subscribe(
         database,
         "u1",
@@ -72,7 +72,7 @@ def test_it_counts_growth_churn_engagement_and_origins(cli: Any, database: Datab
     assert "Team I 2 (67%)" in human
 
 
-def test_stats_of_an_unknown_calendar_fail_clearly(cli: Any, owner: Persona) -> None:
+def test_stats_of_an_unknown_calendar_fail_clearly(cli: Cli, owner: Persona) -> None:
     done = cli("stats", "owner", "nope")
     assert done.exit_code == 1
     assert "has no calendar 'nope'" in done.stderr

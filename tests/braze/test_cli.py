@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -29,8 +29,12 @@ class Run:
     stderr: str
 
 
+# The `calcast` fixture: `calcast("render", …)` runs `calcast braze render …`.
+Calcast = Callable[..., Run]
+
+
 @pytest.fixture
-def calcast(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[object]:
+def calcast(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Calcast]:
     """Run `calcast …` in-process; these commands need no database."""
     monkeypatch.setenv("CALCAST_BASE_URL", "https://calendar.brand.example")
     monkeypatch.setenv("CALCAST_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
@@ -70,10 +74,10 @@ def user(tmp_path: Path) -> Path:
     return path
 
 
-def test_templates_prints_each_template_ready_to_paste_with_the_configured_url(calcast: object) -> None:
-    result = calcast()  # type: ignore[operator]
+def test_templates_prints_each_template_ready_to_paste_with_the_configured_url(calcast: Calcast) -> None:
+    result = calcast()
     assert result.exit_code == 2  # no sub-command: help
-    printed = calcast("templates")  # type: ignore[operator]
+    printed = calcast("templates")
     assert printed.exit_code == 0
     for name in ("== new-event ==", "== update-event ==", "== delete-event =="):
         assert name in printed.stdout
@@ -85,8 +89,8 @@ def test_templates_prints_each_template_ready_to_paste_with_the_configured_url(c
     assert "HTTP method: DELETE" in printed.stdout
 
 
-def test_templates_takes_a_base_url_and_prints_json(calcast: object) -> None:
-    result = calcast("templates", "--base-url", "https://cal.other.example/", "--json")  # type: ignore[operator]
+def test_templates_takes_a_base_url_and_prints_json(calcast: Calcast) -> None:
+    result = calcast("templates", "--base-url", "https://cal.other.example/", "--json")
     data = json.loads(result.stdout)
     assert data["credential"] == "calcast-api"
     new_event = data["templates"][0]
@@ -96,9 +100,9 @@ def test_templates_takes_a_base_url_and_prints_json(calcast: object) -> None:
 
 
 def test_render_prints_the_request_after_calling_the_token_endpoint(
-    calcast: object, server: LocalServer, user: Path
+    calcast: Calcast, server: LocalServer, user: Path
 ) -> None:
-    result = calcast(  # type: ignore[operator]
+    result = calcast(
         "render", "new-event", "--user", str(user), "--base-url", server.url, "--credentials", "cid:csecret"
     )
     assert result.exit_code == 0, result.stderr
@@ -113,30 +117,30 @@ def test_render_prints_the_request_after_calling_the_token_endpoint(
     assert [r.path for r in server.seen] == ["/oauth2/token"]  # render sends nothing else
 
 
-def test_render_explains_what_is_missing(calcast: object, server: LocalServer, user: Path, tmp_path: Path) -> None:
-    no_user = calcast("render", "new-event", "--base-url", server.url)  # type: ignore[operator]
+def test_render_explains_what_is_missing(calcast: Calcast, server: LocalServer, user: Path, tmp_path: Path) -> None:
+    no_user = calcast("render", "new-event", "--base-url", server.url)
     assert no_user.exit_code == 1
     assert "--user user.json" in no_user.stderr
-    no_credentials = calcast("render", "new-event", "--user", str(user), "--base-url", server.url)  # type: ignore[operator]
+    no_credentials = calcast("render", "new-event", "--user", str(user), "--base-url", server.url)
     assert no_credentials.exit_code == 1
     assert 'credential "calcast-api" is not defined' in no_credentials.stderr
-    unknown = calcast("render", "nope", "--user", str(user))  # type: ignore[operator]
+    unknown = calcast("render", "nope", "--user", str(user))
     assert "neither a shipped template (new-event, update-event, delete-event)" in unknown.stderr
     bad_user = tmp_path / "bad.json"
     bad_user.write_text('{"external_id": ')
-    broken = calcast("render", "new-event", "--user", str(bad_user), "--credentials", "a:b")  # type: ignore[operator]
+    broken = calcast("render", "new-event", "--user", str(bad_user), "--credentials", "a:b")
     assert broken.exit_code == 1
     assert "not JSON" in broken.stderr
 
 
-def _send(calcast: object, server: LocalServer, user: Path, *extra: str) -> Run:
-    return calcast(  # type: ignore[operator, no-any-return]
+def _send(calcast: Calcast, server: LocalServer, user: Path, *extra: str) -> Run:
+    return calcast(
         "send", "new-event", "--user", str(user), "--base-url", server.url, "--credentials", "cid:csecret", *extra
     )
 
 
 def test_send_posts_as_braze_sender_with_only_the_templates_headers(
-    calcast: object, server: LocalServer, user: Path
+    calcast: Calcast, server: LocalServer, user: Path
 ) -> None:
     server.on("/v1/subscriptionevent/brazetest", Answer(202, '{"eventId": "Event_0001_ext-42"}'))
     result = _send(calcast, server, user)
@@ -151,7 +155,7 @@ def test_send_posts_as_braze_sender_with_only_the_templates_headers(
 
 
 def test_send_retries_408_429_and_5xx_rendering_again_each_time(
-    calcast: object, server: LocalServer, user: Path
+    calcast: Calcast, server: LocalServer, user: Path
 ) -> None:
     server.on(
         "/v1/subscriptionevent/brazetest",
@@ -165,7 +169,7 @@ def test_send_retries_408_429_and_5xx_rendering_again_each_time(
     assert len(server.requests_to("/oauth2/token")) == 4  # each attempt renders, so a fresh token each time
 
 
-def test_send_honours_retry_after(calcast: object, server: LocalServer, user: Path) -> None:
+def test_send_honours_retry_after(calcast: Calcast, server: LocalServer, user: Path) -> None:
     server.on("/v1/subscriptionevent/brazetest", Answer(503, "", {"Retry-After": "1"}), Answer(202, "{}"))
     started = time.monotonic()
     result = _send(calcast, server, user, "--retry-delay", "0")
@@ -173,7 +177,7 @@ def test_send_honours_retry_after(calcast: object, server: LocalServer, user: Pa
     assert time.monotonic() - started >= 1.0
 
 
-def test_send_gives_up_after_five_retries(calcast: object, server: LocalServer, user: Path) -> None:
+def test_send_gives_up_after_five_retries(calcast: Calcast, server: LocalServer, user: Path) -> None:
     server.on("/v1/subscriptionevent/brazetest", Answer(500, '{"Reason": "The database is down."}'))
     result = _send(calcast, server, user, "--retry-delay", "0")
     assert result.exit_code == 1
@@ -181,7 +185,7 @@ def test_send_gives_up_after_five_retries(calcast: object, server: LocalServer, 
     assert "1 of 1 messages were not delivered" in result.stderr
 
 
-def test_send_drops_other_4xx_and_redirects_without_retrying(calcast: object, server: LocalServer, user: Path) -> None:
+def test_send_drops_other_4xx_and_redirects_without_retrying(calcast: Calcast, server: LocalServer, user: Path) -> None:
     server.on("/v1/subscriptionevent/brazetest", Answer(422, '{"Code": 422, "Reason": "No subscription id."}'))
     dropped = _send(calcast, server, user, "--retry-delay", "0")
     assert dropped.stdout.strip() == "ext-42: dropped 422 - No subscription id."
@@ -192,10 +196,10 @@ def test_send_drops_other_4xx_and_redirects_without_retrying(calcast: object, se
     assert len(server.requests_to("/v1/subscriptionevent/brazetest")) == 2
 
 
-def test_send_reports_an_unreachable_host(calcast: object, user: Path, tmp_path: Path) -> None:
+def test_send_reports_an_unreachable_host(calcast: Calcast, user: Path, tmp_path: Path) -> None:
     with local_server() as gone:
         url = gone.url
-    result = calcast(  # type: ignore[operator]
+    result = calcast(
         "send", "new-event", "--user", str(user), "--base-url", url, "--credentials", "a:b", "--retry-delay", "0"
     )
     # The token call fails (even after :retry's five retries), so Braze aborts the message.
@@ -204,15 +208,15 @@ def test_send_reports_an_unreachable_host(calcast: object, user: Path, tmp_path:
 
 
 def test_send_without_the_templates_credential_stops_before_sending(
-    calcast: object, server: LocalServer, user: Path
+    calcast: Calcast, server: LocalServer, user: Path
 ) -> None:
-    result = calcast("send", "new-event", "--user", str(user), "--base-url", server.url)  # type: ignore[operator]
+    result = calcast("send", "new-event", "--user", str(user), "--base-url", server.url)
     assert result.exit_code == 1
     assert 'credential "calcast-api" is not defined' in result.stderr
     assert server.seen == []
 
 
-def test_send_json_prints_one_outcome_per_line(calcast: object, server: LocalServer, user: Path) -> None:
+def test_send_json_prints_one_outcome_per_line(calcast: Calcast, server: LocalServer, user: Path) -> None:
     server.on("/v1/subscriptionevent/brazetest", Answer(202, "{}"))
     result = _send(calcast, server, user, "--json")
     assert json.loads(result.stdout) == {

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from calcast.core.db import Database
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from tests.braze.live_server import serve_calcast
+from tests.conftest import Cli
 from tests.rokt_api import stored_event
 
 
-def test_the_demos_braze_setup_delivers_an_event(cli: Any, database: Database, tmp_path: Path) -> None:
+def test_the_demos_braze_setup_delivers_an_event(cli: Cli, database: Database, tmp_path: Path) -> None:
     printed = cli("demo", "--no-serve").stdout
     username = re.search(r"username\s+(\S+)", printed)
     password = re.search(r"password\s+(\S+)", printed)

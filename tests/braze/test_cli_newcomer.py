@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,9 @@ from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from tests.braze.live_server import serve_calcast
 from tests.braze.local_http import Answer, LocalServer, local_server
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.rokt_api import stored_event, subscribe
 
-Cli = Callable[..., Any]
 TOKEN = '{"access_token": "tok-123", "token_type": "bearer", "expires_in": 300}'
 
 

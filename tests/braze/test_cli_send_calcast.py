@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,10 @@ from calcast.core.db import Database
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions.models import Subscription
 from tests.braze.live_server import serve_calcast
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.rokt_api import stored_event, subscribe
 
 SEED = Path(__file__).parent / "seed_templates"
-Cli = Callable[..., Any]
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def profile(database: Database, persona: Persona, external_id: str, tmp_path: Pa
     """The Braze profile calcast's sync builds for a subscriber: rokt:* arrays keyed by the suffix."""
     subscription_id = subscribe(database, persona, external_id)
     with database.sessions() as session:
-        suffix = session.get(Subscription, subscription_id).suffix  # type: ignore[union-attr]
+        suffix = session.get_one(Subscription, subscription_id).suffix
     path = tmp_path / f"{external_id}.json"
     path.write_text(
         json.dumps(

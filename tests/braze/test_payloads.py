@@ -1,4 +1,4 @@
-"""The rokt:* mapping as a marketer's Braze sees it (DESIGN.md §6, the partner page's table)."""
+"""The rokt:* mapping as a marketer's Braze sees it (Rokt Calendar's partner page's table, docs/braze.md)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ import math
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -16,7 +15,7 @@ from calcast.calendars import service as calendars
 from calcast.core.db import Database, utcnow
 from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions.models import Subscription
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.support.braze_sync import (
     a_capture,
     change_tags,
@@ -100,7 +99,7 @@ def test_a_subscription_with_tags_and_opt_ins_reaches_braze_as_rokt_attributes(
     assert profile.events[0]["properties"]["subscription_id"] == sid
     assert [row.status for row in outbox_rows(database)] == ["done"]
     with database.sessions() as session:
-        assert session.get(Subscription, sid).crm_status == "matched"  # type: ignore[union-attr]
+        assert session.get_one(Subscription, sid).crm_status == "matched"
 
 
 def test_with_the_merge_flag_on_several_subscriptions_accumulate_oldest_first(
@@ -165,7 +164,7 @@ def test_with_the_fallback_flag_off_an_unidentifiable_subscription_is_marked_unm
     assert braze.requests == []
     assert outbox_rows(database) == []
     with database.sessions() as session:
-        assert session.get(Subscription, done.subscription.id).crm_status == "unmatched"  # type: ignore[union-attr]
+        assert session.get_one(Subscription, done.subscription.id).crm_status == "unmatched"
 
 
 def test_an_unsubscribe_removes_exactly_that_subscription_and_sends_an_unsubscribe_event(
@@ -295,7 +294,7 @@ def test_minor_errors_fail_exactly_the_objects_at_those_indexes(database: Databa
 
 
 def test_a_permanent_400_is_kept_with_brazes_answer_while_the_others_are_delivered(
-    database: Database, braze: FakeBraze, cli: object
+    database: Database, braze: FakeBraze, cli: Cli
 ) -> None:
     braze.reject_when = lambda item: item.get("external_id") == "user-2"
     for number in range(5):
@@ -305,14 +304,14 @@ def test_a_permanent_400_is_kept_with_brazes_answer_while_the_others_are_deliver
     assert [row.status for row in rows] == ["done", "done", "failed", "done", "done"]
     assert rows[2].last_status_code == 400
     assert "simulated: an object Braze refuses outright" in (rows[2].last_error or "")
-    listed = cli("outbox", "list", "--failed")  # type: ignore[operator]
+    listed = cli("outbox", "list", "--failed")
     assert listed.exit_code == 0
     assert f"{rows[2].id}\tbraze.track\tsubscribe\tfailed" in listed.stdout
     assert "400" in listed.stdout
 
 
 def test_a_401_fails_everything_until_the_key_is_fixed_and_the_operator_retries(
-    database: Database, owner: Persona, cli: object
+    database: Database, owner: Persona, cli: Cli
 ) -> None:
     with running_fake_braze(api_key="the-right-key") as fake:
         connect_braze(database, fake, api_key="a-wrong-key")
@@ -322,7 +321,7 @@ def test_a_401_fails_everything_until_the_key_is_fixed_and_the_operator_retries(
         rows = outbox_rows(database)
         assert [(row.status, row.last_status_code) for row in rows] == [("failed", 401), ("failed", 401)]
         connect_braze(database, fake)
-        retried = cli("outbox", "retry", "--all-failed")  # type: ignore[operator]
+        retried = cli("outbox", "retry", "--all-failed")
         assert retried.exit_code == 0
         assert "Queued 2 failed messages again." in retried.stdout
         drain(database)
@@ -421,7 +420,7 @@ def test_an_answer_with_nul_bytes_is_stored_without_them_and_other_accounts_are_
         assert hostile_row.status == "done"
 
 
-def test_set_braze_refuses_plain_http_and_private_addresses(database: Database, owner: Persona, cli: Any) -> None:
+def test_set_braze_refuses_plain_http_and_private_addresses(database: Database, owner: Persona, cli: Cli) -> None:
     strict = {"CALCAST_ALLOW_PRIVATE_DESTINATIONS": "false"}
     for endpoint, sentence in [
         ("http://rest.iad-01.braze.com", "must start with https://: over plain http its content and credentials"),

@@ -11,7 +11,7 @@ from calcast.accounts import service as accounts
 from calcast.core.db import Database
 from calcast.core.security import Cipher
 from calcast.outbox.models import OutboxMessage
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.support.braze_sync import subscribe, worker
 from tests.support.fake_braze import FakeBraze, running_fake_braze
 
@@ -23,7 +23,7 @@ def braze(database: Database, owner: Persona) -> Iterator[FakeBraze]:
 
 
 def test_it_fails_the_rows_and_says_how_to_fix_it(
-    database: Database, braze: FakeBraze, cli: object, caplog: pytest.LogCaptureFixture
+    database: Database, braze: FakeBraze, cli: Cli, caplog: pytest.LogCaptureFixture
 ) -> None:
     with database.transaction() as session:
         accounts.set_braze(
@@ -46,6 +46,6 @@ def test_it_fails_the_rows_and_says_how_to_fix_it(
     assert "this secret was encrypted with another CALCAST_SECRET_KEY" in (message.last_error or "")
     assert "set the Braze key again with `calcast account set-braze`" in (message.last_error or "")
     assert "Traceback" not in caplog.text
-    listed = cli("outbox", "list", "--failed")  # type: ignore[operator]
+    listed = cli("outbox", "list", "--failed")
     assert "another CALCAST_SECRET_KEY" in listed.stdout
     assert braze.requests == []

@@ -5,7 +5,6 @@ import hmac
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
@@ -14,13 +13,14 @@ from sqlalchemy import func, select
 from calcast.calendars.models import BroadcastEvent, Calendar
 from calcast.core.db import Database
 from calcast.subscriptions.models import Subscription
+from tests.conftest import Cli
 
 
-def setup_account(cli: Any) -> None:
+def setup_account(cli: Cli) -> None:
     assert cli("account", "create", "brazetest", "--name", "Braze Test").exit_code == 0
 
 
-def test_it_creates_a_calendar_with_tags_and_settings(cli: Any) -> None:
+def test_it_creates_a_calendar_with_tags_and_settings(cli: Cli) -> None:
     setup_account(cli)
     done = cli(
         "calendar",
@@ -58,7 +58,7 @@ def test_it_creates_a_calendar_with_tags_and_settings(cli: Any) -> None:
     assert [c["code"] for c in json.loads(cli("calendar", "list", "brazetest", "--json").stdout)] == ["test-calendar-1"]
 
 
-def test_a_calendar_of_an_unknown_account_is_refused(cli: Any, database: Database) -> None:
+def test_a_calendar_of_an_unknown_account_is_refused(cli: Cli, database: Database) -> None:
     done = cli("calendar", "create", "ghost", "cal", "--title", "T")
     assert done.exit_code == 1
     assert "There is no account with the code 'ghost'" in done.stderr
@@ -66,14 +66,14 @@ def test_a_calendar_of_an_unknown_account_is_refused(cli: Any, database: Databas
         assert session.scalar(select(func.count()).select_from(Calendar)) == 0
 
 
-def test_a_bad_choice_is_refused_by_the_command(cli: Any) -> None:
+def test_a_bad_choice_is_refused_by_the_command(cli: Cli) -> None:
     setup_account(cli)
     done = cli("calendar", "create", "brazetest", "cal", "--title", "T", "--email-capture", "sometimes")
     assert done.exit_code == 2
     assert "sometimes" in done.stderr
 
 
-def test_tag_add_appends_and_can_mark_default(cli: Any) -> None:
+def test_tag_add_appends_and_can_mark_default(cli: Cli) -> None:
     setup_account(cli)
     cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "A")
     tag = json.loads(cli("tag", "add", "brazetest", "cal", "B", "--default", "--json").stdout)
@@ -86,7 +86,7 @@ def test_tag_add_appends_and_can_mark_default(cli: Any) -> None:
     assert cli("tag", "add", "brazetest", "nocal", "C").exit_code == 1
 
 
-def test_event_add_reads_windows_zones_and_naive_local_times(cli: Any) -> None:
+def test_event_add_reads_windows_zones_and_naive_local_times(cli: Cli) -> None:
     setup_account(cli)
     cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "All Teams", "--tag", "Team I")
     done = cli(
@@ -120,7 +120,7 @@ def test_event_add_reads_windows_zones_and_naive_local_times(cli: Any) -> None:
     assert (when, key, title, tags) == ("2019-02-21 20:00Z", event["event_key"], "Kick-off", "Team I")
 
 
-def test_event_add_rejects_bad_input_and_stores_nothing(cli: Any, database: Database) -> None:
+def test_event_add_rejects_bad_input_and_stores_nothing(cli: Cli, database: Database) -> None:
     setup_account(cli)
     cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "All Teams")
     cases = [
@@ -140,7 +140,7 @@ def test_event_add_rejects_bad_input_and_stores_nothing(cli: Any, database: Data
         assert session.scalar(select(func.count()).select_from(BroadcastEvent)) == 0
 
 
-def test_demo_is_idempotent_and_prints_what_to_do_next(cli: Any) -> None:
+def test_demo_is_idempotent_and_prints_what_to_do_next(cli: Cli) -> None:
     first = cli("demo", "--no-serve")
     second = cli("demo", "--no-serve")
     assert first.exit_code == 0, first.stderr
@@ -153,7 +153,7 @@ def test_demo_is_idempotent_and_prints_what_to_do_next(cli: Any) -> None:
     assert len(json.loads(cli("client", "list", "demo", "--json").stdout)) == 1
 
 
-def test_calendar_create_takes_the_landing_page_texts(cli: Any) -> None:
+def test_calendar_create_takes_the_landing_page_texts(cli: Cli) -> None:
     setup_account(cli)
     done = cli(
         "calendar",
@@ -178,7 +178,7 @@ def test_calendar_create_takes_the_landing_page_texts(cli: Any) -> None:
     assert calendar["default_duration_minutes"] == 90
 
 
-def test_event_update_replaces_in_place_and_bumps_the_sequence_only_on_change(cli: Any) -> None:
+def test_event_update_replaces_in_place_and_bumps_the_sequence_only_on_change(cli: Cli) -> None:
     setup_account(cli)
     cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "All Teams", "--tag", "Team I")
     cli(
@@ -223,7 +223,7 @@ def test_event_update_replaces_in_place_and_bumps_the_sequence_only_on_change(cl
     assert "match-1\tKick-off (moved)\tTeam I" in listed
 
 
-def test_event_delete_removes_it_and_unknown_keys_fail_clearly(cli: Any) -> None:
+def test_event_delete_removes_it_and_unknown_keys_fail_clearly(cli: Cli) -> None:
     setup_account(cli)
     cli("calendar", "create", "brazetest", "cal", "--title", "T")
     cli(
@@ -263,7 +263,7 @@ def test_event_delete_removes_it_and_unknown_keys_fail_clearly(cli: Any) -> None
     assert "already has (or had) an event 'match-1'" in reused.stderr
 
 
-def test_an_all_day_broadcast_event_spans_whole_local_days(cli: Any) -> None:
+def test_an_all_day_broadcast_event_spans_whole_local_days(cli: Cli) -> None:
     setup_account(cli)
     cli("calendar", "create", "brazetest", "cal", "--title", "T")
     done = cli(
@@ -288,7 +288,7 @@ def test_an_all_day_broadcast_event_spans_whole_local_days(cli: Any) -> None:
     assert datetime.fromisoformat(event["end_at"]) == datetime(2030, 7, 6, 4, 0, tzinfo=UTC)
 
 
-def test_new_calendars_trust_only_signed_links_and_the_mode_can_be_changed(cli: Any) -> None:
+def test_new_calendars_trust_only_signed_links_and_the_mode_can_be_changed(cli: Cli) -> None:
     setup_account(cli)
     created = json.loads(cli("calendar", "create", "brazetest", "cal", "--title", "T", "--json").stdout)
     assert created["identity"] == "signed"
@@ -304,7 +304,7 @@ def test_new_calendars_trust_only_signed_links_and_the_mode_can_be_changed(cli: 
 
 
 def test_calendar_link_signs_the_external_id_so_the_landing_page_trusts_it(
-    cli: Any, database: Database, client: TestClient
+    cli: Cli, database: Database, client: TestClient
 ) -> None:
     setup_account(cli)
     cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "All Teams")
@@ -332,7 +332,7 @@ def test_calendar_link_signs_the_external_id_so_the_landing_page_trusts_it(
         assert (subscription.subscriber_id, subscription.unverified_subscriber_id) == ("crm 42/ä", None)
 
 
-def test_calendar_link_with_a_key_from_another_server_key_says_what_to_do(cli: Any) -> None:
+def test_calendar_link_with_a_key_from_another_server_key_says_what_to_do(cli: Cli) -> None:
     setup_account(cli)
     cli("calendar", "create", "brazetest", "cal", "--title", "T")
     cli("account", "link-key", "brazetest")

@@ -80,7 +80,9 @@ def test_it_tells_a_new_consumer_of_subscribe_event_changes_and_unsubscribe(
     assert isinstance(attached, EventAttached)
     assert attached.subscription_ids == (subscription_id,)
     assert attached.event.title == "Kick-off"
-    assert changes[0].subscription.id == subscription_id  # type: ignore[attr-defined]
+    created = changes[0]
+    assert isinstance(created, SubscriptionCreated)
+    assert created.subscription.id == subscription_id
 
 
 def test_a_change_and_what_its_consumers_queued_are_rolled_back_together(database: Database, owner: Persona) -> None:

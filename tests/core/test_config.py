@@ -86,6 +86,7 @@ def test_an_explicit_key_wins_and_no_key_file_is_made(monkeypatch: pytest.Monkey
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.slow  # runs `python -m calcast` in a process of its own
 def test_postgresql_without_a_key_is_refused_in_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CALCAST_DATABASE_URL", POSTGRES_URL)
     with pytest.raises(ConfigError) as raised:
@@ -158,6 +159,7 @@ def test_it_strips_a_trailing_slash_from_the_base_url(monkeypatch: pytest.Monkey
     assert load_settings().base_url == "https://cal.example.com"
 
 
+@pytest.mark.slow  # runs `python -m calcast` in a process of its own
 def test_the_command_stops_with_one_sentence_and_no_traceback(tmp_path: object) -> None:
     env = {"CALCAST_DATABASE_URL": "oracle://scott@db/orcl", "PATH": "/usr/bin:/bin"}
     done = subprocess.run(

@@ -30,6 +30,7 @@ def test_sqlite_is_created_and_migrated_on_first_start(tmp_path: Path) -> None:
     assert target.exists()
 
 
+@pytest.mark.slow  # runs `python -m calcast` in a process of its own
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 def test_an_unwritable_sqlite_path_is_refused_in_one_sentence() -> None:
     tmp_path = Path(tempfile.mkdtemp(prefix="calcast-"))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from calcast.accounts.models import Account
 from calcast.core.db import Database
@@ -47,7 +48,8 @@ def test_a_concurrent_insert_of_the_same_event_is_a_503_braze_retries(
 def test_any_other_constraint_violation_is_a_logged_500_not_a_retry_loop(
     client: TestClient, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app: Any = client.app
+    app = client.app
+    assert isinstance(app, FastAPI)
 
     @app.post("/test-only/accounts")
     def duplicate_accounts(session: SessionDep) -> dict[str, str]:
@@ -72,6 +74,7 @@ def test_the_race_constraints_exist_with_these_names_and_columns() -> None:
     found = {}
     for table in Base.metadata.sorted_tables:
         for constraint in table.constraints:
+            assert isinstance(constraint, ColumnCollectionConstraint)
             columns = ", ".join(f"{table.name}.{column.name}" for column in constraint.columns)
             found[constraint.name] = columns
     for name, columns in CONCURRENT_INSERT_CONSTRAINTS.items():

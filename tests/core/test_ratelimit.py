@@ -6,7 +6,6 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +17,7 @@ from calcast.core.db import Database
 from calcast.core.ratelimit import redis_problem
 from calcast.subscriptions.models import Subscription
 from calcast.subscriptions.service import manage_url
-from tests.conftest import Persona, make_settings
+from tests.conftest import Cli, Persona, make_settings
 from tests.rokt_api import subscribe
 
 REDIS_URL = os.environ.get("CALCAST_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -153,7 +152,7 @@ def test_requests_go_through_while_redis_does_not_answer(
     assert "rate limits not applied: the Redis storage failed" in caplog.text
 
 
-def test_calcast_serve_refuses_to_start_when_redis_does_not_answer(cli: Any) -> None:
+def test_calcast_serve_refuses_to_start_when_redis_does_not_answer(cli: Cli) -> None:
     done = cli("serve", env={"CALCAST_REDIS_URL": "redis://user:hunter2@127.0.0.1:1/0"})
     assert done.exit_code == 1
     assert done.stderr == (

@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -144,7 +145,8 @@ def test_text_with_a_nul_that_reaches_postgresql_is_a_422_not_a_500(
     client: TestClient, database: Database, backend: str
 ) -> None:
     """The last line of defence, where text enters the database: PostgreSQL refuses NUL in text."""
-    app: Any = client.app
+    app = client.app
+    assert isinstance(app, FastAPI)
 
     @app.get("/test-only/account")
     def store_account(session: SessionDep, name: str) -> dict[str, str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,8 +21,8 @@ def headers(client: TestClient, owner: Persona) -> dict[str, str]:
     return bearer(client, owner)
 
 
-def push(client: TestClient, headers: dict[str, str], ids: list[str], **event: object) -> object:
-    body = {"event": event_body(**event), "subscriptionIds": ids}  # type: ignore[arg-type]
+def push(client: TestClient, headers: dict[str, str], ids: list[str], **event: Any) -> httpx2.Response:
+    body = {"event": event_body(**event), "subscriptionIds": ids}
     return client.post("/v1/subscriptionevent/owner", json=body, headers=headers)
 
 
@@ -30,8 +32,8 @@ def test_it_stores_the_event_as_a_utc_instant_and_attaches_it(
     first, second = subscribe(database, owner, "a"), subscribe(database, owner, "b")
     versions = feed_version(database, first), feed_version(database, second)
     response = push(client, headers, [first, second, ""])
-    assert response.status_code == 202  # type: ignore[attr-defined]
-    summary = response.json()  # type: ignore[attr-defined]
+    assert response.status_code == 202
+    summary = response.json()
     assert summary["eventId"] == EVENT_ID
     assert summary["status"] == "created"
     assert summary["attached"] == 2
@@ -56,9 +58,9 @@ def test_the_same_request_twice_leaves_the_same_state_and_sequence(
     before = stored_event(database, EVENT_ID)
     version = feed_version(database, subscription_id)
     again = push(client, headers, [subscription_id])
-    assert again.status_code == 202  # type: ignore[attr-defined]
-    assert again.json()["status"] == "unchanged"  # type: ignore[attr-defined]
-    assert again.json()["attached"] == 0  # type: ignore[attr-defined]
+    assert again.status_code == 202
+    assert again.json()["status"] == "unchanged"
+    assert again.json()["attached"] == 0
     after = stored_event(database, EVENT_ID)
     assert before is not None
     assert after is not None
@@ -74,8 +76,8 @@ def test_a_visible_change_by_push_bumps_sequence_and_adds_new_subscriptions(
     first, second = subscribe(database, owner, "a"), subscribe(database, owner, "b")
     push(client, headers, [first])
     response = push(client, headers, [second], title="New title")
-    assert response.json()["status"] == "updated"  # type: ignore[attr-defined]
-    assert response.json()["sequence"] == 1  # type: ignore[attr-defined]
+    assert response.json()["status"] == "updated"
+    assert response.json()["sequence"] == 1
     assert targets_of(database, EVENT_ID) == {first, second}
 
 
@@ -152,8 +154,8 @@ def test_inactive_subscriptions_are_reported_and_not_attached(
     active, ended = subscribe(database, owner, "a"), subscribe(database, owner, "b")
     client.request("DELETE", "/v1/subscription/owner/main", json={"id": ended}, headers=headers)
     response = push(client, headers, [active, ended, "not-a-subscription"])
-    assert response.json()["inactiveSubscriptionIds"] == [ended]  # type: ignore[attr-defined]
-    assert response.json()["unknownSubscriptionIds"] == ["not-a-subscription"]  # type: ignore[attr-defined]
+    assert response.json()["inactiveSubscriptionIds"] == [ended]
+    assert response.json()["unknownSubscriptionIds"] == ["not-a-subscription"]
     assert targets_of(database, EVENT_ID) == {active}
 
 
@@ -184,7 +186,7 @@ def test_zone_names_and_times_are_read_as_documented(
     end: datetime | None,
 ) -> None:
     response = push(client, headers, [subscribe(database, owner, "a")], **fields)
-    assert response.status_code == 202, response.text  # type: ignore[attr-defined]
+    assert response.status_code == 202, response.text
     event = stored_event(database, EVENT_ID)
     assert event is not None
     assert event.start_at == start
@@ -197,7 +199,7 @@ def test_notify_before_is_an_integer_or_a_numeric_string(
     client: TestClient, database: Database, owner: Persona, headers: dict[str, str], value: object, stored: int | None
 ) -> None:
     response = push(client, headers, [subscribe(database, owner, "a")], notifyBefore=value)
-    assert response.status_code == 202  # type: ignore[attr-defined]
+    assert response.status_code == 202
     event = stored_event(database, EVENT_ID)
     assert event is not None
     assert event.notify_before == stored
@@ -247,9 +249,9 @@ def test_a_busy_database_is_a_retryable_503_with_retry_after(
 
     monkeypatch.setattr(service, "push_event", locked)
     response = push(client, headers, [subscribe(database, owner, "a")])
-    assert response.status_code == 503  # type: ignore[attr-defined]
-    assert response.headers["retry-after"] == "5"  # type: ignore[attr-defined]
-    assert "retry" in response.json()["Reason"]  # type: ignore[attr-defined]
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert "retry" in response.json()["Reason"]
 
 
 def in_days(days: int) -> str:
@@ -262,8 +264,8 @@ def test_the_summary_says_when_an_event_ended_outside_every_feeds_window(
     """The seed template's sample date (2019-02-21) is accepted and attached, and the summary says nobody sees it."""
     subscription_id = subscribe(database, owner, "a")
     response = push(client, headers, [subscription_id])
-    assert response.status_code == 202  # type: ignore[attr-defined]
-    summary = response.json()  # type: ignore[attr-defined]
+    assert response.status_code == 202
+    summary = response.json()
     assert summary["attached"] == 1
     assert summary["visibleInFeeds"] is False
     assert summary["note"] == "The event ended more than 30 days ago, so it is outside every feed's window."
@@ -285,7 +287,7 @@ def test_the_summary_says_until_when_an_event_is_hidden(
         start=in_days(5),
         end=in_days(5),
         visibleFromDateTimeUtc=visible_from.strftime("%Y-%m-%dT%H:%M:%S"),
-    ).json()  # type: ignore[attr-defined]
+    ).json()
     assert summary["visibleInFeeds"] is False
     assert summary["note"] == (
         f"The event is hidden from feeds until {visible_from:%Y-%m-%dT%H:%M:%SZ} (visibleFromDateTimeUtc)."
@@ -298,7 +300,7 @@ def test_the_summary_says_when_an_event_will_be_over_before_it_is_shown(
     subscription_id = subscribe(database, owner, "a")
     summary = push(
         client, headers, [subscription_id], start=in_days(1), end=in_days(1), visibleFromDateTimeUtc=in_days(40)
-    ).json()  # type: ignore[attr-defined]
+    ).json()
     assert summary["visibleInFeeds"] is False
     assert "never appears in a feed" in summary["note"]
 
@@ -307,7 +309,7 @@ def test_the_summary_of_an_event_feeds_show_has_no_note(
     client: TestClient, database: Database, owner: Persona, headers: dict[str, str]
 ) -> None:
     subscription_id = subscribe(database, owner, "a")
-    summary = push(client, headers, [subscription_id], start=in_days(3), end=in_days(3)).json()  # type: ignore[attr-defined]
+    summary = push(client, headers, [subscription_id], start=in_days(3), end=in_days(3)).json()
     assert (summary["visibleInFeeds"], summary["note"]) == (True, None)
     deleted = client.delete(f"/v1/subscriptionevent/owner/{EVENT_ID}", headers=headers).json()
     assert (deleted["visibleInFeeds"], deleted["note"]) == (None, None)

@@ -120,7 +120,7 @@ def test_fields_over_their_length_are_422_naming_the_field(
     ],
 )
 def test_every_field_of_the_wrong_type_or_value_is_a_clear_4xx(
-    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str, field: str, value: object
+    client: TestClient, database: Database, headers: dict[str, str], subscription_id: str, field: str, value: Any
 ) -> None:
     body = {"event": event_body(**{field: value}), "subscriptionIds": [subscription_id]}
     refused = assert_refused(client.post("/v1/subscriptionevent/owner", json=body, headers=headers), 422, database)

@@ -65,7 +65,7 @@ def change_captures(template: str, **captures: str) -> str:
 
 def send(client: TestClient, url: str, authorization: str, body: str) -> Any:
     headers = [(b"authorization", authorization.encode()), (b"content-type", b"application/json")]
-    return client.post(urlsplit(url).path, content=body.encode(), headers=headers)  # type: ignore[arg-type]
+    return client.post(urlsplit(url).path, content=body.encode(), headers=headers)
 
 
 @pytest.mark.parametrize("header_language", ["German page as printed (Träger)", "English original (Bearer)"])

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import func, select
 
 from calcast.calendars.models import BroadcastEvent
 from calcast.core.db import Database
+from tests.conftest import Cli
 
 
 @pytest.fixture
-def calendar(cli: Any) -> None:
+def calendar(cli: Cli) -> None:
     assert cli("account", "create", "brazetest", "--name", "Braze Test").exit_code == 0
     assert cli("calendar", "create", "brazetest", "cal", "--title", "T", "--tag", "All Teams").exit_code == 0
 
@@ -31,7 +30,7 @@ def calendar(cli: Any) -> None:
     ],
 )
 def test_event_add_refuses_what_the_event_api_refuses(
-    cli: Any, database: Database, options: list[str], message: str
+    cli: Cli, database: Database, options: list[str], message: str
 ) -> None:
     arguments = ["event", "add", "brazetest", "cal", "--title", "X", "--timezone", "UTC", *options]
     done = cli(*arguments)
@@ -42,7 +41,7 @@ def test_event_add_refuses_what_the_event_api_refuses(
 
 
 @pytest.mark.usefixtures("calendar")
-def test_event_add_keeps_an_https_link(cli: Any) -> None:
+def test_event_add_keeps_an_https_link(cli: Cli) -> None:
     done = cli(
         "event",
         "add",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import icalendar
 import pytest
@@ -58,7 +59,7 @@ class World:
         timezone: str = "Europe/Berlin",
         tags: Sequence[str] = (),
         visible_from: datetime | None = None,
-        **fields: object,
+        **fields: Any,
     ) -> str:
         with self.database.transaction() as session:
             event = calendars.add_broadcast_event(
@@ -72,18 +73,18 @@ class World:
                     timezone=timezone,
                     tags=tags,
                     visible_from=visible_from.isoformat() if visible_from else None,
-                    **fields,  # type: ignore[arg-type]
+                    **fields,
                 ),
             )
             return event.event_key
 
-    def change_broadcast(self, event_key: str, **changes: object) -> None:
+    def change_broadcast(self, event_key: str, **changes: Any) -> None:
         """Change a broadcast event as the calendar's editor would: the event's details with these replaced."""
         with self.database.transaction() as session:
             row = calendars.get_broadcast_event(
                 session=session, account_code=self.account_code, calendar_code=self.calendar_code, event_key=event_key
             )
-            current: dict[str, object] = {
+            current: dict[str, Any] = {
                 "title": row.title,
                 "start": row.start_at.isoformat(),
                 "end": row.end_at.isoformat(),
@@ -100,7 +101,7 @@ class World:
                 account_code=self.account_code,
                 calendar_code=self.calendar_code,
                 event_key=event_key,
-                event=calendars.BroadcastEventInput(**(current | changes)),  # type: ignore[arg-type]
+                event=calendars.BroadcastEventInput(**(current | changes)),
             )
 
     def delete_broadcast(self, event_key: str) -> None:
@@ -121,7 +122,7 @@ class World:
         end: str | None = None,
         *,
         timezone: str = "America/New_York",
-        **fields: object,
+        **fields: Any,
     ) -> None:
         """A 1:1 event pushed to these subscriptions through the personal-event service."""
         with self.database.transaction() as session:
@@ -134,7 +135,7 @@ class World:
                     start=start,
                     end=end,
                     timezone=timezone,
-                    **fields,  # type: ignore[arg-type]
+                    **fields,
                 ),
                 subscription_ids=[feed.subscription_id for feed in feeds],
             )
@@ -147,7 +148,7 @@ class World:
         end: str | None = None,
         *,
         timezone: str = "America/New_York",
-        **fields: object,
+        **fields: Any,
     ) -> None:
         with self.database.transaction() as session:
             events.update_event(
@@ -159,7 +160,7 @@ class World:
                     start=start,
                     end=end,
                     timezone=timezone,
-                    **fields,  # type: ignore[arg-type]
+                    **fields,
                 ),
             )
 

@@ -10,17 +10,18 @@ from fastapi.testclient import TestClient
 from calcast.core.db import Database, utcnow
 from calcast.feeds import api, service
 from calcast.feeds.cache import FeedRuntime
+from tests.conftest import Cli
 from tests.feeds.conftest import World, in_days, summaries
 
 
 def test_rotating_gives_a_new_url_and_retires_the_old_one(
-    client: TestClient, database: Database, world: World, cli: object
+    client: TestClient, database: Database, world: World, cli: Cli
 ) -> None:
     old = world.subscribe("fan-1")
     world.broadcast("Kick-off", in_days(3))
     assert summaries(client.get(old.path).content) == ["Kick-off"]
 
-    result = cli("subscription", "rotate-token", old.subscription_id, "--json")  # type: ignore[operator]
+    result = cli("subscription", "rotate-token", old.subscription_id, "--json")
     assert result.exit_code == 0, result.stderr
     rotated = json.loads(result.stdout)
     assert rotated["subscriptionId"] == old.subscription_id
@@ -46,7 +47,7 @@ def test_rotating_gives_a_new_url_and_retires_the_old_one(
     assert client.get(new_path).status_code == 200
 
 
-def test_rotating_an_unknown_subscription_says_so(world: World, cli: object) -> None:
-    result = cli("subscription", "rotate-token", "00000000-0000-4000-8000-000000000000")  # type: ignore[operator]
+def test_rotating_an_unknown_subscription_says_so(world: World, cli: Cli) -> None:
+    result = cli("subscription", "rotate-token", "00000000-0000-4000-8000-000000000000")
     assert result.exit_code == 1
     assert "no subscription" in result.stderr

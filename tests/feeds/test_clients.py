@@ -19,6 +19,9 @@ from calcast.app import create_app
 from calcast.core.db import Database, utcnow
 from tests.feeds.conftest import World
 
+# Real calendar clients (vdirsyncer, khal) in processes of their own, against calcast served over HTTP.
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 
 

@@ -102,7 +102,7 @@ def assert_golden(name: str, body: bytes) -> None:
     )
 
 
-def vevents(body: bytes) -> list[icalendar.Event]:
+def vevents(body: bytes) -> list[icalendar.Component]:
     return list(icalendar.Calendar.from_ical(body).walk("VEVENT"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from calcast.core.clients import client_family
@@ -12,6 +13,7 @@ from calcast.core.db import Database, utcnow
 from calcast.feeds import service
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
+from tests.conftest import Cli
 from tests.feeds.conftest import Feed, World
 
 
@@ -53,7 +55,9 @@ def test_every_fetch_is_counted_and_304s_too(client: TestClient, database: Datab
     for _ in range(3):
         assert client.get(feed.path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
     assert subscription(database, feed).poll_count == 1
-    runtime = client.app.state.feed_runtime  # type: ignore[attr-defined]
+    app = client.app
+    assert isinstance(app, FastAPI)
+    runtime = app.state.feed_runtime
     with database.transaction() as session:
         service.fetch_feed(
             session=session,
@@ -83,7 +87,7 @@ def set_polled(database: Database, feed: Feed, *, days_ago: float | None, family
 
 
 def test_silent_subscriptions_are_marked_lapsed_per_client_family(
-    client: TestClient, database: Database, world: World, cli: object
+    client: TestClient, database: Database, world: World, cli: Cli
 ) -> None:
     google = world.subscribe("google-user")
     apple = world.subscribe("apple-user")
@@ -99,7 +103,7 @@ def test_silent_subscriptions_are_marked_lapsed_per_client_family(
         row = subscriptions.get_subscription(session=session, subscription_id=gone.subscription_id)
         subscriptions.deactivate(session=session, subscription=row)
 
-    result = cli("subscription", "mark-lapsed", "--json")  # type: ignore[operator]
+    result = cli("subscription", "mark-lapsed", "--json")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == '{"lapsed": 2}'
     lapsed = {
@@ -107,7 +111,7 @@ def test_silent_subscriptions_are_marked_lapsed_per_client_family(
         for name, feed in {"google": google, "apple": apple, "never": never, "fresh": fresh, "gone": gone}.items()
     }
     assert lapsed == {"google": True, "apple": False, "never": True, "fresh": False, "gone": False}
-    again = cli("subscription", "mark-lapsed")  # type: ignore[operator]
+    again = cli("subscription", "mark-lapsed")
     assert "0 subscription(s) newly marked" in again.stdout
 
     client.get(google.path, headers={"User-Agent": "Google-Calendar-Importer"})

@@ -16,7 +16,7 @@ from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from calcast.webhooks import service as webhooks
 from calcast.webhooks.models import WebhookDelivery
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 
 
 def subscribe(database: Database, subscriber_id: str) -> str:
@@ -157,12 +157,12 @@ def test_the_retention_is_a_setting(database: Database, owner: Persona) -> None:
 
 
 def test_a_failed_row_whose_newer_delivered_row_is_pruned_is_superseded_first(
-    database: Database, owner: Persona, cli: object
+    database: Database, owner: Persona, cli: Cli
 ) -> None:
     failed = a_message(database, status="failed", days_ago=40, key="subscription-1")
     a_message(database, status="done", days_ago=35, key="subscription-1")
     run_housekeeping(database)
     assert remaining(database)[0] == {failed: "superseded"}
-    retried = cli("outbox", "retry", "--all-failed")  # type: ignore[operator]
+    retried = cli("outbox", "retry", "--all-failed")
     assert retried.stdout.strip() == "Queued 0 failed messages again."
     assert remaining(database)[0] == {failed: "superseded"}

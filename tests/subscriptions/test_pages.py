@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -73,6 +74,12 @@ def signed_link(database: Database, external_id: str) -> str:
     return url.removeprefix(database.settings.base_url)
 
 
+def found(match: re.Match[str] | None, group: int = 1) -> str:
+    """A group of a match the test relies on; no match fails the test."""
+    assert match is not None, "the text lacks what the test looks for"
+    return match.group(group)
+
+
 def form_token(page: str) -> str:
     match = re.search(r'name="form_token" value="([^"]+)"', page)
     assert match, "the page has no form token"
@@ -89,7 +96,7 @@ def visible_text(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
-def subscribe(web: TestClient, path: str = "/owner/main", **fields: object) -> tuple[str, object]:
+def subscribe(web: TestClient, path: str = "/owner/main", **fields: object) -> tuple[str, httpx2.Response]:
     """Open the landing page, then send its form with these fields; returns the token and the response."""
     page = web.get(path)
     assert page.status_code == 200
@@ -161,7 +168,7 @@ def test_subscribing_stores_tags_email_opt_ins_and_capture(web: TestClient, data
     assert re.fullmatch(r"/manage/[0-9a-f-]{36}/[\w-]+/add", response.headers["location"])
     [subscription] = stored(database)
     with database.sessions() as session:
-        subscription = session.get(Subscription, subscription.id)
+        subscription = session.get_one(Subscription, subscription.id)
         assert [tag.name for tag in subscription.tags] == ["Team I", "Team II"]
     assert subscription.email == "fan@example.com"
     assert subscription.subscriber_id == "crm-42"
@@ -257,8 +264,8 @@ def test_the_same_person_subscribing_again_gets_a_new_subscription_and_the_first
     assert "again=1" not in second.headers["location"]
     first_subscription, second_subscription = stored(database)
     with database.sessions() as session:
-        assert [tag.name for tag in session.get(Subscription, first_subscription.id).tags] == ["Team I"]
-        assert [tag.name for tag in session.get(Subscription, second_subscription.id).tags] == ["Team II"]
+        assert [tag.name for tag in session.get_one(Subscription, first_subscription.id).tags] == ["Team I"]
+        assert [tag.name for tag in session.get_one(Subscription, second_subscription.id).tags] == ["Team II"]
     assert first_subscription.subscriber_id == second_subscription.subscriber_id == "crm-7"
 
 
@@ -320,8 +327,8 @@ def app_hrefs(page: str) -> dict[str, str]:
 
 def test_the_confirmation_page_links_every_app_in_its_format(web: TestClient, owner: Persona) -> None:
     _location, page = added_page(web)
-    https_url = html.unescape(re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page).group(1))
-    token = re.fullmatch(r"https://calcast\.test/webcal/([\w-]{43,})", https_url).group(1)
+    https_url = html.unescape(found(re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page)))
+    token = found(re.fullmatch(r"https://calcast\.test/webcal/([\w-]{43,})", https_url))
     webcal = f"webcal://calcast.test/webcal/{token}"
     hrefs = app_hrefs(page)
     assert hrefs["apple"] == webcal
@@ -359,8 +366,8 @@ def test_pages_with_secret_links_are_private(web: TestClient, owner: Persona) ->
 
 def test_clicking_an_app_records_the_method(web: TestClient, database: Database, owner: Persona) -> None:
     location, page = added_page(web)
-    method_url = re.search(r'data-method-url="([^"]+)"', page).group(1)
-    token = re.search(r'data-form-token="([^"]+)"', page).group(1)
+    method_url = found(re.search(r'data-method-url="([^"]+)"', page))
+    token = found(re.search(r'data-form-token="([^"]+)"', page))
     assert web.post(method_url, data={"form_token": token, "app": "google"}).status_code == 204
     assert stored(database)[0].method == "Google"
     assert web.post(method_url, data={"form_token": token, "app": "m365"}).status_code == 204
@@ -389,7 +396,7 @@ def test_the_manage_page_changes_topics(web: TestClient, database: Database, own
     assert "Your topics are saved." in response.text
     assert re.search(r'value="Team II" checked', response.text)
     with database.sessions() as session:
-        subscription = session.get(Subscription, stored(database)[0].id)
+        subscription = session.get_one(Subscription, stored(database)[0].id)
         assert [tag.name for tag in subscription.tags] == ["Team II"]
     response = web.post(manage_path + "/tags", data={"form_token": form_token(page)})
     assert response.status_code == 422
@@ -458,7 +465,7 @@ def test_the_feed_from_the_confirmation_page_holds_the_chosen_topics(
             )
     _token, response = subscribe(web, tags=["Team I"])
     page = web.get(response.headers["location"]).text
-    https_url = html.unescape(re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page).group(1))
+    https_url = html.unescape(found(re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page)))
     feed = web.get(urlsplit(https_url).path)
     assert feed.status_code == 200
     assert feed.headers["content-type"].startswith("text/calendar")
@@ -546,10 +553,10 @@ def test_rotating_the_feed_token_retires_the_old_manage_link(
     def manage_link_in_feed(https_url: str) -> str:
         body = web.get(urlsplit(https_url).path).text.replace("\r\n ", "")
         assert "SUMMARY:Fan day" in body
-        return re.search(r"/manage/[0-9a-f-]{36}/[\w-]+", unquote(body)).group(0)
+        return found(re.search(r"/manage/[0-9a-f-]{36}/[\w-]+", unquote(body)), 0)
 
     _location, page = added_page(web)
-    old_url = html.unescape(re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page).group(1))
+    old_url = html.unescape(found(re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page)))
     old_manage = manage_link_in_feed(old_url)
     assert web.get(old_manage).status_code == 200
     [subscription] = stored(database)

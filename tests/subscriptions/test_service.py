@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 
@@ -14,14 +15,14 @@ from calcast.subscriptions.models import FeedToken
 from tests.conftest import Persona
 
 
-def subscribe(database: Database, **details: object) -> service.Subscribed:
+def subscribe(database: Database, **details: Any) -> service.Subscribed:
     with database.transaction() as session:
         return service.subscribe(
             session=session,
             settings=database.settings,
             account_code="owner",
             calendar_code="main",
-            details=service.SubscriberDetails(**details),  # type: ignore[arg-type]
+            details=service.SubscriberDetails(**details),
         )
 
 

@@ -73,8 +73,9 @@ def running_calcast(command: list[str] | str, *, cwd: Path, env: Mapping[str, st
         start_new_session=True,
     )
     running = Running(process)
-    assert process.stdout is not None
-    reader = threading.Thread(target=lambda: running.output.extend(iter(process.stdout.readline, "")), daemon=True)
+    output = process.stdout
+    assert output is not None
+    reader = threading.Thread(target=lambda: running.output.extend(iter(output.readline, "")), daemon=True)
     reader.start()
     try:
         yield running
@@ -87,4 +88,4 @@ def running_calcast(command: list[str] | str, *, cwd: Path, env: Mapping[str, st
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
         reader.join(timeout=5)
-        process.stdout.close()
+        output.close()

@@ -225,6 +225,7 @@ def running_fake_braze(**options: Any) -> Iterator[FakeBraze]:
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            extra: dict[str, str]
             if self.path != "/users/track":
                 status, extra, body = 404, {}, {"message": "no such endpoint"}
             elif fake.raw_answer is not None:

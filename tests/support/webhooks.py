@@ -7,10 +7,11 @@ from typing import Any
 
 from calcast.core.db import Database
 from calcast.webhooks import envelopes as webhooks
+from tests.conftest import Cli
 from tests.support.braze_sync import worker
 
 
-def add_webhook(cli: Any, url: str, *events: str, account: str = "owner") -> tuple[str, str]:
+def add_webhook(cli: Cli, url: str, *events: str, account: str = "owner") -> tuple[str, str]:
     """`calcast webhook add`; returns the endpoint's id and signing secret."""
     flags = [part for event in events for part in ("--event", event)]
     result = cli("webhook", "add", account, url, *flags, "--json")

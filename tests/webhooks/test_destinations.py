@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from calcast.core.db import Database
 from calcast.webhooks.models import WebhookDelivery
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.support.braze_sync import worker
 from tests.support.dns import resolving
 from tests.support.receivers import Receiver, running_receiver
@@ -42,7 +41,7 @@ def receiver() -> Iterator[Receiver]:
     ],
 )
 def test_it_refuses_plain_http_and_private_addresses_when_a_webhook_is_added(
-    database: Database, owner: Persona, cli: Any, url: str, sentence: str
+    database: Database, owner: Persona, cli: Cli, url: str, sentence: str
 ) -> None:
     refused = cli("webhook", "add", "owner", url, "--event", "Subscribe", env=STRICT)
     assert refused.exit_code == 1
@@ -52,7 +51,7 @@ def test_it_refuses_plain_http_and_private_addresses_when_a_webhook_is_added(
 
 
 def test_a_public_https_url_is_accepted_and_a_name_that_does_not_resolve_yet_too(
-    database: Database, owner: Persona, cli: Any, monkeypatch: pytest.MonkeyPatch
+    database: Database, owner: Persona, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     resolving(monkeypatch, {"hooks.brand.example": ["93.184.216.34"]})
     added = cli("webhook", "add", "owner", "https://hooks.brand.example/calcast", "--event", "Subscribe", env=STRICT)
@@ -62,7 +61,7 @@ def test_a_public_https_url_is_accepted_and_a_name_that_does_not_resolve_yet_too
 
 
 def test_the_setting_allows_a_local_receiver_over_http(
-    database: Database, owner: Persona, cli: Any, receiver: Receiver
+    database: Database, owner: Persona, cli: Cli, receiver: Receiver
 ) -> None:
     allowed = cli("webhook", "add", "owner", receiver.url, "--event", "Test", env={})
     assert allowed.exit_code == 0, allowed.stderr
@@ -73,7 +72,7 @@ def test_the_setting_allows_a_local_receiver_over_http(
 
 
 def test_webhook_test_no_longer_shows_an_internal_services_answer(
-    database: Database, owner: Persona, cli: Any, receiver: Receiver
+    database: Database, owner: Persona, cli: Cli, receiver: Receiver
 ) -> None:
     # Stored while private destinations were allowed; the worker runs without that setting now.
     endpoint_id, _ = add_webhook(cli, receiver.url, "Test")
@@ -88,7 +87,7 @@ def test_webhook_test_no_longer_shows_an_internal_services_answer(
 
 
 def test_a_name_rebound_to_a_loopback_address_is_refused_when_connecting(
-    database: Database, owner: Persona, cli: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    database: Database, owner: Persona, cli: Cli, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = receiver.url.split(":")[2].split("/")[0]
     url = f"https://hooks.brand.example:{port}/hooks/calcast"
@@ -114,7 +113,7 @@ def test_a_name_rebound_to_a_loopback_address_is_refused_when_connecting(
     )
 
 
-def test_a_redirect_is_not_followed(database: Database, owner: Persona, cli: Any) -> None:
+def test_a_redirect_is_not_followed(database: Database, owner: Persona, cli: Cli) -> None:
     with running_receiver() as elsewhere, running_receiver(status=307, location="") as redirecting:
         redirecting.location = elsewhere.url
         endpoint_id, _ = add_webhook(cli, redirecting.url, "Test")

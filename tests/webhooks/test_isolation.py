@@ -12,7 +12,7 @@ from sqlalchemy import event, select, update
 from calcast.core.db import Database, utcnow
 from calcast.outbox.models import OutboxMessage
 from calcast.webhooks.models import WebhookDelivery
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.support.braze_sync import worker
 from tests.support.receivers import Receiver, running_receiver
 from tests.support.webhooks import add_webhook, drain, queue_test_event
@@ -44,7 +44,7 @@ def make_everything_due(database: Database) -> None:
 
 @pytest.mark.parametrize("part", ["headers", "body"])
 def test_a_trickling_receiver_cannot_hold_a_delivery_past_the_lease(
-    database: Database, owner: Persona, other: Persona, cli: Any, healthy: Receiver, part: str
+    database: Database, owner: Persona, other: Persona, cli: Cli, healthy: Receiver, part: str
 ) -> None:
     with running_receiver(trickle=part, trickle_interval=0.25, trickle_for=8.0) as slow:
         slow_endpoint, _ = add_webhook(cli, slow.url, "Test", account="owner")
@@ -70,7 +70,7 @@ def test_a_trickling_receiver_cannot_hold_a_delivery_past_the_lease(
 
 
 def test_one_accounts_many_slow_deliveries_do_not_queue_before_another_accounts(
-    database: Database, owner: Persona, other: Persona, cli: Any, healthy: Receiver
+    database: Database, owner: Persona, other: Persona, cli: Cli, healthy: Receiver
 ) -> None:
     with running_receiver(trickle="body", trickle_interval=0.25, trickle_for=4.0) as slow:
         slow_endpoint, _ = add_webhook(cli, slow.url, "Test", account="owner")
@@ -91,7 +91,7 @@ def test_one_accounts_many_slow_deliveries_do_not_queue_before_another_accounts(
 
 @pytest.mark.parametrize(("status", "outcome"), [(200, "done"), (500, "pending")])
 def test_a_receiver_answering_nul_bytes_is_logged_without_them_and_the_others_are_not_sent_again(
-    database: Database, owner: Persona, other: Persona, cli: Any, healthy: Receiver, status: int, outcome: str
+    database: Database, owner: Persona, other: Persona, cli: Cli, healthy: Receiver, status: int, outcome: str
 ) -> None:
     with running_receiver(status=status, body=b"ok\x00\x00 then more") as hostile:
         hostile_endpoint, _ = add_webhook(cli, hostile.url, "Test", account="owner")
@@ -113,7 +113,7 @@ def test_a_receiver_answering_nul_bytes_is_logged_without_them_and_the_others_ar
 
 
 def test_one_result_the_database_refuses_does_not_send_the_others_again(
-    database: Database, owner: Persona, other: Persona, cli: Any, healthy: Receiver
+    database: Database, owner: Persona, other: Persona, cli: Cli, healthy: Receiver
 ) -> None:
     def refuse_poison(_connection: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         stored = "webhook_deliveries" in statement or statement.startswith("UPDATE outbox")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -14,7 +13,7 @@ from calcast.core.db import Database
 from calcast.events import service as events
 from calcast.outbox.models import OutboxMessage
 from calcast.webhooks import signing
-from tests.conftest import Persona
+from tests.conftest import Cli, Persona
 from tests.support.braze_sync import change_tags, subscribe, unsubscribe
 from tests.support.receivers import Receiver, running_receiver
 from tests.support.webhooks import add_webhook, drain
@@ -27,7 +26,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def test_a_subscribe_reaches_the_receiver_signed_in_rokts_envelope(
-    database: Database, owner: Persona, cli: Any, receiver: Receiver
+    database: Database, owner: Persona, cli: Cli, receiver: Receiver
 ) -> None:
     _, secret = add_webhook(cli, receiver.url, "Subscribe", "Unsubscribe")
     assert secret.startswith("whsec_")
@@ -48,7 +47,7 @@ def test_a_subscribe_reaches_the_receiver_signed_in_rokts_envelope(
 
 
 def test_a_receiver_can_verify_with_the_documented_recipe(
-    database: Database, owner: Persona, cli: Any, receiver: Receiver
+    database: Database, owner: Persona, cli: Cli, receiver: Receiver
 ) -> None:
     import hashlib
     import hmac
@@ -62,7 +61,7 @@ def test_a_receiver_can_verify_with_the_documented_recipe(
     assert hmac.compare_digest(expected, parts["v1"])
 
 
-def test_only_the_chosen_event_types_are_sent(database: Database, owner: Persona, cli: Any, receiver: Receiver) -> None:
+def test_only_the_chosen_event_types_are_sent(database: Database, owner: Persona, cli: Cli, receiver: Receiver) -> None:
     add_webhook(cli, receiver.url, "Unsubscribe", "SubscriptionDetailsUpdated")
     done = subscribe(database, subscriber_id="ext-1")
     change_tags(database, done.subscription.id, ["Team II"])
@@ -77,7 +76,7 @@ def test_only_the_chosen_event_types_are_sent(database: Database, owner: Persona
 
 
 def test_personal_event_changes_are_sent_per_subscription(
-    database: Database, owner: Persona, cli: Any, receiver: Receiver
+    database: Database, owner: Persona, cli: Cli, receiver: Receiver
 ) -> None:
     add_webhook(cli, receiver.url, "SubscriptionEventAdded", "SubscriptionEventDeleted")
     first = subscribe(database, subscriber_id="ext-1")
@@ -102,7 +101,7 @@ def test_personal_event_changes_are_sent_per_subscription(
 
 
 def test_a_failing_receiver_is_retried_and_every_attempt_is_logged(
-    database: Database, owner: Persona, cli: Any, receiver: Receiver
+    database: Database, owner: Persona, cli: Cli, receiver: Receiver
 ) -> None:
     endpoint_id, _ = add_webhook(cli, receiver.url, "Subscribe")
     receiver.status = 500
@@ -123,7 +122,7 @@ def test_a_failing_receiver_is_retried_and_every_attempt_is_logged(
 
 
 def test_after_thirty_minutes_of_failures_the_delivery_is_kept_as_failed(
-    database: Database, owner: Persona, cli: Any, receiver: Receiver
+    database: Database, owner: Persona, cli: Cli, receiver: Receiver
 ) -> None:
     add_webhook(cli, receiver.url, "Subscribe")
     receiver.status = 503
@@ -138,7 +137,7 @@ def test_after_thirty_minutes_of_failures_the_delivery_is_kept_as_failed(
 
 
 def test_webhook_test_sends_a_test_event_and_shows_the_answer(
-    database: Database, owner: Persona, cli: Any, receiver: Receiver
+    database: Database, owner: Persona, cli: Cli, receiver: Receiver
 ) -> None:
     endpoint_id, secret = add_webhook(cli, receiver.url, "Subscribe")
     result = cli("webhook", "test", endpoint_id)
@@ -153,7 +152,7 @@ def test_webhook_test_sends_a_test_event_and_shows_the_answer(
     assert "not accepted" in refused.stdout
 
 
-def test_bad_webhook_input_gets_a_clear_sentence(database: Database, owner: Persona, cli: Any) -> None:
+def test_bad_webhook_input_gets_a_clear_sentence(database: Database, owner: Persona, cli: Cli) -> None:
     bad_url = cli("webhook", "add", "owner", "ftp://example.com", "--event", "Subscribe")
     assert bad_url.exit_code == 1
     assert "must be an https URL" in bad_url.stderr
