@@ -31,7 +31,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import Session
 
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, utcnow
+from calcast.core.db import Transaction, rowcount, utcnow
 from calcast.subscriptions.models import Subscription
 
 CLIENT_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -140,7 +140,7 @@ def mark_lapsed(*, session: Session, settings: Settings, now: datetime | None = 
         .values(lapsed_at=now, updated_at=Subscription.updated_at)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rowcount(result)
 
 
 def mark_lapsed_job(*, transaction: Transaction, settings: Settings, now: datetime) -> int:

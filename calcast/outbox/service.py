@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, case, delete, exists, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, utcnow
+from calcast.core.db import Transaction, rowcount, utcnow
 from calcast.core.errors import Invalid, NotFound
 from calcast.outbox.models import STATUSES, OutboxMessage
 
@@ -165,7 +165,7 @@ def retry_all_failed(*, session: Session) -> RetriedAll:
         .where(OutboxMessage.status == "failed")
         .values(status="pending", available_at=utcnow(), claimed_by=None)
     )
-    return RetriedAll(requeued=int(result.rowcount or 0), superseded=superseded)  # type: ignore[attr-defined]
+    return RetriedAll(requeued=rowcount(result), superseded=superseded)
 
 
 def prune(*, session: Session, before: datetime, limit: int = PRUNE_BATCH) -> int:
@@ -259,7 +259,7 @@ def erase_delivered_erasures(*, session: Session, since: datetime | None) -> int
         )
     )
     result = session.execute(statement, execution_options={"synchronize_session": False})
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def counts(*, session: Session) -> dict[tuple[str, str], int]:
