@@ -23,8 +23,8 @@ from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Handler, PeriodicJob
 from calcast.outbox.worker import Worker
 from calcast.subscriptions.changes import SubscriptionChange
+from calcast.webhooks import endpoints as webhook_endpoints
 from calcast.webhooks import envelopes as webhooks
-from calcast.webhooks import service as webhook_deliveries
 from calcast.webhooks.handler import WebhookHandler
 
 
@@ -72,7 +72,7 @@ def periodic_jobs() -> Sequence[PeriodicJob]:
         PeriodicJob(
             name="webhook-log-retention",
             interval=hourly,
-            run=webhook_deliveries.prune_delivery_logs,
+            run=webhook_endpoints.prune_delivery_logs,
             report="Deleted %d webhook delivery logs past CALCAST_OUTBOX_RETENTION_DAYS.",
         ),
     ]

@@ -7,7 +7,7 @@ import typer
 from calcast import assembly
 from calcast.accounts.cli import account_app, client_app
 from calcast.analytics.cli import stats
-from calcast.braze.cli import braze_app
+from calcast.brazesim.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
 from calcast.core.cli import CalcastGroup, use_database_factory
 from calcast.demo import demo

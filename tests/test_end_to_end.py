@@ -18,7 +18,7 @@ import httpx
 import icalendar
 import pytest
 
-from calcast.braze.templates import load_template
+from calcast.brazesim.templates import load_template
 from tests.conftest import Cli, Persona
 from tests.support.braze_sync import connect_braze, worker
 from tests.support.fake_braze import running_fake_braze

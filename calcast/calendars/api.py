@@ -6,19 +6,17 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 
 from calcast.accounts.auth import AccountClient
 from calcast.calendars import service
 from calcast.calendars.models import BroadcastEvent
 from calcast.core.http import SessionDep
 from calcast.core.rest import ERROR_RESPONSES, JsonBodyRoute
+from calcast.core.schemas import CAMEL_OUT
 from calcast.timezones import service as timezones
 
 router = APIRouter(tags=["calendars"], route_class=JsonBodyRoute, responses=ERROR_RESPONSES)
-
-CAMEL_OUT = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True)
 
 
 class EventTagOut(BaseModel):

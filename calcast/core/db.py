@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -39,6 +39,13 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (`Session.execute` returns a CursorResult but types it as Result)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"Only an UPDATE or DELETE result has a row count, not a {type(result).__name__}.")
+    return result.rowcount
 
 
 def new_uuid() -> str:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from calcast.calendars.event_input import MAX_NOTIFY_BEFORE
+from calcast.core.schemas import CAMEL_IN, CAMEL_OUT
 from calcast.events.service import EventChange, PersonalEventInput
-
-CAMEL = ConfigDict(alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, extra="ignore")
 
 Text255 = Annotated[str, Field(max_length=255)]
 TimeText = Annotated[str, Field(max_length=64, examples=["2019-02-21T15:00:00"])]
@@ -19,7 +17,7 @@ TimeText = Annotated[str, Field(max_length=64, examples=["2019-02-21T15:00:00"])
 class EventIn(BaseModel):
     """A personal event; start/end are local times in `timezone` unless they carry Z or an offset."""
 
-    model_config = CAMEL
+    model_config = CAMEL_IN
 
     event_id: Annotated[str, Field(min_length=1, max_length=255, examples=["Event_0001_ext-42"])]
     title: Annotated[str, Field(min_length=1, max_length=255)]
@@ -72,7 +70,7 @@ class EventIn(BaseModel):
 
 
 class PushEventIn(BaseModel):
-    model_config = CAMEL
+    model_config = CAMEL_IN
 
     event: EventIn
     subscription_ids: Annotated[
@@ -85,7 +83,7 @@ class PushEventIn(BaseModel):
 class UpdateEventIn(BaseModel):
     """`{"event": {...}}` as the Braze template sends it, or the bare event as Rokt's reference shows."""
 
-    model_config = CAMEL
+    model_config = CAMEL_IN
 
     event: EventIn
 
@@ -100,7 +98,7 @@ class UpdateEventIn(BaseModel):
 class EventChangeOut(BaseModel):
     """What the request did; the change is committed before this answer is sent."""
 
-    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True)
+    model_config = CAMEL_OUT
 
     event_id: str
     status: Annotated[str, Field(description="created, updated, unchanged, deleted or removed")]

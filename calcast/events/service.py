@@ -23,7 +23,7 @@ from calcast.calendars.event_input import (
 )
 from calcast.calendars.models import Calendar
 from calcast.core import changes
-from calcast.core.db import new_uuid, utcnow
+from calcast.core.db import new_uuid, rowcount, utcnow
 from calcast.core.errors import FieldError, NotFound
 from calcast.events.changes import EventAttached, EventChanged, EventDeleted, EventDetached, PersonalEventChange
 from calcast.events.models import PersonalEvent, PersonalEventTarget
@@ -280,7 +280,7 @@ def remove_event(*, session: Session, account_id: str, subscription_id: str, eve
             PersonalEventTarget.subscription_id == subscription.id,
         )
     )
-    count = int(getattr(removed, "rowcount", 0) or 0)
+    count = rowcount(removed)
     if count:
         _announce(session, EventDetached(row.account_id, row.event_id, (subscription.id,), row))
     return EventChange(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calcast.core.clients import FAMILIES, OTHER, client_family
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, UTCDateTime, utcnow
+from calcast.core.db import Transaction, UTCDateTime, rowcount, utcnow
 from calcast.subscriptions.models import Subscription
 
 log = logging.getLogger("calcast.feeds")
@@ -235,7 +235,7 @@ def mark_lapsed(*, session: Session, settings: Settings, now: datetime | None = 
         .values(lapsed_at=now, updated_at=Subscription.updated_at)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rowcount(result)
 
 
 def mark_lapsed_job(*, transaction: Transaction, settings: Settings, now: datetime) -> int:

@@ -8,12 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, exists, func, insert, select, update
-from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, utcnow
+from calcast.core.db import Transaction, rowcount, utcnow
 from calcast.core.errors import Invalid, NotFound
 from calcast.outbox.models import OutboxMessage, OutboxStatus
 
@@ -82,11 +81,6 @@ def get_message(*, session: Session, message_id: int) -> OutboxMessage:
     if message is None:
         raise NotFound(f"There is no outbox message {message_id}; `calcast outbox list` shows them.")
     return message
-
-
-def _rows_changed(result: Result[Any]) -> int:
-    """How many rows an UPDATE changed (its result is a CursorResult, which counts them)."""
-    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
 
 
 def _newer_delivered(message: type[OutboxMessage] | AliasedClass[OutboxMessage]) -> ColumnElement[bool]:
@@ -179,7 +173,7 @@ def retry_all_failed(*, session: Session) -> RetriedAll:
         .where(OutboxMessage.status == OutboxStatus.FAILED)
         .values(status=OutboxStatus.PENDING, available_at=utcnow(), claimed_by=None)
     )
-    return RetriedAll(requeued=_rows_changed(result), superseded=superseded)
+    return RetriedAll(requeued=rowcount(result), superseded=superseded)
 
 
 def prune(*, session: Session, before: datetime, limit: int = PRUNE_BATCH) -> int:
@@ -279,7 +273,7 @@ def erase_delivered_erasures(*, session: Session, since: datetime | None) -> int
         )
     )
     result = session.execute(statement, execution_options={"synchronize_session": False})
-    return _rows_changed(result)
+    return rowcount(result)
 
 
 def counts(*, session: Session) -> dict[tuple[OutboxStatus, str], int]:

@@ -18,14 +18,15 @@ from calcast.outbox import service as outbox
 from calcast.outbox.models import OutboxMessage, OutboxStatus
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
-from calcast.webhooks import service as webhooks
+from calcast.webhooks import endpoints as webhooks
+from calcast.webhooks.models import KIND as WEBHOOK_KIND
 
 # What identifies or locates a person; erased by `forget_person`. Tags, method, device class and the
 # (anonymous) counts stay, so the brand's numbers do not change.
 PERSONAL_FIELDS = (
     "subscriber_id", "unverified_subscriber_id", "email", "user_agent", "ip_address", "referrer", "request_key",
 )  # fmt: skip
-# The same in the webhook envelope (webhooks.subscription_object and the Unsubscribe details), at any depth.
+# The same in the webhook envelope (webhooks.envelopes.subscription_object and the Unsubscribe details), at any depth.
 PERSONAL_WEBHOOK_DETAILS = frozenset({"subscriberId", "email", "remoteIpAddress", "userAgent"})
 WEBHOOK_SUBSCRIPTION_PATH = ("envelope", "eventDetails", "calendarSubscriptionId")
 # A queued message with this topic takes the person out of a system that holds them (Braze's removal):
@@ -149,7 +150,7 @@ def _erase_deliveries(session: Session, subscription: Subscription) -> None:
     about = outbox.messages_with_value(
         session=session,
         account_id=subscription.account_id,
-        kind=webhooks.KIND,
+        kind=WEBHOOK_KIND,
         path=WEBHOOK_SUBSCRIPTION_PATH,
         value=subscription.id,
     )

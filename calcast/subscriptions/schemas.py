@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, field_validator
 
-CAMEL_IN = ConfigDict(alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, extra="ignore")
-CAMEL_OUT = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True)
+from calcast.core.schemas import CAMEL_IN, CAMEL_OUT
 
 Short = Annotated[str, Field(max_length=255)]
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 
+from calcast.core.schemas import CAMEL_OUT
 from calcast.timezones import service
 
 router = APIRouter(tags=["time zones"])
 
 
 class ZoneOut(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True)
+    model_config = CAMEL_OUT
 
     windows_name: str | None
     iana_id: str

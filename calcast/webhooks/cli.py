@@ -9,9 +9,9 @@ import typer
 from calcast.core.cli import JsonOption, emit, open_database, unit_of_work
 from calcast.core.security import Cipher
 from calcast.outbox.worker import Worker
-from calcast.webhooks import envelopes, service
+from calcast.webhooks import endpoints, envelopes
 from calcast.webhooks.handler import WebhookHandler
-from calcast.webhooks.models import WebhookEndpoint
+from calcast.webhooks.models import EVENT_TYPES, WebhookEndpoint
 
 webhook_app = typer.Typer(help="Outbound webhooks, signed with HMAC-SHA256.", no_args_is_help=True)
 
@@ -30,12 +30,12 @@ def endpoint_out(endpoint: WebhookEndpoint) -> dict[str, Any]:
 def add(
     account: str,
     url: str,
-    event: list[str] = typer.Option(..., "--event", help=f"Event type (repeat): {', '.join(service.EVENT_TYPES)}."),
+    event: list[str] = typer.Option(..., "--event", help=f"Event type (repeat): {', '.join(EVENT_TYPES)}."),
     as_json: bool = JsonOption,
 ) -> None:
     """Add an endpoint; its signing secret is shown this once."""
     with unit_of_work() as (session, settings):
-        created = service.add_endpoint(
+        created = endpoints.add_endpoint(
             session=session,
             cipher=Cipher(settings.secret_key),
             account_code=account,
@@ -60,18 +60,16 @@ def add(
 def list_endpoints(account: str, as_json: bool = JsonOption) -> None:
     """List the account's endpoints."""
     with unit_of_work() as (session, _):
-        endpoints = service.list_endpoints(session=session, account_code=account)
-        lines = [
-            f"{e.id}\t{e.url}\t{','.join(e.event_types)}" + ("\tdisabled" if e.disabled_at else "") for e in endpoints
-        ]
-        emit([endpoint_out(e) for e in endpoints], as_json=as_json, human="\n".join(lines) or "No webhooks.")
+        found = endpoints.list_endpoints(session=session, account_code=account)
+        lines = [f"{e.id}\t{e.url}\t{','.join(e.event_types)}" + ("\tdisabled" if e.disabled_at else "") for e in found]
+        emit([endpoint_out(e) for e in found], as_json=as_json, human="\n".join(lines) or "No webhooks.")
 
 
 @webhook_app.command("disable")
 def disable(endpoint_id: str, as_json: bool = JsonOption) -> None:
     """Stop sending to an endpoint; its delivery log stays."""
     with unit_of_work() as (session, _):
-        endpoint = service.disable_endpoint(session=session, endpoint_id=endpoint_id)
+        endpoint = endpoints.disable_endpoint(session=session, endpoint_id=endpoint_id)
         emit(endpoint_out(endpoint), as_json=as_json, human=f"Webhook {endpoint.id} is disabled.")
 
 
@@ -79,7 +77,7 @@ def disable(endpoint_id: str, as_json: bool = JsonOption) -> None:
 def log(endpoint_id: str, limit: int = typer.Option(20, "--limit", min=1), as_json: bool = JsonOption) -> None:
     """The endpoint's latest delivery attempts, newest first."""
     with unit_of_work() as (session, _):
-        entries = service.delivery_log(session=session, endpoint_id=endpoint_id, limit=limit)
+        entries = endpoints.delivery_log(session=session, endpoint_id=endpoint_id, limit=limit)
         lines = [
             f"{e.created_at:%Y-%m-%d %H:%M:%S}\t{e.event_type}\t{e.event_id}\tattempt {e.attempt}\t"
             f"{e.status_code or e.error}\t{e.duration_ms} ms"
@@ -101,7 +99,7 @@ def send_test(endpoint_id: str, as_json: bool = JsonOption) -> None:
         finally:
             runner.close()
     with unit_of_work() as (session, _):
-        entry = service.delivery_log(session=session, endpoint_id=endpoint_id, limit=1)
+        entry = endpoints.delivery_log(session=session, endpoint_id=endpoint_id, limit=1)
         if not entry:
             raise typer.Exit(1)
         result = entry[0].as_dict()

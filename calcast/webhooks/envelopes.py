@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,8 +26,8 @@ from calcast.subscriptions.changes import (
     SubscriptionEnded,
 )
 from calcast.subscriptions.models import Subscription
-from calcast.webhooks.models import WebhookEndpoint
-from calcast.webhooks.service import EVENT_TYPES, KIND, get_endpoint, iso
+from calcast.webhooks.endpoints import get_endpoint
+from calcast.webhooks.models import EVENT_TYPES, KIND, WebhookEndpoint
 
 _SUBSCRIPTION_TYPES: dict[type[SubscriptionChange], str] = {
     SubscriptionCreated: "Subscribe",
@@ -39,6 +40,10 @@ _EVENT_TYPES: dict[type[PersonalEventChange], str] = {
     EventDetached: "SubscriptionEventRemoved",
     EventDeleted: "SubscriptionEventDeleted",
 }
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 def _listeners(*, session: Session, account_id: str, event_type: str) -> list[WebhookEndpoint]:

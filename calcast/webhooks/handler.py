@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from calcast.core.config import Settings
 from calcast.outbox.delivery import Claimed, Result
-from calcast.webhooks import service
+from calcast.webhooks import delivery
+from calcast.webhooks.models import KIND
 
 # One request per row: few are taken at once, to stay well inside the lease.
 CLAIM_SIZE = 32
@@ -18,16 +19,16 @@ CLAIM_SIZE = 32
 class WebhookHandler:
     """POSTs webhook rows to their endpoints and logs every attempt."""
 
-    kind = service.KIND
+    kind = KIND
     claim_size = CLAIM_SIZE
 
     def __init__(self, *, settings: Settings, transaction: Callable[[], AbstractContextManager[Session]]) -> None:
         self.settings = settings
         self.transaction = transaction
-        self.http = service.client(settings)
+        self.http = delivery.client(settings)
 
     def deliver(self, rows: Sequence[Claimed]) -> list[Result]:
-        return service.deliver(rows, settings=self.settings, transaction=self.transaction, http=self.http)
+        return delivery.deliver(rows, settings=self.settings, transaction=self.transaction, http=self.http)
 
     def close(self) -> None:
         self.http.close()

@@ -9,6 +9,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from calcast.core.db import Base, created_at, utc_datetime, uuid_pk
 
+# The outbox kind of webhook rows, and the Rokt event types an endpoint can ask for (WebhookEndpoint.event_types).
+KIND = "webhook"
+EVENT_TYPES = (
+    "Subscribe",
+    "Unsubscribe",
+    "SubscriptionDetailsUpdated",
+    "SubscriptionEventAdded",
+    "SubscriptionEventUpdated",
+    "SubscriptionEventRemoved",
+    "SubscriptionEventDeleted",
+    "Test",
+)
+
 
 class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoints"

@@ -14,7 +14,7 @@ from calcast.outbox import service as outbox
 from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
-from calcast.webhooks import service as webhooks
+from calcast.webhooks import endpoints as webhooks
 from calcast.webhooks.models import WebhookDelivery
 from tests.conftest import Cli, Persona
 

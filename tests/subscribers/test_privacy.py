@@ -24,7 +24,7 @@ from calcast.subscribers.cli import spreadsheet_cell
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.capture import capture
 from calcast.subscriptions.models import Subscription
-from calcast.webhooks import service as webhooks
+from calcast.webhooks import endpoints as webhooks
 from calcast.webhooks.models import WebhookDelivery
 from tests.conftest import Cli, Persona
 from tests.support.braze_sync import change_tags, connect_braze, worker

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from calcast.braze.liquid import BrazeEnvironment, BrazeUser, TemplateError
+from calcast.brazesim.liquid import BrazeEnvironment, BrazeUser, TemplateError
 
 BASE_URL_PLACEHOLDER = "https://calcast.example.com"
 ROKT_BASE_URL = "https://api.roktcalendar.com"

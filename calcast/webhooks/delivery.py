@@ -1,4 +1,4 @@
-"""Outbound webhooks: endpoints per account and signed delivery with a log (envelopes: `envelopes.py`)."""
+"""Delivering webhook rows: one signed POST each, a few in parallel, judged and logged attempt by attempt."""
 
 from __future__ import annotations
 
@@ -12,131 +12,20 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from calcast.accounts import service as accounts
 from calcast.core import outbound
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, utcnow
-from calcast.core.errors import FieldError, Invalid, NotFound
-from calcast.core.security import Cipher, random_secret
+from calcast.core.db import utcnow
+from calcast.core.security import Cipher
 from calcast.outbox.delivery import LEASE_ENDING, Claimed, Result, backoff, lease_deadline
-from calcast.outbox.service import PRUNE_BATCH
 from calcast.webhooks import signing
 from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger("calcast.webhooks")
 
-KIND = "webhook"
-EVENT_TYPES = (
-    "Subscribe",
-    "Unsubscribe",
-    "SubscriptionDetailsUpdated",
-    "SubscriptionEventAdded",
-    "SubscriptionEventUpdated",
-    "SubscriptionEventRemoved",
-    "SubscriptionEventDeleted",
-    "Test",
-)
 MAX_EXCERPT = 1000
 PARALLEL_DELIVERIES = 8
-
-
-@dataclass(frozen=True)
-class NewEndpoint:
-    endpoint: WebhookEndpoint
-    secret: str
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-def add_endpoint(
-    *,
-    session: Session,
-    cipher: Cipher,
-    account_code: str,
-    url: str,
-    event_types: Sequence[str],
-    allow_private_destinations: bool = False,
-) -> NewEndpoint:
-    """Register an endpoint (https, public: core.outbound) for the chosen event types; its secret is shown once."""
-    account = accounts.get_account(session=session, code=account_code)
-    url = outbound.check_destination(url, allow_private=allow_private_destinations, what="webhook URL")
-    chosen = list(dict.fromkeys(event_types))
-    unknown = [name for name in chosen if name not in EVENT_TYPES]
-    if unknown or not chosen:
-        message = f"Choose event types among {', '.join(EVENT_TYPES)}" + (
-            f"; {', '.join(map(repr, unknown))} is not one." if unknown else "."
-        )
-        raise Invalid(message, [FieldError("event", message)])
-    secret = "whsec_" + random_secret(32)
-    endpoint = WebhookEndpoint(
-        account_id=account.id, url=url, event_types=chosen, secret_encrypted=cipher.encrypt(secret)
-    )
-    session.add(endpoint)
-    session.flush()
-    return NewEndpoint(endpoint=endpoint, secret=secret)
-
-
-def list_endpoints(*, session: Session, account_code: str) -> list[WebhookEndpoint]:
-    """The account's webhook endpoints, oldest first."""
-    account = accounts.get_account(session=session, code=account_code)
-    query = (
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.account_id == account.id)
-        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
-    )
-    return list(session.scalars(query))
-
-
-def get_endpoint(*, session: Session, endpoint_id: str) -> WebhookEndpoint:
-    endpoint = session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None:
-        raise NotFound(f"There is no webhook {endpoint_id!r}; `calcast webhook list ACCOUNT` shows them.")
-    return endpoint
-
-
-def disable_endpoint(*, session: Session, endpoint_id: str) -> WebhookEndpoint:
-    """Stop sending to an endpoint (its log stays); queued deliveries to it are dropped."""
-    endpoint = get_endpoint(session=session, endpoint_id=endpoint_id)
-    if endpoint.disabled_at is None:
-        endpoint.disabled_at = utcnow()
-    session.flush()
-    return endpoint
-
-
-def delivery_log(*, session: Session, endpoint_id: str, limit: int = 50) -> list[WebhookDelivery]:
-    """The endpoint's latest delivery attempts, newest first."""
-    get_endpoint(session=session, endpoint_id=endpoint_id)
-    query = (
-        select(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint_id)
-        .order_by(WebhookDelivery.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
-
-
-def prune_delivery_log(*, session: Session, before: datetime, limit: int) -> int:
-    """Delete up to `limit` delivery attempts logged before `before` (the outbox retention); returns how many."""
-    query = select(WebhookDelivery.id).where(WebhookDelivery.created_at < before).order_by(WebhookDelivery.id)
-    ids = list(session.scalars(query.limit(limit)))
-    if ids:
-        session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
-    return len(ids)
-
-
-def erase_responses(*, session: Session, outbox_ids: Sequence[int]) -> None:
-    """Forget what receivers answered to these deliveries: an answer may echo the personal data it was sent."""
-    if outbox_ids:
-        statement = update(WebhookDelivery).where(WebhookDelivery.outbox_id.in_(list(outbox_ids)))
-        session.execute(statement.values(response_excerpt=None), execution_options={"synchronize_session": False})
-
-
-# --- delivery -------------------------------------------------------------------------------------------
 
 
 def client(settings: Settings) -> outbound.OutboundClient:
@@ -282,15 +171,3 @@ def deliver(
         if attempt is None
     )
     return results
-
-
-def prune_delivery_logs(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
-    """The periodic job: delete delivery logs older than `CALCAST_OUTBOX_RETENTION_DAYS`, in batches."""
-    before = now - timedelta(days=settings.outbox_retention_days)
-    pruned = 0
-    while True:
-        with transaction() as session:
-            batch = prune_delivery_log(session=session, before=before, limit=PRUNE_BATCH)
-        pruned += batch
-        if batch < PRUNE_BATCH:
-            return pruned

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import typer
 
-from calcast.braze.liquid import AbortMessage, BrazeUser, Credentials, TemplateError, load_users
-from calcast.braze.sender import BrazeSimulator, Delivery
-from calcast.braze.templates import CREDENTIAL_NAME, CREDENTIAL_NOTE, load_template, shipped_templates
+from calcast.brazesim.liquid import AbortMessage, BrazeUser, Credentials, TemplateError, load_users
+from calcast.brazesim.sender import BrazeSimulator, Delivery
+from calcast.brazesim.templates import CREDENTIAL_NAME, CREDENTIAL_NOTE, load_template, shipped_templates
 from calcast.core.cli import JsonOption, fail, settings, unit_of_work
 
 braze_app = typer.Typer(
@@ -82,7 +82,7 @@ def profile(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the profile to this file."),
 ) -> None:
     """The Braze profile calcast's sync builds for a person (external_id and rokt:* attributes), for --user."""
-    from calcast.braze.profile import synced_profile
+    from calcast.brazesim.profile import synced_profile
 
     with unit_of_work() as (session, _):
         found = synced_profile(session=session, account_code=account_code, external_id=external_id)

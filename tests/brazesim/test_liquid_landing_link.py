@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from calcast.accounts import service as accounts
-from calcast.braze.liquid import BrazeEnvironment, BrazeUser
+from calcast.brazesim.liquid import BrazeEnvironment, BrazeUser
 from calcast.core.db import Database
 from calcast.core.security import Cipher
 from calcast.subscriptions.models import Subscription

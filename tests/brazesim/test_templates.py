@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from calcast.braze.liquid import AbortMessage, BrazeEnvironment, BrazeUser, TemplateError
-from calcast.braze.templates import (
+from calcast.brazesim.liquid import AbortMessage, BrazeEnvironment, BrazeUser, TemplateError
+from calcast.brazesim.templates import (
     BASE_URL_PLACEHOLDER,
     SHIPPED,
     WebhookTemplate,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from calcast.braze.liquid import AbortMessage, BrazeEnvironment, BrazeUser, TemplateError, load_users, to_liquid
+from calcast.brazesim.liquid import AbortMessage, BrazeEnvironment, BrazeUser, TemplateError, load_users, to_liquid
 
 FAN = BrazeUser.from_export(
     {

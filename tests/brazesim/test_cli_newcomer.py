@@ -13,8 +13,8 @@ import pytest
 from calcast.core.db import Database
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
-from tests.braze.live_server import serve_calcast
-from tests.braze.local_http import Answer, LocalServer, local_server
+from tests.brazesim.live_server import serve_calcast
+from tests.brazesim.local_http import Answer, LocalServer, local_server
 from tests.conftest import Cli, Persona
 from tests.rokt_api import stored_event, subscribe
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from calcast.braze.liquid import (
+from calcast.brazesim.liquid import (
     AbortMessage,
     BrazeEnvironment,
     BrazeUser,
@@ -18,7 +18,7 @@ from calcast.braze.liquid import (
     Credentials,
     TemplateError,
 )
-from tests.braze.local_http import Answer, LocalServer, local_server
+from tests.brazesim.local_http import Answer, LocalServer, local_server
 
 USER = BrazeUser.from_export({"external_id": "ext-42", "custom_attributes": {"city name": "Köln"}})
 TOKEN = '{"access_token": "tok-123", "token_type": "bearer", "expires_in": 300}'

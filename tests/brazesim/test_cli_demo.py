@@ -9,7 +9,7 @@ from pathlib import Path
 from calcast.core.db import Database
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
-from tests.braze.live_server import serve_calcast
+from tests.brazesim.live_server import serve_calcast
 from tests.conftest import Cli
 from tests.rokt_api import stored_event
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from calcast.braze.templates import load_template
+from calcast.brazesim.templates import load_template
 from calcast.core.db import Database
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions.models import Subscription
-from tests.braze.live_server import serve_calcast
+from tests.brazesim.live_server import serve_calcast
 from tests.conftest import Cli, Persona
 from tests.rokt_api import stored_event, subscribe
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from calcast.braze.sender import USER_AGENT, retry_after_seconds
+from calcast.brazesim.sender import USER_AGENT, retry_after_seconds
 from calcast.cli import app
 from calcast.core.config import get_settings
-from tests.braze.local_http import Answer, LocalServer, local_server
+from tests.brazesim.local_http import Answer, LocalServer, local_server
 
 TOKEN = '{"access_token": "tok-123", "token_type": "bearer", "expires_in": 300}'
 SUBSCRIPTION = "06423672-b6ba-4536-aa36-70788a7a0a36"

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from calcast.braze.liquid import (
+from calcast.brazesim.liquid import (
     AbortMessage,
     BrazeEnvironment,
     BrazeUser,
@@ -30,7 +30,7 @@ from calcast.braze.liquid import (
     Credentials,
     TemplateError,
 )
-from calcast.braze.templates import RenderedWebhook, WebhookTemplate
+from calcast.brazesim.templates import RenderedWebhook, WebhookTemplate
 
 USER_AGENT = "Braze Sender " + hashlib.sha1(b"calcast braze simulator").hexdigest()  # noqa: S324 - an id, not a hash of secrets
 WEBHOOK_TIMEOUT_SECONDS = 90.0
