@@ -13,7 +13,7 @@ import logging
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -29,10 +29,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from calcast.calendars.models import BroadcastEvent, Calendar, broadcast_event_tags
+from calcast.core import clicks
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import NotFound
-from calcast.core.event_columns import EventColumns, span_fits, web_url
+from calcast.core.event_columns import span_fits, web_url
 from calcast.core.security import digest, feed_token
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.feeds import telemetry
@@ -95,6 +96,8 @@ class FeedEvent:
     url: str | None = None
     all_day: bool = False
     notify_before: int | None = None
+    # Which stored event this is (kind, row id): what a tracked link names.
+    ref: tuple[clicks.EventKind, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -290,9 +293,11 @@ def _renderable_vevent(event: FeedEvent, content: FeedContent) -> Event | None:
 # Selecting a feed's content
 
 
-def _feed_event(row: EventColumns, uid: str) -> FeedEvent:
+def _feed_event(row: BroadcastEvent | PersonalEvent, uid: str) -> FeedEvent:
+    kind: clicks.EventKind = "broadcast" if isinstance(row, BroadcastEvent) else "personal"
     return FeedEvent(
         uid=uid,
+        ref=(kind, row.id),
         title=row.title,
         description=row.description,
         location=row.location,
@@ -304,6 +309,35 @@ def _feed_event(row: EventColumns, uid: str) -> FeedEvent:
         notify_before=row.notify_before,
         sequence=row.sequence,
         updated_at=row.updated_at,
+    )
+
+
+def with_tracked_links(event: FeedEvent, *, settings: Settings, subscription_id: str, text_links: bool) -> FeedEvent:
+    """The event with its URL (and, with `text_links`, the addresses in description and location) as tracked links."""
+    if event.ref is None:
+        return event
+    kind, event_id = event.ref
+    links = clicks.event_links(
+        url=event.url, description=event.description, location=event.location, text_links=text_links
+    )
+    tracked = {
+        link: clicks.tracked_url(
+            base_url=settings.base_url,
+            secret_key=settings.secret_key,
+            subscription_id=subscription_id,
+            event_kind=kind,
+            event_id=event_id,
+            link=link,
+        )
+        for link in links
+    }
+    if not tracked:
+        return event
+    return replace(
+        event,
+        url=tracked.get(event.url or "", event.url),
+        description=clicks.replace_text_links(event.description, tracked) if text_links else event.description,
+        location=clicks.replace_text_links(event.location, tracked) if text_links else event.location,
     )
 
 
@@ -454,6 +488,13 @@ def _content(
         session=session, settings=settings, subscription_id=row.subscription_id, calendar_id=row.calendar_id, now=now
     )
     subscription = session.get_one(Subscription, row.subscription_id)
+    if calendar.click_tracking:
+        events = [
+            with_tracked_links(
+                event, settings=settings, subscription_id=subscription.id, text_links=calendar.track_text_links
+            )
+            for event in events
+        ]
     content = FeedContent(
         name=calendar.title,
         description=calendar.description,

@@ -38,6 +38,8 @@ EVENT_TYPES = (
     "SubscriptionEventRemoved",
     "SubscriptionEventDeleted",
     "Test",
+    # Beyond the original's types: a person's first click on an event's tracked link.
+    "EventClicked",
 )
 MAX_EXCERPT = 1000
 PARALLEL_DELIVERIES = 8
