@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, select
+from sqlalchemy import Select, and_, case, distinct, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -240,3 +240,81 @@ def follow(
             ),
         )
     return Followed(link=link, counted=True, is_bot=reason is not None, first=first)
+
+
+# --- numbers -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClickTotals:
+    """Clicks on a calendar's links in a period: people (distinct subscriptions, bots left out), all, by bots."""
+
+    people: int
+    clicks: int
+    bot_clicks: int
+
+
+@dataclass(frozen=True)
+class EventClicks:
+    kind: str
+    event_id: str  # the brand's id: a broadcast event's key, a personal eventId ("" when the event is gone)
+    title: str
+    people: int
+    clicks: int
+
+
+def click_totals(*, session: Session, calendar_id: str, since: datetime) -> ClickTotals:
+    """People who clicked, person clicks and bot clicks on the calendar's links since `since`."""
+    person = Click.is_bot.is_(False)
+    row = session.execute(
+        select(
+            func.count(distinct(case((person, Click.subscription_id)))),
+            func.coalesce(func.sum(case((person, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((person, 0), else_=1)), 0),
+        ).where(Click.calendar_id == calendar_id, Click.clicked_at >= since)
+    ).one()
+    return ClickTotals(people=int(row[0]), clicks=int(row[1]), bot_clicks=int(row[2]))
+
+
+def clicks_by_event(*, session: Session, calendar_id: str, since: datetime, limit: int = 10) -> list[EventClicks]:
+    """Person clicks per event of the calendar since `since`, most people first."""
+    people = func.count(distinct(Click.subscription_id))
+    query = (
+        select(Click.event_kind, Click.event_id, people, func.count())
+        .where(Click.calendar_id == calendar_id, Click.clicked_at >= since, Click.is_bot.is_(False))
+        .group_by(Click.event_kind, Click.event_id)
+        .order_by(people.desc(), func.count().desc(), Click.event_id)
+        .limit(limit)
+    )
+    counted = session.execute(query).all()
+    names: dict[str, tuple[str, str]] = {}
+    broadcast_ids = [event_id for kind, event_id, _, _ in counted if kind == "broadcast"]
+    personal_ids = [event_id for kind, event_id, _, _ in counted if kind == "personal"]
+    if broadcast_ids:
+        names.update(
+            (row.id, (row.event_key, row.title))
+            for row in session.execute(
+                select(BroadcastEvent.id, BroadcastEvent.event_key, BroadcastEvent.title).where(
+                    BroadcastEvent.id.in_(broadcast_ids)
+                )
+            )
+        )
+    if personal_ids:
+        names.update(
+            (row.id, (row.event_id, row.title))
+            for row in session.execute(
+                select(PersonalEvent.id, PersonalEvent.event_id, PersonalEvent.title).where(
+                    PersonalEvent.id.in_(personal_ids)
+                )
+            )
+        )
+    return [
+        EventClicks(
+            kind=kind,
+            event_id=names.get(event_id, ("", ""))[0],
+            title=names.get(event_id, ("", "(deleted event)"))[1],
+            people=int(people_count),
+            clicks=int(click_count),
+        )
+        for kind, event_id, people_count, click_count in counted
+    ]
