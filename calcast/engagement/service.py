@@ -173,8 +173,9 @@ def _first_click(session: Session, click: dict[str, Any]) -> bool:
     """Record a person's first click on the event; False when there was one already (also a concurrent one)."""
     values = {key: click[key] for key in ("subscription_id", "event_kind", "event_id", "calendar_id", "clicked_at")}
     upsert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    result = session.execute(upsert(FirstClick).values(**values).on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING says whether a row went in (psycopg reports no rowcount for ON CONFLICT DO NOTHING).
+    statement = upsert(FirstClick).values(**values).on_conflict_do_nothing().returning(FirstClick.subscription_id)
+    return session.execute(statement).first() is not None
 
 
 def follow(
