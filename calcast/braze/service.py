@@ -198,9 +198,8 @@ def queue_custom_event(
         kind=KIND,
         topic=topic,
         payload={"events": [event]},
-        # An occurrence of its own, not a state: it needs no place in the subscription's order, and taking one
-        # would let it "supersede" an earlier failed attribute update on manual retry.
-        ordering_key=None,
+        # Keyed like the subscription's other Braze rows: it follows them, and an erasure finds it.
+        ordering_key=subscription.id,
     )
     outbox.enqueue(session=session, messages=[message])
 
