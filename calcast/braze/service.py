@@ -144,6 +144,8 @@ def queue_subscription_change(*, session: Session, subscription: Subscription, c
 
 def on_event_clicked(session: Session, change: EventClicked) -> None:
     """Braze sync's consumer of a person's first click on an event: a `calendar_event_click` custom event."""
+    if not _braze_configured(session=session, account_id=change.account_id):
+        return  # on the redirect's path: no more reads than needed
     subscription = get_subscription(session=session, subscription_id=change.subscription_id)
     details: dict[str, str | None] = {
         "event_id": change.event_id,
@@ -174,6 +176,11 @@ def on_subscription_lapsed(session: Session, change: SubscriptionLapsed) -> None
     )
 
 
+def _braze_configured(*, session: Session, account_id: str) -> bool:
+    account = accounts.get_account_by_id(session=session, account_id=account_id)
+    return bool(account.braze_rest_endpoint) and account.braze_api_key_encrypted is not None
+
+
 def queue_custom_event(
     *,
     session: Session,
@@ -184,17 +191,16 @@ def queue_custom_event(
     extra: dict[str, str | None],
 ) -> None:
     """Queue one custom event about the subscription, identified like its attributes; nothing if Braze cannot."""
-    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
-    account = accounts.get_account_by_id(session=session, account_id=subscription.account_id)
-    if not account.braze_rest_endpoint or account.braze_api_key_encrypted is None:
+    if not _braze_configured(session=session, account_id=subscription.account_id):
         return
+    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
     facts = facts_of(session=session, subscription=subscription)
     who = payloads.identifier(facts, fallback=calendar.subscriber_id_fallback)
     if who is None:
         return
     event = payloads.event_object(facts, who=who, name=name, at=at, extra=extra)
     message = outbox.NewMessage(
-        account_id=account.id,
+        account_id=subscription.account_id,
         kind=KIND,
         topic=topic,
         payload={"events": [event]},
