@@ -180,3 +180,20 @@ def test_the_feed_with_tracked_links_is_byte_identical_across_polls(
 
     assert first == second
     assert len(event_urls(first)) == 2
+
+
+def test_calendars_track_clicks_by_default_and_the_cli_shows_it(cli: Any, owner: Any) -> None:
+    shown = cli("calendar", "show", "owner", "main")
+    assert "click tracking on (event URLs)" in shown.stdout
+    created = cli("calendar", "create", "owner", "plain", "--title", "Plain", "--no-click-tracking", "--json")
+    assert created.exit_code == 0, created.stderr
+    assert '"click_tracking": false' in created.stdout.replace('":false', '": false')
+    nothing = cli("calendar", "update", "owner", "main")
+    assert nothing.exit_code != 0
+    assert "Say what to change" in nothing.stderr
+
+
+def test_r_cannot_be_an_account_code(cli: Any, database: Database) -> None:
+    result = cli("account", "create", "r", "--name", "R")
+    assert result.exit_code != 0
+    assert "reserved" in result.stderr.lower()
