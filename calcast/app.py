@@ -17,6 +17,7 @@ from calcast.calendars import api as calendars_api
 from calcast.core.config import Settings, get_settings
 from calcast.core.db import Database
 from calcast.core.http import RequestGuard, install_error_handlers
+from calcast.engagement import pages as engagement_pages
 from calcast.events import api as events_api
 from calcast.feeds import api as feeds_api
 from calcast.feeds import front as feeds_front
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(timezones_api.router)
     app.include_router(calendars_api.router)
     app.include_router(outbox_api.router)
+    app.include_router(engagement_pages.router)
     app.mount("/static", static_files(), name="static")
     # Last: its /{accountCode}/{calendarCode} would shadow the two-segment paths above.
     app.include_router(subscription_pages.router)

@@ -17,12 +17,13 @@ from calcast.braze.handler import BrazeHandler
 from calcast.core.changes import Consumers
 from calcast.core.config import Settings
 from calcast.core.db import Database
+from calcast.engagement.changes import EventClicked
 from calcast.events.changes import PersonalEventChange
 from calcast.feeds import telemetry
 from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Handler, PeriodicJob
 from calcast.outbox.worker import Worker
-from calcast.subscriptions.changes import SubscriptionChange
+from calcast.subscriptions.changes import SubscriptionChange, SubscriptionLapsed
 from calcast.webhooks import endpoints as webhook_endpoints
 from calcast.webhooks import envelopes as webhooks
 from calcast.webhooks.handler import WebhookHandler
@@ -34,6 +35,9 @@ def consumers() -> Consumers:
     registry.on(SubscriptionChange, braze.on_subscription_change)
     registry.on(SubscriptionChange, webhooks.on_subscription_change)
     registry.on(PersonalEventChange, webhooks.on_personal_event_change)
+    registry.on(EventClicked, braze.on_event_clicked)
+    registry.on(EventClicked, webhooks.on_event_clicked)
+    registry.on(SubscriptionLapsed, braze.on_subscription_lapsed)
     return registry
 
 

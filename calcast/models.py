@@ -3,6 +3,7 @@
 from calcast.accounts.models import Account, OAuthClient
 from calcast.calendars.models import BroadcastEvent, Calendar, Tag
 from calcast.core.db import Base
+from calcast.engagement.models import Click, FirstClick
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.feeds.models import FeedState
 from calcast.outbox.models import OutboxMessage
@@ -14,8 +15,10 @@ __all__ = [
     "Base",
     "BroadcastEvent",
     "Calendar",
+    "Click",
     "FeedState",
     "FeedToken",
+    "FirstClick",
     "OAuthClient",
     "OutboxMessage",
     "PersonalEvent",

@@ -27,6 +27,13 @@ def describe(stats: CalendarStats) -> str:
             f" in the last {stats.days} days",
             f"  engagement  {stats.polled_last_day} polled in the last 24 h ({_share(stats.polled_last_day, whole)})"
             f" · {stats.lapsed} lapsed",
+            f"  clicks      {stats.clicked_people} people clicked ({_share(stats.clicked_people, whole)} of active)"
+            f" · {stats.clicks} clicks · {stats.bot_clicks} by bots and scanners",
+            *(
+                f"    {event['title']} ({event['event_id'] or event['kind']}): {event['people']} people,"
+                f" {event['clicks']} clicks"
+                for event in stats.clicks_by_event
+            ),
             f"  consent     opt-in 1 {_share(stats.opt_in1, whole)} · opt-in 2 {_share(stats.opt_in2, whole)}"
             f" · {stats.unmatched_in_crm} not matched in Braze",
             _line("tags", stats.by_tag, whole),
@@ -43,10 +50,10 @@ def describe(stats: CalendarStats) -> str:
 def stats(
     account: str,
     calendar: str | None = typer.Argument(None, help="One calendar; default: all of the account's."),
-    days: int = typer.Option(30, "--days", min=1, help="The period for new and unsubscribed counts."),
+    days: int = typer.Option(30, "--days", min=1, help="The period for new and unsubscribed counts and clicks."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Subscriber numbers per calendar: growth, churn, engagement, tags, apps, devices, countries, sources."""
+    """Subscriber numbers per calendar: growth, churn, engagement, clicks, tags, apps, devices, countries, sources."""
     with unit_of_work() as (session, _):
         if calendar is None:
             found = service.account_stats(session=session, account_code=account, days=days)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar, Tag
 from calcast.core.db import utcnow
+from calcast.engagement import service as engagement
 from calcast.subscriptions.models import Subscription, subscription_tags
 
 TOP = 5
@@ -39,6 +40,13 @@ class CalendarStats:
     top_countries: dict[str, int] = field(default_factory=dict)
     top_sources: dict[str, int] = field(default_factory=dict)
     top_campaigns: dict[str, int] = field(default_factory=dict)
+    # Clicks on the feed's tracked links in the period: people (distinct subscriptions, bots left out), their
+    # clicks, and clicks set apart as bots or prefetching scanners; `clicked_share` = people / active.
+    clicked_people: int = 0
+    clicks: int = 0
+    bot_clicks: int = 0
+    clicked_share: float | None = None
+    clicks_by_event: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
@@ -115,6 +123,12 @@ def calendar_stats(
     stats.top_countries = _breakdown(session, calendar.id, Subscription.country_code, limit=TOP)
     stats.top_sources = _breakdown(session, calendar.id, Subscription.source, limit=TOP)
     stats.top_campaigns = _breakdown(session, calendar.id, Subscription.utm_campaign, limit=TOP)
+    clicked = engagement.click_totals(session=session, calendar_id=calendar.id, since=since)
+    stats.clicked_people, stats.clicks, stats.bot_clicks = clicked.people, clicked.clicks, clicked.bot_clicks
+    stats.clicked_share = round(clicked.people / active_count, 4) if active_count else None
+    stats.clicks_by_event = [
+        asdict(item) for item in engagement.clicks_by_event(session=session, calendar_id=calendar.id, since=since)
+    ]
     return stats
 
 

@@ -31,6 +31,9 @@ ATTRIBUTE_NAMES = (
 MAX_STRING = 255
 SUBSCRIBE_EVENT = "subscribe"
 UNSUBSCRIBE_EVENT = "unsubscribe"
+# calcast's own custom events (not Rokt's): a person's first click on an event link, a subscription that lapsed.
+CLICK_EVENT = "calendar_event_click"
+LAPSED_EVENT = "calendar_lapsed"
 # `"` and `\` would break the partner page's templates, which paste values into JSON without json_escape.
 _UNSAFE = re.compile(r'["\\\x00-\x1f\x7f]')
 
@@ -178,7 +181,10 @@ def event_object(
     at: datetime,
     extra: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """A `subscribe` or `unsubscribe` custom event; `subscription_id` lets duplicates be recognised."""
+    """A custom event about the subscription (`subscribe`, `unsubscribe`, `calendar_event_click`, …).
+
+    `subscription_id` lets duplicates be recognised; `extra` adds the event's own properties.
+    """
     properties: dict[str, Any] = {
         "subscription_id": facts.subscription_id,
         "account_code": clean(facts.account_code),

@@ -22,6 +22,7 @@ from calcast.calendars import service as calendars
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.security import Cipher
+from calcast.engagement.changes import EventClicked
 from calcast.outbox import service as outbox
 from calcast.outbox.delivery import LEASE_ENDING, Claimed, Result, lease_deadline
 from calcast.subscriptions.changes import (
@@ -29,8 +30,10 @@ from calcast.subscriptions.changes import (
     SubscriptionChanged,
     SubscriptionCreated,
     SubscriptionEnded,
+    SubscriptionLapsed,
 )
 from calcast.subscriptions.models import Subscription
+from calcast.subscriptions.service import get_subscription
 
 KIND = "braze.track"
 # Model field → the rokt:* attribute it feeds, for removing a changed value's old entry.
@@ -136,6 +139,76 @@ def queue_subscription_change(*, session: Session, subscription: Subscription, c
         topic=change,
         payload={"attributes": [attributes], "events": events},
         ordering_key=subscription.id,
+    )
+    outbox.enqueue(session=session, messages=[message])
+
+
+def on_event_clicked(session: Session, change: EventClicked) -> None:
+    """Braze sync's consumer of a person's first click on an event: a `calendar_event_click` custom event."""
+    if not _braze_configured(session=session, account_id=change.account_id):
+        return  # on the redirect's path: no more reads than needed
+    subscription = get_subscription(session=session, subscription_id=change.subscription_id)
+    details: dict[str, str | None] = {
+        "event_id": change.event_id,
+        "event_kind": change.event_kind,
+        "event_title": change.title,
+        "link": change.link,
+    }
+    queue_custom_event(
+        session=session,
+        subscription=subscription,
+        name=payloads.CLICK_EVENT,
+        topic="click",
+        at=change.clicked_at,
+        extra=details,
+    )
+
+
+def on_subscription_lapsed(session: Session, change: SubscriptionLapsed) -> None:
+    """Braze sync's consumer of lapse marking: a `calendar_lapsed` custom event."""
+    subscription = get_subscription(session=session, subscription_id=change.subscription_id)
+    queue_custom_event(
+        session=session,
+        subscription=subscription,
+        name=payloads.LAPSED_EVENT,
+        topic="lapsed",
+        at=change.lapsed_at,
+        extra={"client_family": subscription.client_family},
+    )
+
+
+def _braze_configured(*, session: Session, account_id: str) -> bool:
+    account = accounts.get_account_by_id(session=session, account_id=account_id)
+    return bool(account.braze_rest_endpoint) and account.braze_api_key_encrypted is not None
+
+
+def queue_custom_event(
+    *,
+    session: Session,
+    subscription: Subscription,
+    name: str,
+    topic: str,
+    at: datetime,
+    extra: dict[str, str | None],
+) -> None:
+    """Queue one custom event about the subscription, identified like its attributes; nothing if Braze cannot."""
+    if not _braze_configured(session=session, account_id=subscription.account_id):
+        return
+    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+    facts = facts_of(session=session, subscription=subscription)
+    who = payloads.identifier(facts, fallback=calendar.subscriber_id_fallback)
+    if who is None:
+        return
+    event = payloads.event_object(facts, who=who, name=name, at=at, extra=extra)
+    message = outbox.NewMessage(
+        account_id=subscription.account_id,
+        kind=KIND,
+        topic=topic,
+        payload={"events": [event]},
+        # Keyed like the subscription's other Braze rows: it follows them, and an erasure finds it; it only
+        # reports an event, so once delivered it supersedes no failed change of the subscription.
+        ordering_key=subscription.id,
+        supersedes=False,
     )
     outbox.enqueue(session=session, messages=[message])
 

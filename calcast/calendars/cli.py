@@ -51,8 +51,19 @@ def describe(calendar: CalendarOut) -> str:
     return (
         f"{calendar.code}: {calendar.title}\n  language {calendar.language}, e-mail capture {calendar.email_capture}, "
         f"merge {'on' if calendar.merge_flag else 'off'}, subscriber-id fallback "
-        f"{'on' if calendar.subscriber_id_fallback else 'off'}, identity {calendar.identity}\n  tags: {tags}"
+        f"{'on' if calendar.subscriber_id_fallback else 'off'}, identity {calendar.identity}\n"
+        f"  click tracking {_tracking(calendar)}\n  tags: {tags}"
     )
+
+
+def _tracking(calendar: CalendarOut) -> str:
+    if not calendar.click_tracking:
+        return "off"
+    return "on (event URLs and links in descriptions and locations)" if calendar.track_text_links else "on (event URLs)"
+
+
+CLICK_TRACKING_HELP = "Event links in feeds go through calcast's /r/ redirect, which counts clicks (on by default)."
+TEXT_LINKS_HELP = "With click tracking: also the http(s) links written in event descriptions and locations."
 
 
 @calendar_app.command("create")
@@ -70,6 +81,8 @@ def create_calendar(
         help="Without external id and e-mail, use the subscription id as Braze external_id.",
     ),
     identity: Identity = typer.Option(Identity.signed, "--identity", help=IDENTITY_HELP),
+    click_tracking: bool = typer.Option(True, "--click-tracking/--no-click-tracking", help=CLICK_TRACKING_HELP),
+    track_text_links: bool = typer.Option(False, "--track-text-links/--no-track-text-links", help=TEXT_LINKS_HELP),
     description: str | None = typer.Option(None, "--description", help="Shown on the landing page."),
     image_url: str | None = typer.Option(None, "--image-url", help="Picture on the landing page."),
     opt_in1_label: str | None = typer.Option(None, "--opt-in1-label", help="First consent checkbox (rokt:optIn1)."),
@@ -86,6 +99,8 @@ def create_calendar(
         merge_flag=merge,
         subscriber_id_fallback=subscriber_id_fallback,
         identity=identity.value,
+        click_tracking=click_tracking,
+        track_text_links=track_text_links,
         image_url=image_url,
         opt_in1_label=opt_in1_label,
         opt_in2_label=opt_in2_label,
@@ -123,12 +138,30 @@ def show_calendar(account: str, code: str, as_json: bool = JsonOption) -> None:
 def update_calendar(
     account: str,
     code: str,
-    identity: Identity = typer.Option(..., "--identity", help=IDENTITY_HELP),
+    identity: Identity | None = typer.Option(None, "--identity", help=IDENTITY_HELP),
+    click_tracking: bool | None = typer.Option(None, "--click-tracking/--no-click-tracking", help=CLICK_TRACKING_HELP),
+    track_text_links: bool | None = typer.Option(
+        None, "--track-text-links/--no-track-text-links", help=TEXT_LINKS_HELP
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Change a calendar's settings."""
+    if identity is None and click_tracking is None and track_text_links is None:
+        raise typer.BadParameter(
+            "Say what to change: --identity, --click-tracking/--no-click-tracking or --track-text-links."
+        )
     with unit_of_work() as (session, _):
-        calendar = service.set_identity(session=session, account_code=account, code=code, identity=identity.value)
+        calendar = service.get_calendar(session=session, account_code=account, code=code)
+        if identity is not None:
+            calendar = service.set_identity(session=session, account_code=account, code=code, identity=identity.value)
+        if click_tracking is not None or track_text_links is not None:
+            calendar = service.set_click_tracking(
+                session=session,
+                account_code=account,
+                code=code,
+                click_tracking=click_tracking,
+                track_text_links=track_text_links,
+            )
         out = calendar_out(calendar)
         emit(out, as_json=as_json, human="Updated calendar " + describe(out))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from calcast.core.db import Base, created_at, updated_at, utc_datetime, uuid_pk
@@ -33,6 +33,10 @@ class Calendar(Base):
     merge_flag: Mapped[bool] = mapped_column(Boolean, default=True)
     subscriber_id_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     identity: Mapped[str] = mapped_column(String(16), default="signed", server_default="signed")
+    # Event links in feeds go through calcast's /r/ redirect, which counts clicks (docs/security.md, Click tracking);
+    # `track_text_links` extends this to the http(s) addresses written in descriptions and locations.
+    click_tracking: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    track_text_links: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped by every change to the calendar, its tags or its broadcast events: part of each feed's ETag.
     feed_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[created_at]

@@ -32,6 +32,8 @@ class CalendarOut(BaseModel):
     merge_flag: bool
     subscriber_id_fallback: bool
     identity: str
+    click_tracking: bool
+    track_text_links: bool
     tags: list[TagOut]
     created_at: datetime
 

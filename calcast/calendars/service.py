@@ -34,6 +34,9 @@ class CalendarSettings:
     subscriber_id_fallback: bool = False
     # "signed": a landing link's external id counts only with the brand's signature; "unsigned": any id counts.
     identity: str = "signed"
+    # Feed links go through the /r/ redirect that counts clicks; text links: also addresses in descriptions.
+    click_tracking: bool = True
+    track_text_links: bool = False
     default_duration_minutes: int = 60
     opt_in1_label: str | None = None
     opt_in2_label: str | None = None
@@ -76,6 +79,8 @@ def create_calendar(
         merge_flag=settings.merge_flag,
         subscriber_id_fallback=settings.subscriber_id_fallback,
         identity=settings.identity,
+        click_tracking=settings.click_tracking,
+        track_text_links=settings.track_text_links,
         default_duration_minutes=settings.default_duration_minutes,
         opt_in1_label=settings.opt_in1_label,
         opt_in2_label=settings.opt_in2_label,
@@ -127,6 +132,30 @@ def set_identity(*, session: Session, account_code: str, code: str, identity: st
     _check_choice(identity, IDENTITY_MODES, "identity")
     calendar = get_calendar(session=session, account_code=account_code, code=code)
     calendar.identity = identity
+    session.flush()
+    return calendar
+
+
+def set_click_tracking(
+    *,
+    session: Session,
+    account_code: str,
+    code: str,
+    click_tracking: bool | None = None,
+    track_text_links: bool | None = None,
+) -> Calendar:
+    """Turn click tracking of the calendar's feed links (and of links in event texts) on or off."""
+    calendar = get_calendar(session=session, account_code=account_code, code=code)
+    changed = False
+    if click_tracking is not None and click_tracking != calendar.click_tracking:
+        calendar.click_tracking = click_tracking
+        changed = True
+    if track_text_links is not None and track_text_links != calendar.track_text_links:
+        calendar.track_text_links = track_text_links
+        changed = True
+    if changed:
+        # Every feed's links change.
+        bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
     return calendar
 

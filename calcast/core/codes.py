@@ -24,6 +24,7 @@ RESERVED_ACCOUNT_CODES = frozenset(
         "metrics",
         "oauth2",
         "openapi.json",
+        "r",
         "redoc",
         "robots.txt",
         "static",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -10,8 +10,9 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from calcast.calendars.models import BroadcastEvent, Calendar, broadcast_event_tags
+from calcast.core import clicks
 from calcast.core.config import Settings
-from calcast.core.event_columns import EventColumns, span_fits
+from calcast.core.event_columns import span_fits
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.feeds.models import FeedState
 from calcast.feeds.render import FeedContent, FeedEvent, broadcast_uid, labels, personal_uid
@@ -78,9 +79,11 @@ def feed_status(row: FeedRow, settings: Settings, now: datetime) -> tuple[FeedSt
     return (FeedStatus.GONE if now >= grace_ends_at else FeedStatus.UNSUBSCRIBED), grace_ends_at
 
 
-def _feed_event(row: EventColumns, uid: str) -> FeedEvent:
+def _feed_event(row: BroadcastEvent | PersonalEvent, uid: str) -> FeedEvent:
+    kind: clicks.EventKind = "broadcast" if isinstance(row, BroadcastEvent) else "personal"
     return FeedEvent(
         uid=uid,
+        ref=(kind, row.id),
         title=row.title,
         description=row.description,
         location=row.location,
@@ -92,6 +95,35 @@ def _feed_event(row: EventColumns, uid: str) -> FeedEvent:
         notify_before=row.notify_before,
         sequence=row.sequence,
         updated_at=row.updated_at,
+    )
+
+
+def with_tracked_links(event: FeedEvent, *, settings: Settings, subscription_id: str, text_links: bool) -> FeedEvent:
+    """The event with its URL (and, with `text_links`, the addresses in description and location) as tracked links."""
+    if event.ref is None:
+        return event
+    kind, event_id = event.ref
+    links = clicks.event_links(
+        url=event.url, description=event.description, location=event.location, text_links=text_links
+    )
+    tracked = {
+        link: clicks.tracked_url(
+            base_url=settings.base_url,
+            secret_key=settings.secret_key,
+            subscription_id=subscription_id,
+            event_kind=kind,
+            event_id=event_id,
+            link=link,
+        )
+        for link in links
+    }
+    if not tracked:
+        return event
+    return replace(
+        event,
+        url=tracked.get(event.url or "", event.url),
+        description=clicks.replace_text_links(event.description, tracked) if text_links else event.description,
+        location=clicks.replace_text_links(event.location, tracked) if text_links else event.location,
     )
 
 
@@ -165,6 +197,13 @@ def feed_content(
         session=session, settings=settings, subscription_id=row.subscription_id, calendar_id=row.calendar_id, now=now
     )
     subscription = session.get_one(Subscription, row.subscription_id)
+    if calendar.click_tracking:
+        events = [
+            with_tracked_links(
+                event, settings=settings, subscription_id=subscription.id, text_links=calendar.track_text_links
+            )
+            for event in events
+        ]
     content = FeedContent(
         name=calendar.title,
         description=calendar.description,

@@ -18,6 +18,7 @@ from icalendar import Alarm, Event, Timezone
 from icalendar import Calendar as ICalendar
 from icalendar.prop import vDuration, vText
 
+from calcast.core import clicks
 from calcast.core.event_columns import span_fits, web_url
 from calcast.timezones.service import zone
 
@@ -68,6 +69,8 @@ class FeedEvent:
     url: str | None = None
     all_day: bool = False
     notify_before: int | None = None
+    # Which stored event this is (kind, row id): what a tracked link names.
+    ref: tuple[clicks.EventKind, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, bindparam, case, or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from calcast.core import changes
 from calcast.core.clients import FAMILIES, OTHER, client_family
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, UTCDateTime, rowcount, utcnow
+from calcast.core.db import Transaction, UTCDateTime, utcnow
+from calcast.subscriptions.changes import SubscriptionLapsed
 from calcast.subscriptions.models import Subscription
 
 log = logging.getLogger("calcast.feeds")
@@ -206,7 +208,8 @@ def mark_lapsed(*, session: Session, settings: Settings, now: datetime | None = 
     """Mark active subscriptions lapsed whose feed was not polled for their family's number of days.
 
     A subscription never polled at all is measured from its creation with the default number of days.
-    Returns how many subscriptions were newly marked; a later poll clears the mark.
+    Returns how many subscriptions were newly marked; a later poll clears the mark. Each newly marked
+    subscription is recorded as `SubscriptionLapsed`, in the same transaction.
     """
     now = now or utcnow()
     known = [family for family in FAMILIES if family in settings.lapse_days_by_client]
@@ -225,7 +228,7 @@ def mark_lapsed(*, session: Session, settings: Settings, now: datetime | None = 
             and_(Subscription.last_polled_at.is_(None), Subscription.created_at < default_cutoff),
         ),
     )
-    result = session.execute(
+    marked = session.scalars(
         update(Subscription)
         .where(
             Subscription.deactivated_at.is_(None),
@@ -233,9 +236,12 @@ def mark_lapsed(*, session: Session, settings: Settings, now: datetime | None = 
             or_(silent_by_default, *silent_by_family),
         )
         .values(lapsed_at=now, updated_at=Subscription.updated_at)
+        .returning(Subscription.id)
         .execution_options(synchronize_session=False)
-    )
-    return rowcount(result)
+    ).all()
+    for subscription_id in sorted(marked):
+        changes.record(session, SubscriptionLapsed(subscription_id=subscription_id, lapsed_at=now))
+    return len(marked)
 
 
 def mark_lapsed_job(*, transaction: Transaction, settings: Settings, now: datetime) -> int:

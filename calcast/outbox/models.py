@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calcast.core.db import Base, created_at, utc_datetime
@@ -49,6 +49,10 @@ class OutboxMessage(Base):
     # Rows with the same key are delivered one after the other, in the order they were written
     # (a subscription's Braze changes: an unsubscribe must never overtake its subscribe).
     ordering_key: Mapped[str | None] = mapped_column(String(64))
+    # Whether this row, once delivered, makes older failed rows of its key obsolete (superseded): a change of
+    # state does (a later unsubscribe overtakes a failed subscribe); a row that only reports something that
+    # happened (a click, a lapse) does not.
+    supersedes: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     status: Mapped[OutboxStatus] = mapped_column(_status_column, default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Not before this instant: the next retry, or the end of a worker's lease on the row.

@@ -32,6 +32,8 @@ class NewMessage:
     topic: str
     payload: dict[str, Any]
     ordering_key: str | None = None
+    # False for a row that only reports an event: delivered, it supersedes nothing (models.OutboxMessage).
+    supersedes: bool = True
 
 
 def enqueue(*, session: Session, messages: Sequence[NewMessage]) -> list[int]:
@@ -46,6 +48,7 @@ def enqueue(*, session: Session, messages: Sequence[NewMessage]) -> list[int]:
             "topic": message.topic,
             "payload": message.payload,
             "ordering_key": message.ordering_key,
+            "supersedes": message.supersedes,
             "status": OutboxStatus.PENDING,
             "attempts": 0,
             "available_at": now,
@@ -87,7 +90,10 @@ def _newer_delivered(message: type[OutboxMessage] | AliasedClass[OutboxMessage])
     """A message with the same ordering key, written after `message` (an OutboxMessage or an alias), delivered."""
     later = aliased(OutboxMessage)
     return exists().where(
-        later.ordering_key == message.ordering_key, later.id > message.id, later.status == OutboxStatus.DONE
+        later.ordering_key == message.ordering_key,
+        later.id > message.id,
+        later.status == OutboxStatus.DONE,
+        later.supersedes.is_(True),
     )
 
 
@@ -99,6 +105,7 @@ def newer_delivered(*, session: Session, message: OutboxMessage) -> int | None:
         OutboxMessage.ordering_key == message.ordering_key,
         OutboxMessage.id > message.id,
         OutboxMessage.status == OutboxStatus.DONE,
+        OutboxMessage.supersedes.is_(True),
     )
     return session.scalar(query)
 

@@ -7,6 +7,7 @@ replaced are still in the session's attribute history.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from calcast.core.changes import Change
 from calcast.subscriptions.models import Subscription
@@ -30,3 +31,14 @@ class SubscriptionChanged(SubscriptionChange):
 @dataclass(frozen=True)
 class SubscriptionEnded(SubscriptionChange):
     """The subscription was deactivated (unsubscribe page, API, CLI or lapse of a push grant)."""
+
+
+@dataclass(frozen=True)
+class SubscriptionLapsed(Change):
+    """The subscription's feed was not polled for its client family's lapse days; it stays active.
+
+    Not a `SubscriptionChange`: lapse marking is one bulk update, so the record names the subscription by id.
+    """
+
+    subscription_id: str
+    lapsed_at: datetime

@@ -26,11 +26,17 @@ def endpoint_out(endpoint: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
+EVENT_HELP = (
+    f"Event type (repeat): {', '.join(EVENT_TYPES)}. "
+    "EventClicked (a person's first click on an event's link) is an addition to Rokt's types."
+)
+
+
 @webhook_app.command("add")
 def add(
     account: str,
     url: str,
-    event: list[str] = typer.Option(..., "--event", help=f"Event type (repeat): {', '.join(EVENT_TYPES)}."),
+    event: list[str] = typer.Option(..., "--event", help=EVENT_HELP),
     as_json: bool = JsonOption,
 ) -> None:
     """Add an endpoint; its signing secret is shown this once."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
+from calcast.engagement.changes import EventClicked
 from calcast.events.changes import EventAttached, EventChanged, EventDeleted, EventDetached, PersonalEventChange
 from calcast.events.models import PersonalEvent
 from calcast.outbox import service as outbox
@@ -199,6 +200,36 @@ def queue_event_change(
         for subscription_id in subscription_ids
     ]
     _queue(session=session, account_id=account_id, event_type=event_type, envelopes=envelopes, endpoints=endpoints)
+
+
+def on_event_clicked(session: Session, change: EventClicked) -> None:
+    """Queue EventClicked (calcast's addition to Rokt's types): a person's first click on an event's link."""
+    endpoints = _listeners(session=session, account_id=change.account_id, event_type="EventClicked")
+    if not endpoints:
+        return
+    calendar = calendars.get_calendar_by_id(session=session, calendar_id=change.calendar_id)
+    envelope = {
+        "eventId": str(uuid.uuid4()),
+        "eventType": "EventClicked",
+        "eventDetails": {
+            "actionType": "EventClicked",
+            "calendarSubscriptionId": change.subscription_id,
+            **_account_details(session=session, account_id=change.account_id),
+            "calendarId": calendar.id,
+            "calendarCode": calendar.code,
+            "calendarTitle": calendar.title,
+            "event": {"eventId": change.event_id, "kind": change.event_kind, "title": change.title},
+            "link": change.link,
+            "clickedDateTimeUtc": iso(change.clicked_at),
+        },
+    }
+    _queue(
+        session=session,
+        account_id=change.account_id,
+        event_type="EventClicked",
+        envelopes=[envelope],
+        endpoints=endpoints,
+    )
 
 
 def queue_test(*, session: Session, endpoint_id: str) -> int:

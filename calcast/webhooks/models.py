@@ -20,6 +20,8 @@ EVENT_TYPES = (
     "SubscriptionEventRemoved",
     "SubscriptionEventDeleted",
     "Test",
+    # Beyond the original's types: a person's first click on an event's tracked link.
+    "EventClicked",
 )
 
 

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from calcast.core.db import Database
+from calcast.braze import service as braze_sync
+from calcast.core.db import Database, utcnow
 from calcast.outbox.models import OutboxMessage
+from calcast.subscriptions.models import Subscription
 from tests.conftest import Cli, Persona
 from tests.support.braze_sync import connect_braze, subscribe, unsubscribe, worker
 from tests.support.fake_braze import FakeBraze, running_fake_braze
@@ -140,3 +142,25 @@ def test_a_message_retried_while_a_newer_one_is_in_flight_waits_and_is_supersede
     drain(database)
     assert [status for _, _, status in rows(database)] == ["superseded", "done"]
     assert [event["name"] for event in braze.profile("fan-1").events] == ["unsubscribe"]
+
+
+def test_a_delivered_event_report_does_not_supersede_a_failed_change(
+    database: Database, braze: FakeBraze, cli: Cli
+) -> None:
+    """A click or lapse event reports what happened; it must not make a failed subscribe unsendable."""
+    done = subscribe(database, subscriber_id="fan-1")
+    braze.fail_next = [400]
+    drain(database)
+    with database.transaction() as session:
+        subscription = session.get_one(Subscription, done.subscription.id)
+        braze_sync.queue_custom_event(
+            session=session, subscription=subscription, name="calendar_lapsed", topic="lapsed", at=utcnow(), extra={}
+        )
+    drain(database)
+    (failed, _, first), (_event, _, second) = rows(database)
+    assert (first, second) == ("failed", "done")
+
+    retried = cli("outbox", "retry", "--all-failed")
+    assert retried.exit_code == 0, retried.stderr
+    drain(database)
+    assert {row_id: status for row_id, _, status in rows(database)}[failed] == "done"

@@ -1,7 +1,7 @@
 """feed changes: triggers that announce what alters a feed, so that every process's feed cache follows within 1 s
 
-Revision ID: 0004_feed_changes
-Revises: 0003_email_identity
+Revision ID: 0006_feed_changes
+Revises: 0004_clicks
 Create Date: 2026-11-30 12:00:00.000000
 
 A subscription's feed changes with its feed version, its end, its token's generation or retirement and its
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_feed_changes"
-down_revision = "0003_email_identity"
+revision = "0006_feed_changes"
+down_revision = "0004_clicks"
 branch_labels = None
 depends_on = None
 

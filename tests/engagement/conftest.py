@@ -1,0 +1,71 @@
+"""Click-tracking helpers: a subscription with an event link, its feed fetched by a calendar app, clicks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import icalendar
+import pytest
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from sqlalchemy import select
+
+from calcast.core.db import Database
+from calcast.engagement.models import Click
+from tests.conftest import Persona
+from tests.feeds.conftest import Feed, World
+from tests.support.braze_sync import connect_braze
+from tests.support.fake_braze import FakeBraze, running_fake_braze
+
+TICKETS = "https://tickets.example.com/match?id=7&utm_source=calendar"
+# A calendar app fetching the feed, and a person's browser opening a link from it (another client family).
+APPLE_CALENDAR = "iOS/17.4 (21E219) dataaccessd/1.0"
+SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.4 Mobile/15E148 Safari/604.1"
+)
+BASE = "https://calcast.test"
+
+
+@pytest.fixture
+def world(database: Database, owner: Persona) -> World:
+    return World(database, owner)
+
+
+@pytest.fixture
+def braze(database: Database, owner: Persona) -> Iterator[FakeBraze]:
+    with running_fake_braze() as fake:
+        connect_braze(database, fake)
+        yield fake
+
+
+def fetch(client: TestClient, feed: Feed, user_agent: str = APPLE_CALENDAR) -> bytes:
+    answer = client.get(feed.path, headers={"User-Agent": user_agent})
+    assert answer.status_code == 200, answer.text
+    return answer.content
+
+
+def event_urls(body: bytes) -> dict[str, str]:
+    """Each event's URL property, by title."""
+    calendar = icalendar.Calendar.from_ical(body)
+    return {str(event["SUMMARY"]): str(event["URL"]) for event in calendar.walk("VEVENT") if "URL" in event}
+
+
+def event_descriptions(body: bytes) -> dict[str, str]:
+    calendar = icalendar.Calendar.from_ical(body)
+    return {str(event["SUMMARY"]): str(event.get("DESCRIPTION", "")) for event in calendar.walk("VEVENT")}
+
+
+def path_of(tracked: str) -> str:
+    assert tracked.startswith(f"{BASE}/r/"), tracked
+    return tracked.removeprefix(BASE)
+
+
+def click(client: TestClient, path: str, user_agent: str = SAFARI, method: str = "GET", **options: Any) -> Response:
+    return client.request(method, path, headers={"User-Agent": user_agent}, follow_redirects=False, **options)
+
+
+def clicks(database: Database) -> list[Click]:
+    with database.sessions() as session:
+        return list(session.scalars(select(Click).order_by(Click.id)))
