@@ -2,6 +2,7 @@
 
 from calcast.accounts.models import Account, OAuthClient
 from calcast.calendars.models import BroadcastEvent, Calendar, Tag
+from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUser
 from calcast.core.db import Base
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.feeds.models import FeedState
@@ -14,6 +15,9 @@ __all__ = [
     "Base",
     "BroadcastEvent",
     "Calendar",
+    "ConsoleMembership",
+    "ConsoleSession",
+    "ConsoleUser",
     "FeedState",
     "FeedToken",
     "OAuthClient",

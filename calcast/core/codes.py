@@ -16,6 +16,7 @@ RESERVED_ACCOUNT_CODES = frozenset(
         "api",
         "assets",
         "calcast",
+        "console",
         "docs",
         "favicon.ico",
         "healthz",

@@ -88,6 +88,15 @@ class Settings(BaseSettings):
     allow_private_destinations: bool = False
     run_worker_in_server: bool = True
 
+    # Web console (calcast.console): a session ends after this long without a request, and at the latest this
+    # long after its sign-in.
+    console_idle_minutes: int = Field(default=480, ge=1)
+    console_session_hours: int = Field(default=24, ge=1)
+    # Failed sign-ins allowed per e-mail address, and per client network, in 15 minutes.
+    console_sign_in_failures: int = Field(default=10, ge=1)
+    # How long the link that `calcast user create` prints (to set a password) stays valid.
+    console_link_hours: int = Field(default=72, ge=1)
+
     @field_validator("base_url")
     @classmethod
     def _base_url_is_http(cls, value: str) -> str:
