@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from calcast.console import service
 from calcast.console.service import Member, Role, SignedIn
 from calcast.core.config import Settings
-from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.http import SessionDep, SettingsDep, database
+from calcast.core.security import digest
 from calcast.web.forms import is_cross_site
 from calcast.web.i18n import language_from_header
 from calcast.web.templating import CONTENT_SECURITY_POLICY, render
@@ -94,7 +95,7 @@ def message(request: Request, *, status_code: int, text_key: str, signed_in: Sig
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a console path of ours only (never another site: `//host`, `/\\host`)."""
-    if target and target.startswith("/console") and not target.startswith(("//", "/\\")) and "\\" not in target:
+    if target and (target == "/console" or target.startswith(("/console/", "/console?"))) and "\\" not in target:
         return target
     return "/console"
 
@@ -114,13 +115,16 @@ def cross_site(request: Request, settings: Settings) -> bool:
 
 def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> SignedIn:
     """The person of this request's session cookie, or a redirect to the sign-in page."""
-    found = service.current_session(
-        session=session, settings=settings, token=request.cookies.get(cookie_name(settings))
-    )
+    token = request.cookies.get(cookie_name(settings))
+    found = service.current_session(session=session, settings=settings, token=token)
     if found is None:
         redirect = to_sign_in(request)
-        if request.cookies.get(cookie_name(settings)):
-            clear_session_cookie(redirect, settings)  # expired or ended elsewhere: let the browser forget it
+        if token:
+            # Expired or ended elsewhere: deleted now (the request's own transaction ends in this refusal), and
+            # the browser is told to forget it.
+            with database(request).transaction() as own:
+                service.end_session(session=own, token_digest=digest(token))
+            clear_session_cookie(redirect, settings)
         raise Refusal(redirect)
     return found
 

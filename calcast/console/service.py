@@ -18,7 +18,7 @@ from calcast.accounts.models import Account
 from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUser
 from calcast.console.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
 from calcast.core.config import Settings
-from calcast.core.db import utcnow
+from calcast.core.db import Transaction, utcnow
 from calcast.core.errors import FieldError, Invalid, NotFound
 from calcast.core.security import derived_token, digest
 
@@ -231,18 +231,33 @@ def current_session(
     if record is None:
         return None
     moment = now or utcnow()
-    idle = moment - record.last_seen_at > timedelta(minutes=settings.console_idle_minutes)
-    too_old = moment - record.created_at > timedelta(hours=settings.console_session_hours)
-    if idle or too_old:
-        session.delete(record)
-        session.flush()
-        return None
+    if _expired(record, settings, moment):
+        return None  # deleted by the caller in a transaction of its own (this one ends in a refusal)
     if moment - record.last_seen_at > TOUCH_INTERVAL:
         record.last_seen_at = moment
     user = session.get(ConsoleUser, record.user_id)
     if user is None:  # pragma: no cover - the foreign key deletes sessions with their user
         return None
     return SignedIn(user=user, record=record)
+
+
+def _expired(record: ConsoleSession, settings: Settings, now: datetime) -> bool:
+    idle = now - record.last_seen_at > timedelta(minutes=settings.console_idle_minutes)
+    too_old = now - record.created_at > timedelta(hours=settings.console_session_hours)
+    return idle or too_old
+
+
+def prune_sessions(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
+    """The periodic job: delete sessions past their idle or absolute limit (abandoned browsers never return)."""
+    idle_since = now - timedelta(minutes=settings.console_idle_minutes)
+    created_since = now - timedelta(hours=settings.console_session_hours)
+    with transaction() as session:
+        pruned = session.execute(
+            delete(ConsoleSession).where(
+                (ConsoleSession.last_seen_at < idle_since) | (ConsoleSession.created_at < created_since)
+            )
+        )
+        return int(pruned.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def csrf_matches(signed_in: SignedIn, presented: str | None) -> bool:
