@@ -197,9 +197,9 @@ def cli(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]
     monkeypatch.setenv("CALCAST_ALLOW_PRIVATE_DESTINATIONS", "true")
     runner = CliRunner()
 
-    def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
         get_settings.cache_clear()
-        result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        result = runner.invoke(app, list(args), env=env, input=input, catch_exceptions=False)
         get_settings.cache_clear()
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
