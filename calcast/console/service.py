@@ -175,6 +175,11 @@ def membership_in(*, session: Session, user: ConsoleUser, account_code: str) -> 
 # ---------------------------------------------------------------------------------------------- sign-in and sessions
 
 
+def password_matches(*, user: ConsoleUser, password: str) -> bool:
+    """Whether this is the user's password (nothing is recorded: not a sign-in)."""
+    return verify_password(user.password_hash, password)
+
+
 def authenticate(*, session: Session, email: str, password: str, now: datetime | None = None) -> ConsoleUser | None:
     """The user when the password is right (the hash renewed if its parameters are outdated); None otherwise."""
     user = find_user(session=session, email=email)
