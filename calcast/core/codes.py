@@ -26,6 +26,7 @@ RESERVED_ACCOUNT_CODES = frozenset(
         "openapi.json",
         "redoc",
         "robots.txt",
+        "sign-in",  # /console/sign-in would hide the console of an account with this code
         "static",
         "subscribe",
         "v1",
