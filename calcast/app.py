@@ -14,6 +14,8 @@ from calcast import assembly
 from calcast import start as start_page
 from calcast.accounts import api as accounts_api
 from calcast.calendars import api as calendars_api
+from calcast.console import pages as console_pages
+from calcast.console.auth import Refusal, refusal_handler
 from calcast.core.config import Settings, get_settings
 from calcast.core.db import Database
 from calcast.core.http import RequestGuard, install_error_handlers
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.traffic = app.state.traffic = Traffic(metrics_dir=settings.metrics_dir, access_log=settings.access_log)
     app.observed = app.traffic.wrap(app.dispatch)
     install_error_handlers(app)
+    app.add_exception_handler(Refusal, refusal_handler)
     app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
     # Routers: one line per front door.
     app.include_router(web_api.router)
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(calendars_api.router)
     app.include_router(outbox_api.router)
     app.include_router(engagement_pages.router)
+    app.include_router(console_pages.router)
     app.mount("/static", static_files(), name="static")
     # Last: its /{accountCode}/{calendarCode} would shadow the two-segment paths above.
     app.include_router(subscription_pages.router)

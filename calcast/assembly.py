@@ -14,6 +14,7 @@ import httpx
 
 from calcast.braze import service as braze
 from calcast.braze.handler import BrazeHandler
+from calcast.console import service as console
 from calcast.core.changes import Consumers
 from calcast.core.config import Settings
 from calcast.core.db import Database
@@ -78,6 +79,12 @@ def periodic_jobs() -> Sequence[PeriodicJob]:
             interval=hourly,
             run=webhook_endpoints.prune_delivery_logs,
             report="Deleted %d webhook delivery logs past CALCAST_OUTBOX_RETENTION_DAYS.",
+        ),
+        PeriodicJob(
+            name="console-session-retention",
+            interval=hourly,
+            run=console.prune_sessions,
+            report="Deleted %d console sessions past their idle or absolute limit.",
         ),
     ]
 

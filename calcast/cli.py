@@ -9,6 +9,7 @@ from calcast.accounts.cli import account_app, client_app
 from calcast.analytics.cli import stats
 from calcast.brazesim.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
+from calcast.console.cli import user_app
 from calcast.core.cli import CalcastGroup, use_database_factory
 from calcast.demo import demo
 from calcast.feeds.cli import subscription_app
@@ -37,6 +38,7 @@ app.add_typer(braze_app, name="braze")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(export_app, name="export")
+app.add_typer(user_app, name="user")
 app.command("serve")(serve)
 app.command("demo")(demo)
 app.command("worker")(worker_command(assembly.worker))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from calcast.accounts import service as accounts
 from calcast.brazesim.templates import CREDENTIAL_NAME, shipped_template
 from calcast.calendars import service as calendars
+from calcast.console import service as console
 from calcast.core.cli import calcast_command, command_errors, open_database
 from calcast.core.config import Settings, base_url_defaults_to
 from calcast.core.errors import NotFound
@@ -27,6 +28,7 @@ from calcast.subscriptions.models import Subscription
 ACCOUNT = DEMO_ACCOUNT
 CALENDAR = DEMO_CALENDAR
 FAN = "fan-1"  # the demo's subscriber, as a Braze external_id
+CONSOLE_OWNER = "owner@demo.example"  # signs in to the web console as the demo account's owner
 TAGS = ("All Teams", "Team Red", "Team Blue")
 TIMEZONE = "Europe/Berlin"
 EVENTS = (
@@ -46,12 +48,28 @@ class DemoSetup:
     client_secret: str
     fan_subscription_id: str
     fan_feed_url: str
+    console_password: str
 
 
 def _demo_client_secret(settings: Settings) -> str:
     # Derived from this install's own key: every run of the idempotent demo prints the same working credentials,
     # and no two installs share them.
     return derived_token(settings.secret_key, "demo-client", ACCOUNT)
+
+
+def _demo_console_password(settings: Settings) -> str:
+    # Like the client secret: the same on every run of this install, different on every other install.
+    return derived_token(settings.secret_key, "demo-console", ACCOUNT)[:24]
+
+
+def _ensure_console_owner(*, session: Session, settings: Settings) -> str:
+    """The demo account's console owner, with the demo password (set again when the secret key changed)."""
+    password = _demo_console_password(settings)
+    user = console.find_user(session=session, email=CONSOLE_OWNER)
+    member = None if user is None else console.membership_in(session=session, user=user, account_code=ACCOUNT)
+    if user is None or member is None or not console.password_matches(user=user, password=password):
+        console.add_member(session=session, email=CONSOLE_OWNER, account_code=ACCOUNT, role="owner", password=password)
+    return password
 
 
 def ensure_demo(*, session: Session, settings: Settings) -> DemoSetup:
@@ -112,6 +130,7 @@ def ensure_demo(*, session: Session, settings: Settings) -> DemoSetup:
         client_secret=secret,
         fan_subscription_id=fan.id,
         fan_feed_url=subscriptions.feed_url(settings, fan),
+        console_password=_ensure_console_owner(session=session, settings=settings),
     )
 
 
@@ -175,6 +194,9 @@ def instructions(setup: DemoSetup, base_url: str, command: str = "calcast", *, s
   Start page:             {base_url}/
   Subscribe like a fan:   {setup.landing_url}
   API docs:               {base_url}/docs
+  Console:                {base_url}/console/sign-in
+    e-mail    {CONSOLE_OWNER}
+    password  {setup.console_password}
 
   OAuth client (the Braze Connected Content credential):
     client_id      {setup.client_id}

@@ -2,6 +2,7 @@
 
 from calcast.accounts.models import Account, OAuthClient
 from calcast.calendars.models import BroadcastEvent, Calendar, Tag
+from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUser
 from calcast.core.db import Base
 from calcast.engagement.models import Click, FirstClick
 from calcast.events.models import PersonalEvent, PersonalEventTarget
@@ -16,6 +17,9 @@ __all__ = [
     "BroadcastEvent",
     "Calendar",
     "Click",
+    "ConsoleMembership",
+    "ConsoleSession",
+    "ConsoleUser",
     "FeedState",
     "FeedToken",
     "FirstClick",

@@ -31,5 +31,5 @@ def start_page(request: Request, session: SessionDep) -> HTMLResponse:
         language="en",
         demo_path=demo_path,
         demo_title=demo.title if demo is not None else None,
-        console_path=None,  # the console's sign-in link, once calcast has a console
+        console_path="/console",  # signed in: the person's accounts; otherwise the sign-in page
     )

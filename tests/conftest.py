@@ -190,7 +190,9 @@ class CliResult:
 class Cli(Protocol):
     """The `cli` fixture: `cli("outbox", "list", "--json")` runs `calcast outbox list --json`."""
 
-    def __call__(self, *args: str, env: Mapping[str, str | None] | None = None) -> CliResult: ...
+    def __call__(
+        self, *args: str, env: Mapping[str, str | None] | None = None, input: str | None = None
+    ) -> CliResult: ...
 
 
 @pytest.fixture
@@ -204,9 +206,9 @@ def cli(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     monkeypatch.setenv("CALCAST_ALLOW_PRIVATE_DESTINATIONS", "true")
     runner = CliRunner()
 
-    def run(*args: str, env: Mapping[str, str | None] | None = None) -> CliResult:
+    def run(*args: str, env: Mapping[str, str | None] | None = None, input: str | None = None) -> CliResult:
         get_settings.cache_clear()
-        result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        result = runner.invoke(app, list(args), env=env, input=input, catch_exceptions=False)
         get_settings.cache_clear()
         return CliResult(result.exit_code, result.stdout, result.stderr)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Date, case, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
+from calcast.accounts import service as accounts
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar, Tag
 from calcast.core.db import utcnow
@@ -138,3 +141,99 @@ def account_stats(*, session: Session, account_code: str, days: int = 30) -> lis
         calendar_stats(session=session, account_code=account_code, calendar_code=calendar.code, days=days)
         for calendar in calendars.list_calendars(session=session, account_code=account_code)
     ]
+
+
+# ---------------------------------------------------------------------------------------------- account periods
+
+
+@dataclass(frozen=True)
+class SubscriberCounts:
+    """An account's subscribers at the end of a period (active, lapsed) and what changed within it."""
+
+    active: int
+    new: int
+    unsubscribed: int
+    lapsed: int
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    day: date
+    new: int
+    unsubscribed: int
+
+
+class utc_day(FunctionElement[date]):  # noqa: N801 - reads as the SQL function it renders
+    """The UTC calendar day of a timestamp, the same on both databases."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"  # stored as naive UTC text
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler: Any, **kw: Any) -> str:
+    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
+
+
+def _within(column: Any, since: datetime | None, until: datetime) -> ColumnElement[bool]:
+    upper: ColumnElement[bool] = column < until
+    return upper if since is None else (column >= since) & upper
+
+
+def account_counts(
+    *, session: Session, account_code: str, since: datetime | None, until: datetime | None = None
+) -> SubscriberCounts:
+    """Active and lapsed subscribers at `until` (default now); new and unsubscribed in [since, until).
+
+    With `until` now these are the sums of calendar_stats over the account's calendars (`calcast stats`).
+    Lapsed at an earlier moment counts those lapsed then and still lapsed now: a subscription that polls again
+    loses its lapse date.
+    """
+    account = accounts.get_account(session=session, code=account_code)
+    end = until or utcnow()
+    active = (Subscription.created_at < end) & (
+        Subscription.deactivated_at.is_(None) | (Subscription.deactivated_at >= end)
+    )
+    row = session.execute(
+        select(
+            _count(active),
+            _count(_within(Subscription.created_at, since, end)),
+            _count(_within(Subscription.deactivated_at, since, end)),
+            _count(active & (Subscription.lapsed_at < end)),
+        ).where(Subscription.account_id == account.id)
+    ).one()
+    active_count, new, unsubscribed, lapsed = (int(value) for value in row)
+    return SubscriberCounts(active=active_count, new=new, unsubscribed=unsubscribed, lapsed=lapsed)
+
+
+def first_subscription_at(*, session: Session, account_code: str) -> datetime | None:
+    """When the account's first subscription was made (the start of "all time")."""
+    account = accounts.get_account(session=session, code=account_code)
+    found: datetime | None = session.scalar(
+        select(func.min(Subscription.created_at)).where(Subscription.account_id == account.id)
+    )
+    return found
+
+
+def daily_counts(*, session: Session, account_code: str, since: datetime, until: datetime) -> list[DayCounts]:
+    """New and unsubscribed per UTC day in [since, until), every day listed (days without any as zeros)."""
+    account = accounts.get_account(session=session, code=account_code)
+    per_day: dict[date, list[int]] = {}
+    for column, index in ((Subscription.created_at, 0), (Subscription.deactivated_at, 1)):
+        day = utc_day(column)
+        query = (
+            select(day, func.count())
+            .where(Subscription.account_id == account.id, _within(column, since, until))
+            .group_by(day)
+        )
+        for found, count in session.execute(query):
+            key = found if isinstance(found, date) else date.fromisoformat(str(found))
+            per_day.setdefault(key, [0, 0])[index] = int(count)
+    first, last = since.astimezone(UTC).date(), (until - timedelta(microseconds=1)).astimezone(UTC).date()
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    return [DayCounts(day, *per_day.get(day, [0, 0])) for day in days]

@@ -17,6 +17,7 @@ RESERVED_ACCOUNT_CODES = frozenset(
         "api",
         "assets",
         "calcast",
+        "console",
         "docs",
         "favicon.ico",
         "healthz",
@@ -27,6 +28,7 @@ RESERVED_ACCOUNT_CODES = frozenset(
         "r",
         "redoc",
         "robots.txt",
+        "sign-in",  # /console/sign-in would hide the console of an account with this code
         "static",
         "subscribe",
         "v1",

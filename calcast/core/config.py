@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     # sets one for its processes).
     access_log: bool = False
     metrics_dir: str | None = None
+    # Web console (calcast.console): a session ends after this long without a request, and at the latest this
+    # long after its sign-in.
+    console_idle_minutes: int = Field(default=480, ge=1)
+    console_session_hours: int = Field(default=24, ge=1)
+    # Failed sign-ins allowed per e-mail address, and per client network, in 15 minutes.
+    console_sign_in_failures: int = Field(default=10, ge=1)
+    # How long the link that `calcast user create` prints (to set a password) stays valid.
+    console_link_hours: int = Field(default=72, ge=1)
 
     @field_validator("base_url")
     @classmethod

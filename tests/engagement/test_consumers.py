@@ -11,6 +11,7 @@ from sqlalchemy import update
 from calcast.core.db import Database, utcnow
 from calcast.feeds import telemetry
 from calcast.subscriptions.models import Subscription
+from tests.conftest import Cli
 from tests.engagement.conftest import TICKETS, click, event_urls, fetch, path_of
 from tests.feeds.conftest import World, in_days
 from tests.support.fake_braze import FakeBraze
@@ -23,7 +24,7 @@ def named(braze: FakeBraze, name: str) -> list[dict[str, Any]]:
 
 
 def test_two_clicks_send_one_calendar_event_click_to_braze_and_one_eventclicked_webhook(
-    client: TestClient, cli: Any, database: Database, world: World, braze: FakeBraze
+    client: TestClient, cli: Cli, database: Database, world: World, braze: FakeBraze
 ) -> None:
     with running_receiver() as receiver:
         add_webhook(cli, receiver.url, "EventClicked")
@@ -53,7 +54,7 @@ def test_two_clicks_send_one_calendar_event_click_to_braze_and_one_eventclicked_
 
 
 def test_clicks_by_bots_reach_neither_braze_nor_webhooks(
-    client: TestClient, cli: Any, database: Database, world: World, braze: FakeBraze
+    client: TestClient, cli: Cli, database: Database, world: World, braze: FakeBraze
 ) -> None:
     with running_receiver() as receiver:
         add_webhook(cli, receiver.url, "EventClicked")

@@ -11,6 +11,7 @@ from calcast.core import clicks as tokens
 from calcast.core.db import Database
 from calcast.engagement.models import FirstClick
 from calcast.feeds.models import FeedState
+from tests.conftest import Cli
 from tests.engagement.conftest import (
     APPLE_CALENDAR,
     TICKETS,
@@ -59,7 +60,7 @@ def test_a_personal_events_link_is_tracked_per_subscriber(client: TestClient, da
 
 
 def test_links_in_description_and_location_are_tracked_when_the_calendar_says_so(
-    client: TestClient, cli: Any, database: Database, world: World
+    client: TestClient, cli: Cli, database: Database, world: World
 ) -> None:
     feed = world.subscribe("ext-1")
     world.broadcast(
@@ -147,7 +148,7 @@ def test_a_prefetching_scanner_is_recorded_apart_and_not_counted_as_a_person(
 
 
 def test_with_tracking_off_the_feed_has_the_plain_links_and_says_so(
-    client: TestClient, cli: Any, database: Database, world: World
+    client: TestClient, cli: Cli, database: Database, world: World
 ) -> None:
     feed = world.subscribe("ext-1")
     world.broadcast("Match", in_days(3), url=TICKETS, description="More: https://example.com/more")
@@ -182,7 +183,7 @@ def test_the_feed_with_tracked_links_is_byte_identical_across_polls(
     assert len(event_urls(first)) == 2
 
 
-def test_calendars_track_clicks_by_default_and_the_cli_shows_it(cli: Any, owner: Any) -> None:
+def test_calendars_track_clicks_by_default_and_the_cli_shows_it(cli: Cli, owner: Any) -> None:
     shown = cli("calendar", "show", "owner", "main")
     assert "click tracking on (event URLs)" in shown.stdout
     created = cli("calendar", "create", "owner", "plain", "--title", "Plain", "--no-click-tracking", "--json")
@@ -193,7 +194,7 @@ def test_calendars_track_clicks_by_default_and_the_cli_shows_it(cli: Any, owner:
     assert "Say what to change" in nothing.stderr
 
 
-def test_r_cannot_be_an_account_code(cli: Any, database: Database) -> None:
+def test_r_cannot_be_an_account_code(cli: Cli, database: Database) -> None:
     result = cli("account", "create", "r", "--name", "R")
     assert result.exit_code != 0
     assert "reserved" in result.stderr.lower()

@@ -1,7 +1,7 @@
 """feed changes: triggers that announce what alters a feed, so that every process's feed cache follows within 1 s
 
 Revision ID: 0006_feed_changes
-Revises: 0004_clicks
+Revises: 0005_console
 Create Date: 2026-11-30 12:00:00.000000
 
 A subscription's feed changes with its feed version, its end, its token's generation or retirement and its
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_feed_changes"
-down_revision = "0004_clicks"
+down_revision = "0005_console"
 branch_labels = None
 depends_on = None
 
