@@ -16,8 +16,9 @@ from tests.rokt_api import stored_event
 
 def test_the_demos_braze_setup_delivers_an_event(cli: Cli, database: Database, tmp_path: Path) -> None:
     printed = cli("demo", "--no-serve").stdout
-    username = re.search(r"username\s+(\S+)", printed)
-    password = re.search(r"password\s+(\S+)", printed)
+    credential = printed[printed.index("Connected Content > Credentials") :]  # the Braze part, after the console's
+    username = re.search(r"username\s+(\S+)", credential)
+    password = re.search(r"password\s+(\S+)", credential)
     assert username
     assert password
     assert "name      calcast-api" in printed

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import icalendar
@@ -44,6 +45,16 @@ def fetch(client: TestClient, feed: Feed, user_agent: str = APPLE_CALENDAR) -> b
     answer = client.get(feed.path, headers={"User-Agent": user_agent})
     assert answer.status_code == 200, answer.text
     return answer.content
+
+
+def fetch_within_a_second(client: TestClient, feed: Feed, changed: Callable[[bytes], bool]) -> bytes:
+    """The feed once it shows a change committed elsewhere (the CLI): every server process serves it within 1 s."""
+    deadline = time.monotonic() + 1.5
+    while True:
+        body = fetch(client, feed)
+        if changed(body) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.05)
 
 
 def event_urls(body: bytes) -> dict[str, str]:
