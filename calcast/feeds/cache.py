@@ -10,8 +10,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from calcast.feeds.changes import FeedChanges
 from calcast.feeds.telemetry import FetchCounter
+from calcast.feeds.watcher import FeedChanges
 
 RawHeaders = list[tuple[bytes, bytes]]
 

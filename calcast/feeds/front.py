@@ -3,7 +3,7 @@
 Feed polls are nearly all of calcast's traffic. An answer this process already holds (`Served`) is sent from
 the event loop without a worker-thread hop, a database round trip or the framework's layers, while
 `FeedChanges` vouches that neither the subscription nor its calendar changed since it was read (see
-`feeds.changes`: every process follows the database's change announcements and stops answering from memory
+`feeds.watcher`: every process follows the database's change announcements and stops answering from memory
 when it cannot). The fetch is counted in memory and written with the next telemetry batch. Anything else
 (first fetch, a change, an unknown or ended feed) is answered from the database in one worker-thread hop
 by the same code as the documented route (`feeds.api`), and kept for the next poll when it can be.
@@ -26,8 +26,8 @@ from calcast.core.db import Database
 from calcast.feeds import api, conditional
 from calcast.feeds.api import FeedRequest, FeedResponse
 from calcast.feeds.cache import FeedRuntime, RawHeaders, Served
-from calcast.feeds.changes import ChangeWatcher, watch_local_writes
 from calcast.feeds.telemetry import TelemetryWriter
+from calcast.feeds.watcher import ChangeWatcher, watch_local_writes
 
 log = logging.getLogger("calcast.feeds")
 

@@ -27,7 +27,7 @@ class FeedState(Base):
 
 
 class FeedChange(Base):
-    """A change that alters what some feeds show, written by database triggers (SQLite; see `feeds.changes`).
+    """A change that alters what some feeds show, written by database triggers (SQLite; see `feeds.watcher`).
 
     Every server process reads the rows after the last one it saw a few times a second and stops serving the
     feeds they name from its memory. On PostgreSQL the same triggers announce the change with NOTIFY instead and
