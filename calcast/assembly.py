@@ -19,12 +19,13 @@ from calcast.core.changes import Consumers
 from calcast.core.config import Settings
 from calcast.core.db import Database
 from calcast.engagement.changes import EventClicked
+from calcast.events import welcome
 from calcast.events.changes import PersonalEventChange
 from calcast.feeds import telemetry
 from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Handler, PeriodicJob
 from calcast.outbox.worker import Worker
-from calcast.subscriptions.changes import SubscriptionChange, SubscriptionLapsed
+from calcast.subscriptions.changes import SubscriptionChange, SubscriptionCreated, SubscriptionLapsed
 from calcast.webhooks import endpoints as webhook_endpoints
 from calcast.webhooks import envelopes as webhooks
 from calcast.webhooks.handler import WebhookHandler
@@ -35,6 +36,7 @@ def consumers() -> Consumers:
     registry = Consumers()
     registry.on(SubscriptionChange, braze.on_subscription_change)
     registry.on(SubscriptionChange, webhooks.on_subscription_change)
+    registry.on(SubscriptionCreated, welcome.on_subscription_created)
     registry.on(PersonalEventChange, webhooks.on_personal_event_change)
     registry.on(EventClicked, braze.on_event_clicked)
     registry.on(EventClicked, webhooks.on_event_clicked)

@@ -52,7 +52,17 @@ def describe(calendar: CalendarOut) -> str:
         f"{calendar.code}: {calendar.title}\n  language {calendar.language}, e-mail capture {calendar.email_capture}, "
         f"merge {'on' if calendar.merge_flag else 'off'}, subscriber-id fallback "
         f"{'on' if calendar.subscriber_id_fallback else 'off'}, identity {calendar.identity}\n"
-        f"  click tracking {_tracking(calendar)}\n  tags: {tags}"
+        f"  click tracking {_tracking(calendar)}\n  welcome event {_welcome(calendar)}\n  tags: {tags}"
+    )
+
+
+def _welcome(calendar: CalendarOut) -> str:
+    if not calendar.welcome_title:
+        return "off"
+    link = f", {calendar.welcome_url}" if calendar.welcome_url else ""
+    return (
+        f"{calendar.welcome_title!r}{link}: {calendar.welcome_after_minutes} min after subscribing, "
+        f"{calendar.welcome_duration_minutes} min long"
     )
 
 
@@ -64,6 +74,37 @@ def _tracking(calendar: CalendarOut) -> str:
 
 CLICK_TRACKING_HELP = "Event links in feeds go through calcast's /r/ redirect, which counts clicks (on by default)."
 TEXT_LINKS_HELP = "With click tracking: also the http(s) links written in event descriptions and locations."
+
+WelcomeTitle = Annotated[
+    str | None,
+    typer.Option("--welcome-title", help="A welcome event with this title goes into each new subscriber's calendar."),
+]
+WelcomeDescription = Annotated[str | None, typer.Option("--welcome-description", help="The welcome event's text.")]
+WelcomeUrl = Annotated[str | None, typer.Option("--welcome-url", help="The welcome event's http(s) link.")]
+WelcomeAfter = Annotated[
+    int | None,
+    typer.Option("--welcome-after", help="Minutes from subscribing to the welcome event's start (0 to 1440, default 5)."),
+]
+WelcomeDuration = Annotated[
+    int | None, typer.Option("--welcome-duration", help="Minutes the welcome event lasts (1 to 1440, default 30).")
+]
+
+
+def _welcome_event(
+    title: str | None, description: str | None, url: str | None, after: int | None, duration: int | None
+) -> service.WelcomeEvent | None:
+    """The welcome event the options describe; None without --welcome-title."""
+    if title is None:
+        if any(option is not None for option in (description, url, after, duration)):
+            raise typer.BadParameter("A welcome event needs --welcome-title; the other --welcome-* options add to it.")
+        return None
+    return service.WelcomeEvent(
+        title=title,
+        description=description,
+        url=url,
+        after_minutes=service.DEFAULT_WELCOME_AFTER_MINUTES if after is None else after,
+        duration_minutes=service.DEFAULT_WELCOME_DURATION_MINUTES if duration is None else duration,
+    )
 
 
 @calendar_app.command("create")
@@ -88,9 +129,15 @@ def create_calendar(
     opt_in1_label: str | None = typer.Option(None, "--opt-in1-label", help="First consent checkbox (rokt:optIn1)."),
     opt_in2_label: str | None = typer.Option(None, "--opt-in2-label", help="Second consent checkbox (rokt:optIn2)."),
     default_duration: int = typer.Option(60, "--default-duration", help="Minutes, for events sent without end."),
+    welcome_title: WelcomeTitle = None,
+    welcome_description: WelcomeDescription = None,
+    welcome_url: WelcomeUrl = None,
+    welcome_after: WelcomeAfter = None,
+    welcome_duration: WelcomeDuration = None,
     as_json: bool = JsonOption,
 ) -> None:
     """Create a calendar."""
+    welcome = _welcome_event(welcome_title, welcome_description, welcome_url, welcome_after, welcome_duration)
     settings = service.CalendarSettings(
         title=title,
         description=description,
@@ -105,6 +152,7 @@ def create_calendar(
         opt_in1_label=opt_in1_label,
         opt_in2_label=opt_in2_label,
         default_duration_minutes=default_duration,
+        welcome=welcome,
     )
     with unit_of_work() as (session, _):
         calendar = service.create_calendar(
@@ -143,12 +191,23 @@ def update_calendar(
     track_text_links: bool | None = typer.Option(
         None, "--track-text-links/--no-track-text-links", help=TEXT_LINKS_HELP
     ),
+    welcome_title: WelcomeTitle = None,
+    welcome_description: WelcomeDescription = None,
+    welcome_url: WelcomeUrl = None,
+    welcome_after: WelcomeAfter = None,
+    welcome_duration: WelcomeDuration = None,
+    no_welcome: bool = typer.Option(False, "--no-welcome", help="New subscribers get no welcome event."),
     as_json: bool = JsonOption,
 ) -> None:
     """Change a calendar's settings."""
-    if identity is None and click_tracking is None and track_text_links is None:
+    welcome = _welcome_event(welcome_title, welcome_description, welcome_url, welcome_after, welcome_duration)
+    if welcome is not None and no_welcome:
+        raise typer.BadParameter("Give either --welcome-title (a welcome event) or --no-welcome (none), not both.")
+    change_welcome = welcome is not None or no_welcome
+    if identity is None and click_tracking is None and track_text_links is None and not change_welcome:
         raise typer.BadParameter(
-            "Say what to change: --identity, --click-tracking/--no-click-tracking or --track-text-links."
+            "Say what to change: --identity, --click-tracking/--no-click-tracking, --track-text-links, "
+            "--welcome-title or --no-welcome."
         )
     with unit_of_work() as (session, _):
         calendar = service.get_calendar(session=session, account_code=account, code=code)
@@ -162,6 +221,8 @@ def update_calendar(
                 click_tracking=click_tracking,
                 track_text_links=track_text_links,
             )
+        if change_welcome:
+            calendar = service.set_welcome_event(session=session, account_code=account, code=code, welcome=welcome)
         out = calendar_out(calendar)
         emit(out, as_json=as_json, human="Updated calendar " + describe(out))
 

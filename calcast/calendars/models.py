@@ -37,6 +37,12 @@ class Calendar(Base):
     # `track_text_links` extends this to the http(s) addresses written in descriptions and locations.
     click_tracking: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     track_text_links: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The welcome event, put into each new subscriber's feed `welcome_after_minutes` after subscribing (no title: none).
+    welcome_title: Mapped[str | None] = mapped_column(String(255))
+    welcome_description: Mapped[str | None] = mapped_column(Text)
+    welcome_url: Mapped[str | None] = mapped_column(String(2048))
+    welcome_after_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    welcome_duration_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     # Bumped by every change to the calendar, its tags or its broadcast events: part of each feed's ETag.
     feed_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[created_at]

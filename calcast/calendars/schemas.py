@@ -34,6 +34,11 @@ class CalendarOut(BaseModel):
     identity: str
     click_tracking: bool
     track_text_links: bool
+    welcome_title: str | None
+    welcome_description: str | None
+    welcome_url: str | None
+    welcome_after_minutes: int
+    welcome_duration_minutes: int
     tags: list[TagOut]
     created_at: datetime
 

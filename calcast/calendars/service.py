@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from calcast.accounts.service import get_account, sign_external_id
-from calcast.calendars.event_input import EventInput, apply_changes, event_values
+from calcast.calendars.event_input import EventInput, apply_changes, event_values, invalid
 from calcast.calendars.models import EMAIL_CAPTURE_MODES, IDENTITY_MODES, LANGUAGES, BroadcastEvent, Calendar, Tag
 from calcast.core.codes import check_code
 from calcast.core.config import Settings
@@ -20,6 +20,79 @@ from calcast.core.db import utcnow
 from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
 from calcast.core.security import Cipher
 from calcast.timezones import service as timezones
+
+
+# The welcome event's bounds: it starts within a day of subscribing and lasts a minute to a day.
+MAX_WELCOME_AFTER_MINUTES = 1440
+MAX_WELCOME_DURATION_MINUTES = 1440
+DEFAULT_WELCOME_AFTER_MINUTES = 5
+DEFAULT_WELCOME_DURATION_MINUTES = 30
+
+
+@dataclass(frozen=True, kw_only=True)
+class WelcomeEvent:
+    """The event a new subscriber finds in their calendar right after subscribing, so they see that it worked."""
+
+    title: str
+    description: str | None = None
+    url: str | None = None
+    after_minutes: int = DEFAULT_WELCOME_AFTER_MINUTES
+    duration_minutes: int = DEFAULT_WELCOME_DURATION_MINUTES
+
+
+def _welcome_columns(welcome: WelcomeEvent | None) -> dict[str, object]:
+    """The calendar's welcome columns; Invalid for what the feed could not show (the rules of every event)."""
+    if welcome is None:
+        return {"welcome_title": None, "welcome_description": None, "welcome_url": None}
+    if not 0 <= welcome.after_minutes <= MAX_WELCOME_AFTER_MINUTES:
+        raise invalid(
+            "welcome_after",
+            f"The welcome event starts 0 to {MAX_WELCOME_AFTER_MINUTES} minutes (a day) after subscribing, "
+            f"not {welcome.after_minutes}.",
+        )
+    if not 1 <= welcome.duration_minutes <= MAX_WELCOME_DURATION_MINUTES:
+        raise invalid(
+            "welcome_duration",
+            f"The welcome event lasts 1 to {MAX_WELCOME_DURATION_MINUTES} minutes (a day), "
+            f"not {welcome.duration_minutes}.",
+        )
+    if len(welcome.title.strip()) > 255:
+        raise invalid("welcome_title", "The welcome event's title is at most 255 characters; shorten it.")
+    if len((welcome.url or "").strip()) > 2048:
+        raise invalid("welcome_url", "The welcome event's link is at most 2048 characters; shorten it.")
+    # The same rules as every event (a title, an http(s) link): checked once here, so delivery cannot fail.
+    start = utcnow()
+    values = event_values(
+        EventInput(
+            title=welcome.title,
+            start=start.isoformat(),
+            end=(start + timedelta(minutes=welcome.duration_minutes)).isoformat(),
+            timezone="UTC",
+            description=welcome.description,
+            url=welcome.url,
+        ),
+        default_duration_minutes=welcome.duration_minutes,
+    )
+    return {
+        "welcome_title": values["title"],
+        "welcome_description": values["description"],
+        "welcome_url": values["url"],
+        "welcome_after_minutes": welcome.after_minutes,
+        "welcome_duration_minutes": welcome.duration_minutes,
+    }
+
+
+def welcome_event(calendar: Calendar) -> WelcomeEvent | None:
+    """The calendar's welcome event, or None when it has none."""
+    if not calendar.welcome_title:
+        return None
+    return WelcomeEvent(
+        title=calendar.welcome_title,
+        description=calendar.welcome_description,
+        url=calendar.welcome_url,
+        after_minutes=calendar.welcome_after_minutes,
+        duration_minutes=calendar.welcome_duration_minutes,
+    )
 
 
 @dataclass(frozen=True)
@@ -41,6 +114,7 @@ class CalendarSettings:
     opt_in1_label: str | None = None
     opt_in2_label: str | None = None
     image_url: str | None = None
+    welcome: WelcomeEvent | None = None
 
 
 def _check_choice(value: str, choices: Sequence[str], field: str) -> None:
@@ -62,6 +136,7 @@ def create_calendar(
         raise Invalid("The calendar needs a title; pass --title with what subscribers should see.")
     if settings.default_duration_minutes < 0:
         raise Invalid("The default event duration cannot be negative.")
+    welcome = _welcome_columns(settings.welcome)
     taken = select(Calendar.id).where(Calendar.account_id == account.id, Calendar.code == code)
     if session.scalar(taken) is not None:
         raise Conflict(f"The account {account_code!r} already has a calendar {code!r}; choose another code.")
@@ -85,6 +160,7 @@ def create_calendar(
         opt_in1_label=settings.opt_in1_label,
         opt_in2_label=settings.opt_in2_label,
         image_url=settings.image_url,
+        **welcome,
     )
     calendar.tags = [Tag(name=name, position=index, is_default=index == 0) for index, name in enumerate(names)]
     session.add(calendar)
@@ -156,6 +232,20 @@ def set_click_tracking(
     if changed:
         # Every feed's links change.
         bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    return calendar
+
+
+def set_welcome_event(
+    *, session: Session, account_code: str, code: str, welcome: WelcomeEvent | None
+) -> Calendar:
+    """Set the event new subscribers find in their calendar right after subscribing; None: no more of them.
+
+    Only subscriptions made from now on get it; welcome events already given stay until they leave the feeds.
+    """
+    calendar = get_calendar(session=session, account_code=account_code, code=code)
+    for name, value in _welcome_columns(welcome).items():
+        setattr(calendar, name, value)
     session.flush()
     return calendar
 
