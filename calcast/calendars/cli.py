@@ -83,7 +83,9 @@ WelcomeDescription = Annotated[str | None, typer.Option("--welcome-description",
 WelcomeUrl = Annotated[str | None, typer.Option("--welcome-url", help="The welcome event's http(s) link.")]
 WelcomeAfter = Annotated[
     int | None,
-    typer.Option("--welcome-after", help="Minutes from subscribing to the welcome event's start (0 to 1440, default 5)."),
+    typer.Option(
+        "--welcome-after", help="Minutes from subscribing to the welcome event's start (0 to 1440, default 5)."
+    ),
 ]
 WelcomeDuration = Annotated[
     int | None, typer.Option("--welcome-duration", help="Minutes the welcome event lasts (1 to 1440, default 30).")

@@ -21,7 +21,6 @@ from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
 from calcast.core.security import Cipher
 from calcast.timezones import service as timezones
 
-
 # The welcome event's bounds: it starts within a day of subscribing and lasts a minute to a day.
 MAX_WELCOME_AFTER_MINUTES = 1440
 MAX_WELCOME_DURATION_MINUTES = 1440
@@ -236,9 +235,7 @@ def set_click_tracking(
     return calendar
 
 
-def set_welcome_event(
-    *, session: Session, account_code: str, code: str, welcome: WelcomeEvent | None
-) -> Calendar:
+def set_welcome_event(*, session: Session, account_code: str, code: str, welcome: WelcomeEvent | None) -> Calendar:
     """Set the event new subscribers find in their calendar right after subscribing; None: no more of them.
 
     Only subscriptions made from now on get it; welcome events already given stay until they leave the feeds.

@@ -46,9 +46,9 @@ def test_the_feed_triggers_survive_the_welcome_migration_both_ways(tmp_path: Pat
     migrate(url, "0006_feed_changes")
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO accounts (id, code, name, created_at) VALUES ('a1', 'b', 'B', :now)"), {
-            "now": NOW
-        })
+        connection.execute(
+            text("INSERT INTO accounts (id, code, name, created_at) VALUES ('a1', 'b', 'B', :now)"), {"now": NOW}
+        )
         connection.execute(
             text(
                 "INSERT INTO calendars (id, account_id, code, name, language, default_duration_minutes,"

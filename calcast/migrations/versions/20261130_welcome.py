@@ -26,9 +26,7 @@ def upgrade() -> None:
     op.add_column("calendars", sa.Column("welcome_description", sa.Text(), nullable=True))
     op.add_column("calendars", sa.Column("welcome_url", sa.String(length=2048), nullable=True))
     op.add_column("calendars", sa.Column("welcome_after_minutes", sa.Integer(), server_default="5", nullable=False))
-    op.add_column(
-        "calendars", sa.Column("welcome_duration_minutes", sa.Integer(), server_default="30", nullable=False)
-    )
+    op.add_column("calendars", sa.Column("welcome_duration_minutes", sa.Integer(), server_default="30", nullable=False))
 
 
 def downgrade() -> None:
