@@ -37,6 +37,19 @@ CHANNEL = "calcast_feed_changes"
 POLL_SECONDS = 0.2  # how often a round starts
 FRESH_SECONDS = 0.8  # how long a finished round vouches for the memory (a change is seen within POLL + FRESH < 1 s)
 KEEP_SECONDS = 300.0  # how long rows stay in feed_changes (a process further behind drops its whole memory)
+# The database triggers that announce feed changes (migration `feed_changes`). A table rebuilt by a later
+# migration on SQLite loses its triggers: without all of them the memory path stays off.
+TRIGGERS = frozenset(
+    f"feed_change_{name}"
+    for name in (
+        "subscriptions_update",
+        "subscriptions_delete",
+        "calendars_update",
+        "calendars_delete",
+        "feed_tokens_update",
+        "feed_tokens_delete",
+    )
+)
 _MAX_REMEMBERED = 200_000  # changed ids remembered before the memory is dropped and the record starts anew
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -180,10 +193,29 @@ class ChangeWatcher:
         self._wake.set()
         self._thread.join(timeout=5)
 
+    def missing_triggers(self) -> set[str]:
+        """The change triggers the database lacks (none, after `calcast db upgrade`)."""
+        query = (
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            if self.settings.is_sqlite
+            else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        )
+        with self.engine.connect() as connection:
+            present = set(connection.execute(text(query)).scalars())
+        return set(TRIGGERS - present)
+
     def _run(self) -> None:
         follow = self._follow_sqlite if self.settings.is_sqlite else self._follow_postgresql
         while not self._stop.is_set():
             try:
+                if missing := self.missing_triggers():
+                    log.error(
+                        "The database lacks the feed change triggers %s; feeds are read from the database on every "
+                        "poll until `calcast db upgrade` restores them.",
+                        ", ".join(sorted(missing)),
+                    )
+                    self._stop.wait(60)
+                    continue
                 follow()
             except Exception:  # the database went away: serve from the database until it is back
                 log.warning("Feed change watcher lost the database; feeds are read from it until it is back.")

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from calcast import assembly
 from calcast.app import create_app
-from calcast.core.db import Database
+from calcast.core.db import Database, upgrade
 from calcast.feeds import telemetry
+from calcast.feeds.watcher import ChangeWatcher, FeedChanges
 from calcast.subscriptions import service as subscriptions
-from tests.conftest import Persona
+from tests.conftest import Persona, make_settings
 from tests.feeds.conftest import World, in_days, summaries
 
 
@@ -160,3 +162,34 @@ def test_a_telemetry_batch_that_fails_is_kept_for_the_next_one(
 
 def world_owner(world: World) -> Persona:
     return Persona(world.account_code, world.calendar_code, None, None)
+
+
+def watcher_of(database: Database) -> ChangeWatcher:
+    return ChangeWatcher(settings=database.settings, engine=database.engine, changes=FeedChanges())
+
+
+def test_a_migrated_database_has_every_feed_change_trigger(database: Database) -> None:
+    assert watcher_of(database).missing_triggers() == set()
+
+
+def test_without_a_change_trigger_feeds_are_read_from_the_database(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A later migration that rebuilt a table on SQLite would drop its triggers: memory must never answer then."""
+    database = assembly.database(make_settings(f"sqlite:///{tmp_path / 'calcast.db'}"))
+    try:
+        upgrade(database.settings, database.engine)
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER feed_change_calendars_update"))
+        watcher = watcher_of(database)
+        assert watcher.missing_triggers() == {"feed_change_calendars_update"}
+        watcher.start()
+        try:
+            time.sleep(0.5)  # several of the watcher's rounds, were it following changes
+            stamp = watcher.changes.stamp()
+            assert not watcher.changes.current("any-subscription", "any-calendar", stamp)
+        finally:
+            watcher.stop()
+        assert "lacks the feed change triggers feed_change_calendars_update" in caplog.text
+    finally:
+        database.dispose()
