@@ -21,6 +21,8 @@ from calcast.calendars import service as calendars
 from calcast.core.config import Settings, get_settings
 from calcast.core.db import Database, upgrade
 from calcast.models import Base
+from tests.support.braze_sync import connect_braze
+from tests.support.fake_braze import FakeBraze, running_fake_braze
 
 POSTGRES_ADMIN = os.environ.get("CALCAST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET_KEY = "test-secret-key-with-enough-length"
@@ -178,6 +180,14 @@ def other(database: Database) -> Persona:
 @pytest.fixture
 def anonymous() -> Persona:
     return Persona(None, None, None, None)
+
+
+@pytest.fixture
+def braze(database: Database, owner: Persona) -> Iterator[FakeBraze]:
+    """A local Braze stand-in, connected to the owner's account."""
+    with running_fake_braze() as fake:
+        connect_braze(database, fake)
+        yield fake
 
 
 @dataclass

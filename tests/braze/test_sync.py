@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from tests.support.braze_sync import (
     a_capture,
     change_tags,
     connect_braze,
+    drain,
     set_calendar_flags,
     subscribe,
     unsubscribe,
@@ -28,24 +28,9 @@ from tests.support.braze_sync import (
 from tests.support.fake_braze import FakeBraze, running_fake_braze
 
 
-@pytest.fixture
-def braze(database: Database, owner: Persona) -> Iterator[FakeBraze]:
-    with running_fake_braze() as fake:
-        connect_braze(database, fake)
-        yield fake
-
-
 def outbox_rows(database: Database) -> list[OutboxMessage]:
     with database.sessions() as session:
         return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-def drain(database: Database, **overrides: object) -> None:
-    runner = worker(database, **overrides)
-    try:
-        runner.drain()
-    finally:
-        runner.close()
 
 
 def drain_until_settled(database: Database, timeout: float = 20.0) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import icalendar
@@ -16,8 +16,6 @@ from calcast.core.db import Database
 from calcast.engagement.models import Click
 from tests.conftest import Persona
 from tests.feeds.conftest import Feed, World
-from tests.support.braze_sync import connect_braze
-from tests.support.fake_braze import FakeBraze, running_fake_braze
 
 TICKETS = "https://tickets.example.com/match?id=7&utm_source=calendar"
 # A calendar app fetching the feed, and a person's browser opening a link from it (another client family).
@@ -32,13 +30,6 @@ BASE = "https://calcast.test"
 @pytest.fixture
 def world(database: Database, owner: Persona) -> World:
     return World(database, owner)
-
-
-@pytest.fixture
-def braze(database: Database, owner: Persona) -> Iterator[FakeBraze]:
-    with running_fake_braze() as fake:
-        connect_braze(database, fake)
-        yield fake
 
 
 def fetch(client: TestClient, feed: Feed, user_agent: str = APPLE_CALENDAR) -> bytes:

@@ -14,9 +14,10 @@ from calcast.subscriptions.models import Subscription
 from tests.conftest import Cli
 from tests.engagement.conftest import TICKETS, click, event_urls, fetch, path_of
 from tests.feeds.conftest import World, in_days
+from tests.support.braze_sync import drain
 from tests.support.fake_braze import FakeBraze
 from tests.support.receivers import running_receiver
-from tests.support.webhooks import add_webhook, drain
+from tests.support.webhooks import add_webhook
 
 
 def named(braze: FakeBraze, name: str) -> list[dict[str, Any]]:

@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
 from calcast.braze import service as braze_sync
 from calcast.core.db import Database, utcnow
 from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions.models import Subscription
-from tests.conftest import Cli, Persona
-from tests.support.braze_sync import connect_braze, subscribe, unsubscribe, worker
-from tests.support.fake_braze import FakeBraze, running_fake_braze
-
-
-@pytest.fixture
-def braze(database: Database, owner: Persona) -> Iterator[FakeBraze]:
-    with running_fake_braze() as fake:
-        connect_braze(database, fake)
-        yield fake
-
-
-def drain(database: Database) -> None:
-    runner = worker(database)
-    try:
-        runner.drain()
-    finally:
-        runner.close()
+from tests.conftest import Cli
+from tests.support.braze_sync import drain, subscribe, unsubscribe, worker
+from tests.support.fake_braze import FakeBraze
 
 
 def rows(database: Database) -> list[tuple[int, str, str]]:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,16 +19,9 @@ from calcast import assembly
 from calcast.app import create_app
 from calcast.core.db import Database
 from calcast.outbox.models import OutboxMessage
-from tests.conftest import SECRET_KEY, Cli, Persona
-from tests.support.braze_sync import connect_braze, subscribe, worker
-from tests.support.fake_braze import FakeBraze, running_fake_braze
-
-
-@pytest.fixture
-def braze(database: Database, owner: Persona) -> Iterator[FakeBraze]:
-    with running_fake_braze() as fake:
-        connect_braze(database, fake)
-        yield fake
+from tests.conftest import SECRET_KEY, Cli
+from tests.support.braze_sync import subscribe, worker
+from tests.support.fake_braze import FakeBraze
 
 
 def statuses(database: Database) -> Counter[str]:

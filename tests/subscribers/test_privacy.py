@@ -27,8 +27,8 @@ from calcast.subscriptions.models import Subscription
 from calcast.webhooks import endpoints as webhooks
 from calcast.webhooks.models import WebhookDelivery
 from tests.conftest import Cli, Persona
-from tests.support.braze_sync import change_tags, connect_braze, worker
-from tests.support.fake_braze import FakeBraze, running_fake_braze
+from tests.support.braze_sync import change_tags, drain, worker
+from tests.support.fake_braze import FakeBraze
 
 
 def subscribe(database: Database, account: str, **details: Any) -> str:
@@ -216,21 +216,6 @@ def receiver() -> Iterator[EchoingReceiver]:
     yield found
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def braze(database: Database, owner: Persona) -> Iterator[FakeBraze]:
-    with running_fake_braze() as fake:
-        connect_braze(database, fake)
-        yield fake
-
-
-def drain(database: Database) -> None:
-    runner = worker(database)
-    try:
-        runner.drain()
-    finally:
-        runner.close()
 
 
 def stored_deliveries(database: Database) -> dict[str, str]:

@@ -68,5 +68,14 @@ def worker(database: Database, **overrides: Any) -> Worker:
     return assembly.worker(database, settings=database.settings.model_copy(update={**FAST, **overrides}))
 
 
+def drain(database: Database, **overrides: Any) -> None:
+    """Deliver everything due with a quick-backoff worker, then close it."""
+    runner = worker(database, **overrides)
+    try:
+        runner.drain()
+    finally:
+        runner.close()
+
+
 def a_capture() -> Capture:
     return Capture(device="Desktop", country_code="AU", country_name="Australia", source="brazetest.example.com")

@@ -1,14 +1,12 @@
-"""Arranging webhook tests: an endpoint added through the CLI, a worker drained, an account's Test event queued."""
+"""Arranging webhook tests: an endpoint added through the CLI, an account's Test event queued."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from calcast.core.db import Database
 from calcast.webhooks import envelopes as webhooks
 from tests.conftest import Cli
-from tests.support.braze_sync import worker
 
 
 def add_webhook(cli: Cli, url: str, *events: str, account: str = "owner") -> tuple[str, str]:
@@ -18,14 +16,6 @@ def add_webhook(cli: Cli, url: str, *events: str, account: str = "owner") -> tup
     assert result.exit_code == 0, result.stderr
     created = json.loads(result.stdout)
     return created["id"], created["secret"]
-
-
-def drain(database: Database, **overrides: Any) -> None:
-    runner = worker(database, **overrides)
-    try:
-        runner.drain()
-    finally:
-        runner.close()
 
 
 def queue_test_event(database: Database, endpoint_id: str) -> int:

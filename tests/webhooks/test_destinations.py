@@ -11,10 +11,10 @@ from sqlalchemy import select
 from calcast.core.db import Database
 from calcast.webhooks.models import WebhookDelivery
 from tests.conftest import Cli, Persona
-from tests.support.braze_sync import worker
+from tests.support.braze_sync import drain, worker
 from tests.support.dns import resolving
 from tests.support.receivers import Receiver, running_receiver
-from tests.support.webhooks import add_webhook, drain, queue_test_event
+from tests.support.webhooks import add_webhook, queue_test_event
 
 STRICT = {"CALCAST_ALLOW_PRIVATE_DESTINATIONS": "false"}
 

@@ -13,9 +13,9 @@ from calcast.core.db import Database, utcnow
 from calcast.outbox.models import OutboxMessage
 from calcast.webhooks.models import WebhookDelivery
 from tests.conftest import Cli, Persona
-from tests.support.braze_sync import worker
+from tests.support.braze_sync import drain, worker
 from tests.support.receivers import Receiver, running_receiver
-from tests.support.webhooks import add_webhook, drain, queue_test_event
+from tests.support.webhooks import add_webhook, queue_test_event
 
 # A request may take 1 s in all; the worker owns its rows for 5 s.
 TIGHT = {"webhook_timeout_seconds": 1.0, "outbox_lease_seconds": 5.0}

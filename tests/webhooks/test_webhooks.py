@@ -14,9 +14,9 @@ from calcast.events import service as events
 from calcast.outbox.models import OutboxMessage
 from calcast.webhooks import signing
 from tests.conftest import Cli, Persona
-from tests.support.braze_sync import change_tags, subscribe, unsubscribe
+from tests.support.braze_sync import change_tags, drain, subscribe, unsubscribe
 from tests.support.receivers import Receiver, running_receiver
-from tests.support.webhooks import add_webhook, drain
+from tests.support.webhooks import add_webhook
 
 
 @pytest.fixture
