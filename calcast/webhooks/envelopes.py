@@ -55,7 +55,12 @@ def _listeners(*, session: Session, account_id: str, event_type: str) -> list[We
 
 
 def _queue(
-    *, session: Session, account_id: str, event_type: str, envelopes: Sequence[dict[str, Any]], endpoints: Sequence[Any]
+    *,
+    session: Session,
+    account_id: str,
+    event_type: str,
+    envelopes: Sequence[dict[str, Any]],
+    endpoints: Sequence[WebhookEndpoint],
 ) -> list[int]:
     return outbox.enqueue(
         session=session,
