@@ -18,6 +18,7 @@ from calcast.core.codes import check_code
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.core.event_columns import MAX_EVENT_LENGTH, web_url
 from calcast.core.security import Cipher
 from calcast.timezones import service as timezones
 
@@ -26,6 +27,8 @@ MAX_WELCOME_AFTER_MINUTES = 1440
 MAX_WELCOME_DURATION_MINUTES = 1440
 DEFAULT_WELCOME_AFTER_MINUTES = 5
 DEFAULT_WELCOME_DURATION_MINUTES = 30
+# A calendar's default event length: events without an end last this long (a year at most, as any event).
+MAX_DEFAULT_DURATION_MINUTES = MAX_EVENT_LENGTH // timedelta(minutes=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,19 +125,36 @@ def _check_choice(value: str, choices: Sequence[str], field: str) -> None:
         raise Invalid(message, [FieldError(field, message)])
 
 
+def _check_choices(settings: CalendarSettings) -> None:
+    """The rules every calendar's settings follow, however they are set."""
+    _check_choice(settings.email_capture, EMAIL_CAPTURE_MODES, "email_capture")
+    _check_choice(settings.language, LANGUAGES, "language")
+    _check_choice(settings.identity, IDENTITY_MODES, "identity")
+    if settings.default_duration_minutes < 0:
+        raise invalid("default_duration_minutes", "The default event duration cannot be negative.")
+    if settings.default_duration_minutes > MAX_DEFAULT_DURATION_MINUTES:
+        raise invalid(
+            "default_duration_minutes",
+            f"The default event duration is at most {MAX_DEFAULT_DURATION_MINUTES} minutes (a year).",
+        )
+    if len((settings.image_url or "").strip()) > 2048:
+        raise invalid("image_url", "The image address is at most 2048 characters; shorten it.")
+    if settings.image_url and web_url(settings.image_url.strip()) is None:
+        raise invalid("image_url", "The image address must start with https:// or http:// and contain no spaces.")
+    for field_name, label in (("opt_in1_label", settings.opt_in1_label), ("opt_in2_label", settings.opt_in2_label)):
+        if len(label or "") > 500:
+            raise invalid(field_name, "An opt-in label is at most 500 characters; shorten it.")
+
+
 def create_calendar(
     *, session: Session, account_code: str, code: str, settings: CalendarSettings, tags: Sequence[str] = ()
 ) -> Calendar:
     """Create a calendar of the account, with its tags in the given order (the first is the default)."""
     account = get_account(session=session, code=account_code)
     check_code(code, what="calendar")
-    _check_choice(settings.email_capture, EMAIL_CAPTURE_MODES, "email_capture")
-    _check_choice(settings.language, LANGUAGES, "language")
-    _check_choice(settings.identity, IDENTITY_MODES, "identity")
+    _check_choices(settings)
     if not settings.title.strip():
         raise Invalid("The calendar needs a title; pass --title with what subscribers should see.")
-    if settings.default_duration_minutes < 0:
-        raise Invalid("The default event duration cannot be negative.")
     welcome = _welcome_columns(settings.welcome)
     taken = select(Calendar.id).where(Calendar.account_id == account.id, Calendar.code == code)
     if session.scalar(taken) is not None:
@@ -247,6 +267,47 @@ def set_welcome_event(*, session: Session, account_code: str, code: str, welcome
     return calendar
 
 
+@dataclass(frozen=True, kw_only=True)
+class CalendarEdit(CalendarSettings):
+    """A calendar's settings as edited: the internal name apart from the title subscribers see."""
+
+    name: str
+
+
+def update_calendar(*, session: Session, account_code: str, code: str, edit: CalendarEdit) -> Calendar:
+    """Replace the calendar's settings (its code, tags and welcome event stay); feeds show the change."""
+    calendar = get_calendar(session=session, account_code=account_code, code=code)
+    _check_choices(edit)
+    if not edit.name.strip():
+        raise invalid("name", "The calendar needs a name; it is what the console and reports call it.")
+    if len(edit.name.strip()) > 255 or len(edit.title.strip()) > 255:
+        raise invalid("title", "Names and titles are at most 255 characters; shorten them.")
+    values: dict[str, object] = {
+        "name": edit.name.strip(),
+        "subscription_title": edit.title.strip() or None,
+        "description": (edit.description or "").strip() or None,
+        "language": edit.language,
+        "email_capture": edit.email_capture,
+        "merge_flag": edit.merge_flag,
+        "subscriber_id_fallback": edit.subscriber_id_fallback,
+        "identity": edit.identity,
+        "click_tracking": edit.click_tracking,
+        "track_text_links": edit.track_text_links,
+        "default_duration_minutes": edit.default_duration_minutes,
+        "opt_in1_label": (edit.opt_in1_label or "").strip() or None,
+        "opt_in2_label": (edit.opt_in2_label or "").strip() or None,
+        "image_url": (edit.image_url or "").strip() or None,
+    }
+    changed = {name: value for name, value in values.items() if getattr(calendar, name) != value}
+    for name, value in changed.items():
+        setattr(calendar, name, value)
+    if changed:
+        # The title, the links and the defaults are part of every feed.
+        bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    return calendar
+
+
 def landing_url(
     *, session: Session, settings: Settings, account_code: str, code: str, external_id: str | None = None
 ) -> str:
@@ -288,6 +349,67 @@ def add_tag(
     bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
     return tag
+
+
+def _calendar_tag(calendar: Calendar, tag_id: str) -> Tag:
+    for tag in calendar.tags:
+        if tag.id == tag_id:
+            return tag
+    raise NotFound(f"The calendar {calendar.code!r} has no such tag; it may have been removed.")
+
+
+def update_tag(
+    *,
+    session: Session,
+    account_code: str,
+    calendar_code: str,
+    tag_id: str,
+    name: str,
+    default: bool,
+    image_url: str | None = None,
+) -> Tag:
+    """Rename a tag, give it an image, make it preselected or not; subscriptions keep it under the new name."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    tag = _calendar_tag(calendar, tag_id)
+    cleaned = name.strip()
+    if not cleaned:
+        raise invalid("name", "The tag needs a name.")
+    if len(cleaned) > 255:
+        raise invalid("name", "A tag name is at most 255 characters; shorten it.")
+    if any(other.name == cleaned and other.id != tag.id for other in calendar.tags):
+        raise Conflict(f"The calendar {calendar_code!r} already has a tag {cleaned!r}.")
+    image = (image_url or "").strip() or None
+    if image is not None and (len(image) > 2048 or web_url(image) is None):
+        raise invalid("image_url", "The image address must start with https:// or http:// (at most 2048 characters).")
+    if (tag.name, tag.is_default, tag.image_url) != (cleaned, default, image):
+        tag.name, tag.is_default, tag.image_url = cleaned, default, image
+        bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    return tag
+
+
+def reorder_tags(*, session: Session, account_code: str, calendar_code: str, tag_ids: Sequence[str]) -> list[Tag]:
+    """Put the calendar's tags in this order (every tag once), as the landing page lists them."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    if sorted(tag_ids) != sorted(tag.id for tag in calendar.tags):
+        raise Conflict("The tags changed meanwhile; reload the page and order them again.")
+    by_id = {tag.id: tag for tag in calendar.tags}
+    for position, tag_id in enumerate(tag_ids):
+        by_id[tag_id].position = position
+    bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    session.refresh(calendar, ["tags"])
+    return list(calendar.tags)
+
+
+def move_tag(*, session: Session, account_code: str, calendar_code: str, tag_id: str, step: int) -> list[Tag]:
+    """Move a tag `step` places up (negative) or down the calendar's list; at an end it stays."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    order = [tag.id for tag in calendar.tags]
+    index = order.index(_calendar_tag(calendar, tag_id).id)
+    target = min(max(index + step, 0), len(order) - 1)
+    order.insert(target, order.pop(index))
+    return reorder_tags(session=session, account_code=account_code, calendar_code=calendar_code, tag_ids=order)
 
 
 def resolve_tags(*, calendar: Calendar, names: Sequence[str]) -> list[Tag]:
@@ -332,6 +454,15 @@ def add_broadcast_event(
     bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
     return row
+
+
+def preview_broadcast_event(
+    *, session: Session, account_code: str, calendar_code: str, event: BroadcastEventInput
+) -> dict[str, object]:
+    """The columns the event would be stored with (tags included), without storing it; Invalid as when adding."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    values = event_values(event, default_duration_minutes=calendar.default_duration_minutes)
+    return {**values, "tags": resolve_tags(calendar=calendar, names=event.tags)}
 
 
 def _find_broadcast_event(*, session: Session, calendar_id: str, event_key: str) -> BroadcastEvent | None:
@@ -406,6 +537,56 @@ def list_broadcast_events(
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def find_broadcast_events(
+    *,
+    session: Session,
+    account_code: str,
+    calendar_code: str,
+    past: bool = False,
+    search: str = "",
+    now: datetime | None = None,
+    limit: int = 200,
+) -> list[BroadcastEvent]:
+    """Upcoming (not yet ended; soonest first) or past (latest first) events, whose title contains `search`."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    moment = now or utcnow()
+    query = (
+        select(BroadcastEvent)
+        .where(BroadcastEvent.calendar_id == calendar.id, BroadcastEvent.deleted_at.is_(None))
+        .options(selectinload(BroadcastEvent.tags))
+        .limit(limit)
+    )
+    if past:
+        query = query.where(BroadcastEvent.end_at < moment).order_by(BroadcastEvent.start_at.desc())
+    else:
+        query = query.where(BroadcastEvent.end_at >= moment).order_by(BroadcastEvent.start_at)
+    words = search.strip()
+    if words:
+        # A plain substring, case-insensitive on both backends; LIKE's wildcards in the search are taken literally.
+        escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(BroadcastEvent.title).like(f"%{escaped}%", escape="\\"))
+    return list(session.scalars(query))
+
+
+def get_broadcast_event_by_id(
+    *, session: Session, account_code: str, calendar_code: str, event_id: str
+) -> BroadcastEvent:
+    """The calendar's (not deleted) broadcast event with this id, or NotFound."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    row = session.scalar(
+        select(BroadcastEvent)
+        .where(
+            BroadcastEvent.id == event_id,
+            BroadcastEvent.calendar_id == calendar.id,
+            BroadcastEvent.deleted_at.is_(None),
+        )
+        .options(selectinload(BroadcastEvent.tags))
+    )
+    if row is None:
+        raise NotFound(f"The calendar {calendar_code!r} has no such event; it may have been deleted.")
+    return row
 
 
 def count_broadcast_events(*, session: Session, calendar_id: str) -> int:

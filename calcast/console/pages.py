@@ -13,11 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from limits import RateLimitItem, RateLimitItemPerMinute
 from pydantic import BaseModel
 
-from calcast.calendars import service as calendars
 from calcast.console import service
 from calcast.console.auth import (
     SIGN_IN_PATH,
-    Editor,
     Owner,
     SignedInDep,
     Viewer,
@@ -31,7 +29,7 @@ from calcast.console.auth import (
 )
 from calcast.console.dashboard import DEFAULT_RANGE, RANGES, dashboard
 from calcast.core.config import Settings
-from calcast.core.errors import Conflict, Invalid
+from calcast.core.errors import Invalid
 from calcast.core.http import SessionDep, SettingsDep
 from calcast.core.ratelimit import client_network, rate_limits
 from calcast.core.security import digest
@@ -58,13 +56,6 @@ class PasswordForm(BaseModel):
 
 class CsrfForm(BaseModel):
     csrf_token: str = ""
-
-
-class CalendarForm(BaseModel):
-    csrf_token: str = ""
-    title: str = ""
-    code: str = ""
-    tags: str = ""
 
 
 # ---------------------------------------------------------------------------------------------- sign-in
@@ -232,7 +223,7 @@ def accounts_page(request: Request, session: SessionDep, who: SignedInDep) -> HT
     )
 
 
-def _frame(session: SessionDep, member: service.Member, who: service.SignedIn) -> dict[str, Any]:
+def account_frame(session: SessionDep, member: service.Member, who: service.SignedIn) -> dict[str, Any]:
     """What every account page's header shows: the account, the person, the accounts to switch to."""
     return {
         "member": member,
@@ -241,6 +232,9 @@ def _frame(session: SessionDep, member: service.Member, who: service.SignedIn) -
         "can_edit": service.allows(member.membership.role, service.Role.editor),
         "is_owner": service.allows(member.membership.role, service.Role.owner),
     }
+
+
+_frame = account_frame
 
 
 @router.get("/{account_code}", response_class=HTMLResponse)
@@ -252,59 +246,6 @@ def dashboard_page(request: Request, session: SessionDep, who: SignedInDep, memb
         range_name=request.query_params.get("range", DEFAULT_RANGE),
     )
     return page(request, "console/dashboard.html", dashboard=shown, ranges=list(RANGES), **_frame(session, member, who))
-
-
-def _calendars_page(
-    request: Request,
-    session: SessionDep,
-    who: service.SignedIn,
-    member: service.Member,
-    *,
-    form: CalendarForm | None = None,
-    error: str = "",
-    status_code: int = 200,
-) -> HTMLResponse:
-    return page(
-        request,
-        "console/calendars.html",
-        status_code=status_code,
-        calendars=calendars.list_calendars(session=session, account_code=member.account.code),
-        form=form or CalendarForm(),
-        error=error,
-        created=request.query_params.get("created", ""),
-        **_frame(session, member, who),
-    )
-
-
-@router.get("/{account_code}/calendars", response_class=HTMLResponse)
-def calendars_page(request: Request, session: SessionDep, who: SignedInDep, member: Viewer) -> HTMLResponse:
-    return _calendars_page(request, session, who, member)
-
-
-@router.post("/{account_code}/calendars", response_class=HTMLResponse)
-def create_calendar(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    who: SignedInDep,
-    member: Editor,
-    form: Annotated[CalendarForm, Form()],
-) -> Response:
-    """Create a calendar (title, code, tags one per line or comma-separated), as `calcast calendar create` does."""
-    check_form(request, settings, who, form.csrf_token)
-    tags = [name.strip() for line in form.tags.splitlines() for name in line.split(",") if name.strip()]
-    try:
-        created = calendars.create_calendar(
-            session=session,
-            account_code=member.account.code,
-            code=form.code.strip(),
-            settings=calendars.CalendarSettings(title=form.title),
-            tags=tags,
-        )
-    except (Invalid, Conflict) as error:
-        status = 409 if isinstance(error, Conflict) else 422
-        return _calendars_page(request, session, who, member, form=form, error=error.message, status_code=status)
-    return RedirectResponse(f"/console/{member.account.code}/calendars?created={created.code}", status_code=303)
 
 
 @router.get("/{account_code}/people", response_class=HTMLResponse)
