@@ -174,3 +174,42 @@ def test_a_role_change_or_removal_acts_on_the_open_session_at_once(
     with database.transaction() as session:
         service.remove_member(session=session, email="editor@example.com", account_code="owner")
     assert act_as(client, editor).get("/console/owner", follow_redirects=False).status_code == 302
+
+
+def test_every_calendar_and_event_form_needs_the_token_and_our_own_origin(
+    client: TestClient, personas: dict[str, ConsolePersona], database: Database
+) -> None:
+    with database.transaction() as session:
+        event = calendars.add_broadcast_event(
+            session=session,
+            account_code="owner",
+            calendar_code="main",
+            event=calendars.BroadcastEventInput(title="Launch", start="2031-05-01T19:00", timezone="UTC"),
+        )
+        calendar = calendars.get_calendar(session=session, account_code="owner", code="main")
+        event_id, tag_ids, version = event.id, [tag.id for tag in calendar.tags], calendar.feed_version
+    base = "/console/owner/calendars/main"
+    forms: dict[str, dict[str, Any]] = {
+        base: {"name": "Renamed", "title": "Renamed", "language": "de"},
+        f"{base}/tags": {"name": "New tag"},
+        f"{base}/tags/{tag_ids[0]}": {"name": "Renamed tag"},
+        f"{base}/tags/{tag_ids[0]}/move": {"step": "1"},
+        f"{base}/tags/order": {"tag_ids": list(reversed(tag_ids))},
+        f"{base}/events": {"title": "Forged", "start": "2031-06-01T10:00", "timezone": "UTC"},
+        f"{base}/events/{event_id}": {"title": "Forged", "start": "2031-06-01T10:00", "timezone": "UTC"},
+        f"{base}/events/{event_id}/delete": {},
+    }
+    owner = personas["owner"]
+    act_as(client, owner)
+    for path, form in forms.items():
+        for token in ("", "a-guessed-token", personas["editor"].csrf_token):
+            assert client.post(path, data={**form, "csrf_token": token}).status_code == 403, (path, token)
+        for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+            response = client.post(path, data={**form, "csrf_token": owner.csrf_token}, headers=headers)
+            assert response.status_code == 403, (path, headers)
+    with database.sessions() as session:
+        calendar = calendars.get_calendar(session=session, account_code="owner", code="main")
+        assert (calendar.name, calendar.feed_version) == ("Owner Calendar", version)
+        assert [tag.id for tag in calendar.tags] == tag_ids
+        events = calendars.list_broadcast_events(session=session, account_code="owner", calendar_code="main")
+        assert [(found.title, found.sequence) for found in events] == [("Launch", 0)]
