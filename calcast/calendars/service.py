@@ -125,6 +125,24 @@ def _check_choice(value: str, choices: Sequence[str], field: str) -> None:
         raise Invalid(message, [FieldError(field, message)])
 
 
+def _check_image(image_url: str | None) -> None:
+    """A picture for the landing page: an http(s) address, since visitors' browsers load it."""
+    cleaned = (image_url or "").strip()
+    if len(cleaned) > 2048:
+        raise invalid("image_url", "The image address is at most 2048 characters; shorten it.")
+    if cleaned and web_url(cleaned) is None:
+        raise invalid("image_url", "The image address must start with https:// or http:// and contain no spaces.")
+
+
+def _check_tag_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise invalid("name", "The tag needs a name.")
+    if len(cleaned) > 255:
+        raise invalid("name", "A tag name is at most 255 characters; shorten it.")
+    return cleaned
+
+
 def _check_choices(settings: CalendarSettings) -> None:
     """The rules every calendar's settings follow, however they are set."""
     _check_choice(settings.email_capture, EMAIL_CAPTURE_MODES, "email_capture")
@@ -137,10 +155,9 @@ def _check_choices(settings: CalendarSettings) -> None:
             "default_duration_minutes",
             f"The default event duration is at most {MAX_DEFAULT_DURATION_MINUTES} minutes (a year).",
         )
-    if len((settings.image_url or "").strip()) > 2048:
-        raise invalid("image_url", "The image address is at most 2048 characters; shorten it.")
-    if settings.image_url and web_url(settings.image_url.strip()) is None:
-        raise invalid("image_url", "The image address must start with https:// or http:// and contain no spaces.")
+    _check_image(settings.image_url)
+    if len(settings.title.strip()) > 255:
+        raise invalid("title", "The title is at most 255 characters; shorten it.")
     for field_name, label in (("opt_in1_label", settings.opt_in1_label), ("opt_in2_label", settings.opt_in2_label)):
         if len(label or "") > 500:
             raise invalid(field_name, "An opt-in label is at most 500 characters; shorten it.")
@@ -160,6 +177,8 @@ def create_calendar(
     if session.scalar(taken) is not None:
         raise Conflict(f"The account {account_code!r} already has a calendar {code!r}; choose another code.")
     names = [name.strip() for name in tags]
+    if any(len(name) > 255 for name in names):
+        raise invalid("tags", "A tag name is at most 255 characters; shorten it.")
     if any(not name for name in names) or len(set(names)) != len(names):
         raise Invalid("Tag names must be non-empty and different from each other.")
     calendar = Calendar(
@@ -338,9 +357,9 @@ def add_tag(
 ) -> Tag:
     """Add a tag at the end of the calendar's tag list."""
     calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
-    cleaned = name.strip()
-    if not cleaned:
-        raise Invalid("The tag needs a name.")
+    cleaned = _check_tag_name(name)
+    _check_image(image_url)
+    image_url = (image_url or "").strip() or None
     if any(tag.name == cleaned for tag in calendar.tags):
         raise Conflict(f"The calendar {calendar_code!r} already has a tag {cleaned!r}.")
     position = max((tag.position for tag in calendar.tags), default=-1) + 1
@@ -371,16 +390,11 @@ def update_tag(
     """Rename a tag, give it an image, make it preselected or not; subscriptions keep it under the new name."""
     calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
     tag = _calendar_tag(calendar, tag_id)
-    cleaned = name.strip()
-    if not cleaned:
-        raise invalid("name", "The tag needs a name.")
-    if len(cleaned) > 255:
-        raise invalid("name", "A tag name is at most 255 characters; shorten it.")
+    cleaned = _check_tag_name(name)
+    _check_image(image_url)
+    image = (image_url or "").strip() or None
     if any(other.name == cleaned and other.id != tag.id for other in calendar.tags):
         raise Conflict(f"The calendar {calendar_code!r} already has a tag {cleaned!r}.")
-    image = (image_url or "").strip() or None
-    if image is not None and (len(image) > 2048 or web_url(image) is None):
-        raise invalid("image_url", "The image address must start with https:// or http:// (at most 2048 characters).")
     if (tag.name, tag.is_default, tag.image_url) != (cleaned, default, image):
         tag.name, tag.is_default, tag.image_url = cleaned, default, image
         bump_feed_version(session=session, calendar_id=calendar.id)

@@ -67,8 +67,11 @@ class EventForm(BaseModel):
 
     def as_input(self) -> calendars.BroadcastEventInput:
         """The event for calendars.service; Invalid for a reminder that is not a number of minutes."""
+        for name, limit in (("title", 255), ("location", 1024), ("url", 2048), ("timezone", 64)):
+            if len(getattr(self, name)) > limit:
+                raise Invalid(f"The {name} is at most {limit} characters; shorten it.")
         reminder = self.notify_before.strip()
-        if reminder and not reminder.isdigit():
+        if reminder and not (reminder.isascii() and reminder.isdigit() and len(reminder) <= 7):
             raise Invalid(f"The reminder is a whole number of minutes before the start, not {reminder!r}.")
         start, end = self.start, self.end
         if self.all_day:

@@ -85,6 +85,7 @@ def test_bad_settings_come_back_on_the_form_with_what_was_typed(
         "email_capture": ("always", "email_capture must be one of off, optional, required"),
         "identity": ("maybe", "identity must be one of signed, unsigned"),
         "name": ("  ", "needs a name"),
+        "title": ("T" * 256, "at most 255 characters"),
     }
     for field, (value, sentence) in cases.items():
         response = client.post(PAGE, data=settings_form(owner.csrf_token, **{field: value}))
@@ -117,6 +118,12 @@ def test_tags_are_added_renamed_preselected_and_ordered_by_buttons_and_by_a_list
     assert tags["First Team"].is_default
     assert tags["First Team"].image_url == "https://img.example/1.png"
     assert tags["First Team"].id == ids["Team I"]  # the same tag: subscriptions keep it
+
+    for form in ({"name": "N" * 256}, {"name": "Kids", "image_url": "javascript:alert(1)"}, {"name": " "}):
+        refused = client.post(f"{PAGE}/tags", data={**token, **form})
+        assert refused.status_code == 422, form
+        assert 'role="alert"' in refused.text
+    assert len(stored(database).tags) == 4
 
     taken = client.post(f"{PAGE}/tags/{ids['Youth']}", data={**token, "name": "Team II"})
     assert taken.status_code == 409

@@ -141,14 +141,19 @@ def test_bad_input_comes_back_on_the_form_with_a_sentence_and_the_values(
         "notify_before": ("soon", "The reminder is a whole number of minutes"),
         "visible_from": ("someday", "is not a date and time"),
         "tags": ("no-such-tag", "The calendar has no tag 'no-such-tag'"),
+        "location": ("L" * 1025, "The location is at most 1024 characters"),
     }
     for field, (value, sentence) in cases.items():
         response = client.post(EVENTS, data=event_form(editor.csrf_token, **{field: value}))
         assert response.status_code == 422, (field, response.text[:300])
         assert sentence in html.unescape(response.text), field
-        assert 'value="Stadium"' in response.text  # what was typed stays
-    long = client.post(EVENTS, data=event_form(editor.csrf_token, notify_before="9999999"))
-    assert long.status_code == 422
+        assert 'value="Stadium"' in response.text or field == "location"  # what was typed stays
+        assert html.escape(str(value), quote=True) in response.text or field == "tags"
+    for reminder in ("9999999", "9" * 5000, "²"):
+        assert client.post(EVENTS, data=event_form(editor.csrf_token, notify_before=reminder)).status_code == 422
+    long_title = client.post(EVENTS, data=event_form(editor.csrf_token, title="T" * 256))
+    assert long_title.status_code == 422
+    assert "The title is at most 255 characters" in long_title.text
     with database.sessions() as session:
         assert calendars.list_broadcast_events(session=session, account_code="owner", calendar_code="main") == []
 
