@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -182,7 +184,10 @@ def test_an_editor_sets_up_a_calendar_and_an_event_and_a_visitor_gets_it_in_thei
         visitor_context.close()
     [event] = [found for found in events if str(found["SUMMARY"]) == "Spring kick-off"]
     assert str(event["LOCATION"]) == "Main stadium"
-    assert event["DTSTART"].dt.replace(tzinfo=None).isoformat(timespec="minutes") == start
+    starts_at = event.decoded("DTSTART")
+    assert isinstance(starts_at, datetime)
+    assert starts_at.astimezone(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%dT%H:%M") == start
+    assert [alarm.decoded("TRIGGER") for alarm in event.walk("VALARM")] == [timedelta(minutes=-30)]
 
     # The dashboard counts the new subscriber.
     page.goto(f"{base}/console/owner?range=1d")
