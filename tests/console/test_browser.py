@@ -134,12 +134,11 @@ def test_an_editor_sets_up_a_calendar_and_an_event_and_a_visitor_gets_it_in_thei
     page.get_by_role("button", name="Move Team Red down").click()
     page.wait_for_url("**/calendars/spring?saved=tags#tags")
     assert tag_order(page) == ["Team Blue", "Team Red"]
-    page.locator('li[data-tag-name="Team Red"]').drag_to(
-        page.locator('li[data-tag-name="Team Blue"]'), target_position={"x": 5, "y": 2}
-    )
-    page.wait_for_function("() => document.querySelector('li[data-tag-id]').dataset.tagName === 'Team Red'")
-    page.wait_for_load_state()
-    page.reload()
+    # The script sends the new order when the drag ends, then reloads the page: wait for that reload.
+    with page.expect_navigation():
+        page.locator('li[data-tag-name="Team Red"]').drag_to(
+            page.locator('li[data-tag-name="Team Blue"]'), target_position={"x": 5, "y": 2}
+        )
     assert tag_order(page) == ["Team Red", "Team Blue"]
     preview = page.frame_locator("iframe.landing-preview")
     assert preview.get_by_role("heading", level=1).inner_text() == "Spring Season: every match"
