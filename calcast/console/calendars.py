@@ -6,6 +6,7 @@ function of calendars.service (the one the CLI calls) and renders; a refused inp
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Annotated
 
@@ -75,6 +76,48 @@ class SettingsForm(BaseModel):
             track_text_links=box(calendar.track_text_links),
             default_duration_minutes=str(calendar.default_duration_minutes),
         )
+
+
+class WelcomeForm(BaseModel):
+    """The welcome event (calcast calendar update --welcome-*); no title: none."""
+
+    csrf_token: str = ""
+    welcome_title: str = ""
+    welcome_description: str = ""
+    welcome_url: str = ""
+    welcome_after_minutes: str = str(calendars.DEFAULT_WELCOME_AFTER_MINUTES)
+    welcome_duration_minutes: str = str(calendars.DEFAULT_WELCOME_DURATION_MINUTES)
+
+    @classmethod
+    def of(cls, calendar: Calendar) -> WelcomeForm:
+        welcome = calendars.welcome_event(calendar)
+        if welcome is None:
+            return cls()
+        return cls(
+            welcome_title=welcome.title,
+            welcome_description=welcome.description or "",
+            welcome_url=welcome.url or "",
+            welcome_after_minutes=str(welcome.after_minutes),
+            welcome_duration_minutes=str(welcome.duration_minutes),
+        )
+
+    def as_welcome(self) -> calendars.WelcomeEvent | None:
+        if not self.welcome_title.strip():
+            return None
+        return calendars.WelcomeEvent(
+            title=self.welcome_title,
+            description=self.welcome_description.replace("\r\n", "\n") or None,
+            url=self.welcome_url.strip() or None,
+            after_minutes=_minutes(self.welcome_after_minutes, "The welcome event's start"),
+            duration_minutes=_minutes(self.welcome_duration_minutes, "The welcome event's length"),
+        )
+
+
+def _minutes(text: str, what: str) -> int:
+    cleaned = text.strip()
+    if not (cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 7):
+        raise Invalid(f"{what} is a whole number of minutes, not {cleaned!r}.")
+    return int(cleaned)
 
 
 class TagForm(BaseModel):
@@ -163,6 +206,8 @@ def _calendar_page(
     *,
     form: SettingsForm | None = None,
     error: str = "",
+    welcome: WelcomeForm | None = None,
+    welcome_error: str = "",
     tag_error: str = "",
     status_code: int = 200,
     signed_url: str = "",
@@ -183,6 +228,8 @@ def _calendar_page(
         calendar=calendar,
         form=form or SettingsForm.of(calendar),
         error=error,
+        welcome=welcome or WelcomeForm.of(calendar),
+        welcome_error=welcome_error,
         tag_error=tag_error,
         saved=request.query_params.get("saved", ""),
         landing_url=landing,
@@ -201,13 +248,9 @@ def _calendar_page(
 def _button_snippet(settings: Settings, landing_url: str, title: str) -> str:
     """The two lines a brand pastes into its website (docs/button.md)."""
     return (
-        f'<a href="{landing_url}?utm_source=website" data-calcast-button>{_escape(title)}</a>\n'
+        f'<a href="{landing_url}?utm_source=website" data-calcast-button>{html.escape(title, quote=False)}</a>\n'
         f'<script src="{settings.base_url}/static/calcast-button.js" async></script>'
     )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _back(member: Member, calendar_code: str, anchor: str = "", **query: str) -> RedirectResponse:
@@ -272,6 +315,39 @@ def save_calendar(
             request, session, settings, who, member, calendar_code, form=form, error=error.message, status_code=422
         )
     return _back(member, calendar_code, "#settings", saved="settings")
+
+
+@router.post(CALENDAR_PATH + "/welcome", response_class=HTMLResponse)
+def save_welcome(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    who: SignedInDep,
+    member: Editor,
+    calendar_code: str,
+    form: Annotated[WelcomeForm, Form()],
+) -> Response:
+    """Set or remove the welcome event new subscribers get (`calcast calendar update --welcome-*`)."""
+    check_form(request, settings, who, form.csrf_token)
+    try:
+        calendars.set_welcome_event(
+            session=session, account_code=member.account.code, code=calendar_code, welcome=form.as_welcome()
+        )
+    except NotFound:
+        return message(request, status_code=404, text_key="console_no_calendar", signed_in=who)
+    except Invalid as error:
+        return _calendar_page(
+            request,
+            session,
+            settings,
+            who,
+            member,
+            calendar_code,
+            welcome=form,
+            welcome_error=error.message,
+            status_code=422,
+        )
+    return _back(member, calendar_code, "#welcome", saved="welcome")
 
 
 @router.get(CALENDAR_PATH + "/link", response_class=HTMLResponse)

@@ -264,6 +264,16 @@ _EN: dict[str, str] = {
     "console_event_preview": "In a calendar app",
     "console_event_preview_note": "The time is shown in your own time zone, as your calendar app would show it.",
     "console_event_for": "For: {tags}",
+    "console_welcome": "Welcome event",
+    "console_welcome_note": (
+        "An event each new subscriber finds in their calendar right after subscribing, so they see that it worked. "
+        "No title: none."
+    ),
+    "console_welcome_title": "Title of the welcome event",
+    "console_welcome_after": "Starts this many minutes after subscribing (0 to 1440)",
+    "console_welcome_duration": "Lasts this many minutes (1 to 1440)",
+    "console_save_welcome": "Save the welcome event",
+    "console_saved_welcome": "The welcome event is saved; it reaches people who subscribe from now on.",
 }
 
 _DE: dict[str, str] = {
@@ -549,6 +559,16 @@ _DE: dict[str, str] = {
     "console_event_preview": "In einer Kalender-App",
     "console_event_preview_note": "Die Zeit steht in Ihrer eigenen Zeitzone, wie Ihre Kalender-App sie zeigen würde.",
     "console_event_for": "Für: {tags}",
+    "console_welcome": "Willkommenstermin",
+    "console_welcome_note": (
+        "Ein Termin, den jeder neue Abonnent gleich nach dem Abonnieren in seinem Kalender findet, damit er sieht, "
+        "dass es geklappt hat. Ohne Titel: keiner."
+    ),
+    "console_welcome_title": "Titel des Willkommenstermins",
+    "console_welcome_after": "Beginnt so viele Minuten nach dem Abonnieren (0 bis 1440)",
+    "console_welcome_duration": "Dauert so viele Minuten (1 bis 1440)",
+    "console_save_welcome": "Willkommenstermin speichern",
+    "console_saved_welcome": "Der Willkommenstermin ist gespeichert; er erreicht alle, die ab jetzt abonnieren.",
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "de": _DE}

@@ -201,3 +201,41 @@ def test_the_page_speaks_german_to_a_german_browser(client: TestClient, personas
     assert "Einstellungen speichern" in page.text
     assert "Vorschau der Landingpage" in page.text
     assert "Thema hinzufügen" in page.text
+
+
+def test_the_welcome_event_is_set_refused_with_a_sentence_and_removed(
+    client: TestClient, personas: dict[str, ConsolePersona], database: Database
+) -> None:
+    editor = personas["editor"]
+    act_as(client, editor)
+    form = {
+        "csrf_token": editor.csrf_token,
+        "welcome_title": "Welcome to the season",
+        "welcome_description": "Your matches will appear here.",
+        "welcome_url": "https://club.example/welcome",
+        "welcome_after_minutes": "2",
+        "welcome_duration_minutes": "15",
+    }
+    saved = client.post(f"{PAGE}/welcome", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    welcome = calendars.welcome_event(stored(database))
+    assert welcome == calendars.WelcomeEvent(
+        title="Welcome to the season",
+        description="Your matches will appear here.",
+        url="https://club.example/welcome",
+        after_minutes=2,
+        duration_minutes=15,
+    )
+    for field, value, sentence in (
+        ("welcome_after_minutes", "2000", "0 to 1440 minutes"),
+        ("welcome_duration_minutes", "soon", "a whole number of minutes"),
+        ("welcome_url", "ftp://club.example", "must be a web address"),
+    ):
+        refused = client.post(f"{PAGE}/welcome", data={**form, field: value})
+        assert refused.status_code == 422, field
+        assert sentence in html.unescape(refused.text), field
+        assert f'value="{value}"' in refused.text
+    assert calendars.welcome_event(stored(database)) == welcome
+    removed = client.post(f"{PAGE}/welcome", data={**form, "welcome_title": ""})
+    assert "The welcome event is saved" in removed.text
+    assert calendars.welcome_event(stored(database)) is None

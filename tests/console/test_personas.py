@@ -28,6 +28,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/console/other/calendars/main"): (404, 404, 404, 200, 302),
     ("POST", "/console/owner/calendars/main"): (303, 303, 403, 404, 302),
     ("GET", "/console/owner/calendars/main/link?external_id=crm-1"): (200, 200, 403, 404, 302),
+    ("POST", "/console/owner/calendars/main/welcome"): (303, 303, 403, 404, 302),
     ("POST", "/console/owner/calendars/main/tags"): (303, 303, 403, 404, 302),
     ("POST", "/console/owner/calendars/main/tags/{tag}"): (303, 303, 403, 404, 302),
     ("POST", "/console/owner/calendars/main/tags/{tag}/move"): (303, 303, 403, 404, 302),
@@ -83,6 +84,8 @@ def form_for(path: str, name: str, ids: list[str]) -> dict[str, str | list[str]]
         return {"name": f"Tag of {name}", "default": "1"}
     if path.endswith("/delete"):
         return {}
+    if path.endswith("/welcome"):
+        return {"welcome_title": f"Welcome by {name}"}
     if "/events" in path:
         return {"title": f"Event of {name}", "start": "2031-06-01T18:00", "timezone": "W. Europe Standard Time"}
     if path.endswith("/calendars"):

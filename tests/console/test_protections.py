@@ -191,6 +191,7 @@ def test_every_calendar_and_event_form_needs_the_token_and_our_own_origin(
     base = "/console/owner/calendars/main"
     forms: dict[str, dict[str, Any]] = {
         base: {"name": "Renamed", "title": "Renamed", "language": "de"},
+        f"{base}/welcome": {"welcome_title": "Forged welcome"},
         f"{base}/tags": {"name": "New tag"},
         f"{base}/tags/{tag_ids[0]}": {"name": "Renamed tag"},
         f"{base}/tags/{tag_ids[0]}/move": {"step": "1"},
@@ -209,7 +210,7 @@ def test_every_calendar_and_event_form_needs_the_token_and_our_own_origin(
             assert response.status_code == 403, (path, headers)
     with database.sessions() as session:
         calendar = calendars.get_calendar(session=session, account_code="owner", code="main")
-        assert (calendar.name, calendar.feed_version) == ("Owner Calendar", version)
+        assert (calendar.name, calendar.feed_version, calendar.welcome_title) == ("Owner Calendar", version, None)
         assert [tag.id for tag in calendar.tags] == tag_ids
         events = calendars.list_broadcast_events(session=session, account_code="owner", calendar_code="main")
         assert [(found.title, found.sequence) for found in events] == [("Launch", 0)]
