@@ -1,4 +1,5 @@
-"""The web console at /console: sign-in, the account's dashboard, its calendars and people (DESIGN.md §3.4).
+"""The web console at /console: sign-in, the account's dashboard and people (DESIGN.md §3.4); calendars and
+events live in console.calendars and console.events.
 
 A front door like the API, the pages and the CLI: routes parse, check who asks (console.auth), call one
 service function and render. Fixed paths (sign-in, password) are declared before `/console/{account_code}`.
