@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import func, select, update
@@ -472,7 +473,7 @@ def add_broadcast_event(
 
 def preview_broadcast_event(
     *, session: Session, account_code: str, calendar_code: str, event: BroadcastEventInput
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The columns the event would be stored with (tags included), without storing it; Invalid as when adding."""
     calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
     values = event_values(event, default_duration_minutes=calendar.default_duration_minutes)

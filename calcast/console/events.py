@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -125,10 +125,10 @@ class Preview:
     tags: list[str]
 
 
-def _preview(values: dict[str, object]) -> Preview:
-    start_at, end_at, iana = values["start_at"], values["end_at"], str(values["timezone"])
-    assert isinstance(start_at, datetime)
-    assert isinstance(end_at, datetime)
+def _preview(values: dict[str, Any]) -> Preview:
+    start_at: datetime = values["start_at"]
+    end_at: datetime = values["end_at"]
+    iana = str(values["timezone"])
     zone = timezones.zone(iana)
     start_local, end_local = start_at.astimezone(zone), end_at.astimezone(zone)
     if values["all_day"]:
@@ -138,20 +138,18 @@ def _preview(values: dict[str, object]) -> Preview:
         when = f"{start_local:%a %Y-%m-%d %H:%M} – {end_local:%H:%M} ({iana})"
     else:
         when = f"{start_local:%a %Y-%m-%d %H:%M} – {end_local:%a %Y-%m-%d %H:%M} ({iana})"
-    tags = values.get("tags") or []
-    assert isinstance(tags, list)
     return Preview(
-        title=str(values["title"]),
+        title=values["title"],
         start_at=start_at,
         end_at=end_at,
         timezone=iana,
         all_day=bool(values["all_day"]),
         when=when,
-        location=values.get("location"),  # type: ignore[arg-type]
-        description=values.get("description"),  # type: ignore[arg-type]
-        url=values.get("url"),  # type: ignore[arg-type]
-        notify_before=values.get("notify_before"),  # type: ignore[arg-type]
-        tags=[tag.name for tag in tags],
+        location=values.get("location"),
+        description=values.get("description"),
+        url=values.get("url"),
+        notify_before=values.get("notify_before"),
+        tags=[tag.name for tag in values.get("tags") or []],
     )
 
 
