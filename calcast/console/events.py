@@ -29,6 +29,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 EVENTS_PATH = "/{account_code}/calendars/{calendar_code}/events"
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> shows
+LIST_LIMIT = 200  # events per list; a search narrows it down
 
 
 class EventForm(BaseModel):
@@ -179,13 +180,20 @@ def events_page(
     past = request.query_params.get("when") == "past"
     search = request.query_params.get("q", "")[:200]
     found = calendars.find_broadcast_events(
-        session=session, account_code=member.account.code, calendar_code=calendar.code, past=past, search=search
+        session=session,
+        account_code=member.account.code,
+        calendar_code=calendar.code,
+        past=past,
+        search=search,
+        limit=LIST_LIMIT + 1,
     )
     return page(
         request,
         "console/events.html",
         calendar=calendar,
-        events=[(event, preview_of(event)) for event in found],
+        events=[(event, preview_of(event)) for event in found[:LIST_LIMIT]],
+        more=len(found) > LIST_LIMIT,
+        limit=LIST_LIMIT,
         past=past,
         search=search,
         done=request.query_params.get("done", ""),

@@ -274,6 +274,7 @@ _EN: dict[str, str] = {
     "console_welcome_duration": "Lasts this many minutes (1 to 1440)",
     "console_save_welcome": "Save the welcome event",
     "console_saved_welcome": "The welcome event is saved; it reaches people who subscribe from now on.",
+    "console_events_more": "Only the first {limit} are shown; search by title to find the others.",
 }
 
 _DE: dict[str, str] = {
@@ -569,6 +570,7 @@ _DE: dict[str, str] = {
     "console_welcome_duration": "Dauert so viele Minuten (1 bis 1440)",
     "console_save_welcome": "Willkommenstermin speichern",
     "console_saved_welcome": "Der Willkommenstermin ist gespeichert; er erreicht alle, die ab jetzt abonnieren.",
+    "console_events_more": "Nur die ersten {limit} sind zu sehen; suchen Sie nach dem Titel, um die anderen zu finden.",
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "de": _DE}

@@ -6,10 +6,12 @@ import html
 import re
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from calcast.calendars import service as calendars
 from calcast.calendars.models import BroadcastEvent
+from calcast.console import events as console_events
 from calcast.core.db import Database
 from tests.conftest import Cli
 from tests.console.conftest import ConsolePersona, act_as
@@ -243,3 +245,15 @@ def test_the_time_zone_field_suggests_iana_and_windows_names(
     german = client.get(f"{EVENTS}/new", headers={"Accept-Language": "de"})
     assert "Termin anlegen" in german.text
     assert "Zeitzone" in german.text
+
+
+def test_a_long_list_says_that_it_shows_only_the_first_events(
+    client: TestClient, personas: dict[str, ConsolePersona], database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(console_events, "LIST_LIMIT", 2)
+    for day in (1, 2, 3):
+        add(database, f"Match {day}", f"2031-03-0{day}T19:00")
+    page = act_as(client, personas["viewer"]).get(EVENTS)
+    assert page.text.count("<tr data-event-id=") == 2
+    assert "Only the first 2 are shown" in page.text
+    assert "Only the first" not in client.get(f"{EVENTS}?q=Match 3").text
