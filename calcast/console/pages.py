@@ -235,7 +235,7 @@ def account_frame(session: SessionDep, member: service.Member, who: service.Sign
     }
 
 
-_frame = account_frame
+_frame = account_frame  # the name the routes below were written with
 
 
 @router.get("/{account_code}", response_class=HTMLResponse)
