@@ -14,6 +14,7 @@ from calcast import assembly
 from calcast import start as start_page
 from calcast.accounts import api as accounts_api
 from calcast.calendars import api as calendars_api
+from calcast.console import integrations as console_integrations
 from calcast.console import pages as console_pages
 from calcast.console.auth import Refusal, refusal_handler
 from calcast.core.config import Settings, get_settings
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(outbox_api.router)
     app.include_router(engagement_pages.router)
     app.include_router(console_pages.router)
+    app.include_router(console_integrations.router)
     app.mount("/static", static_files(), name="static")
     # Last: its /{accountCode}/{calendarCode} would shadow the two-segment paths above.
     app.include_router(subscription_pages.router)

@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
-from calcast.brazesim.templates import CREDENTIAL_NAME, shipped_template
+from calcast.braze.templates import CREDENTIAL_NAME, shipped_template
 from calcast.calendars import service as calendars
 from calcast.console import service as console
 from calcast.core.cli import calcast_command, command_errors, open_database

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import typer
 
-from calcast.brazesim.liquid import AbortMessage, BrazeUser, Credentials, TemplateError, load_users
+from calcast.braze.templates import TemplateError
+from calcast.brazesim.liquid import AbortMessage, BrazeUser, Credentials, load_users
 from calcast.brazesim.sender import BrazeSimulator, Delivery
 from calcast.brazesim.templates import CREDENTIAL_NAME, CREDENTIAL_NOTE, load_template, shipped_templates
 from calcast.core.cli import JsonOption, fail, settings, unit_of_work

@@ -18,7 +18,6 @@ from calcast.console import service
 from calcast.console.auth import (
     SIGN_IN_PATH,
     Editor,
-    Owner,
     SignedInDep,
     Viewer,
     check_form,
@@ -305,14 +304,3 @@ def create_calendar(
         status = 409 if isinstance(error, Conflict) else 422
         return _calendars_page(request, session, who, member, form=form, error=error.message, status_code=status)
     return RedirectResponse(f"/console/{member.account.code}/calendars?created={created.code}", status_code=303)
-
-
-@router.get("/{account_code}/people", response_class=HTMLResponse)
-def people_page(request: Request, session: SessionDep, who: SignedInDep, member: Owner) -> HTMLResponse:
-    """Who has access to the account and with which role (owners only; changes: `calcast user …` for now)."""
-    return page(
-        request,
-        "console/people.html",
-        people=service.list_members(session=session, account_code=member.account.code),
-        **_frame(session, member, who),
-    )
