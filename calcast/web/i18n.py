@@ -279,6 +279,7 @@ _EN: dict[str, str] = {
     "console_change_role_of": "Change the role of {email}",
     "console_remove_person": "Remove {email}",
     "console_no_password_yet": "no password yet",
+    "console_on_the_command_line": "The same on the command line:",
 }
 
 _DE: dict[str, str] = {
@@ -582,6 +583,7 @@ _DE: dict[str, str] = {
     "console_change_role_of": "Rolle von {email} ändern",
     "console_remove_person": "{email} entfernen",
     "console_no_password_yet": "noch kein Passwort",
+    "console_on_the_command_line": "Dasselbe auf der Kommandozeile:",
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "de": _DE}
