@@ -221,7 +221,8 @@ def braze_setup(setup: DemoSetup, base_url: str, command: str = "calcast") -> st
     """The Braze side of the demo: the credential to create and the webhook to paste (docs/braze.md explains)."""
     new_event = shipped_template("new-event").with_base_url(base_url)
     return f"""
-  Braze setup for this demo (docs/braze.md; all templates: {command} braze templates):
+  Braze setup for this demo (docs/braze.md; all templates: `{command} braze templates`, or in the console
+  under Integrations > Braze, which also sends Braze a test):
     Settings > Connected Content > Credentials > new credential
       name      {CREDENTIAL_NAME}
       username  {setup.client_id}

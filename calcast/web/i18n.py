@@ -153,9 +153,6 @@ _EN: dict[str, str] = {
     "console_landing_page": "Landing page",
     "console_read_only": "As a viewer you can look at the calendars but not change them.",
     "console_error_summary": "Please check the form:",
-    "console_people_note": (
-        "People are added, changed and removed with calcast user create, calcast user list and calcast user remove."
-    ),
     "console_last_sign_in": "Last sign-in",
     "console_never": "never",
     # --- console integrations and people (calcast.console.integrations)
@@ -445,10 +442,6 @@ _DE: dict[str, str] = {
     "console_landing_page": "Landingpage",
     "console_read_only": "Als Betrachter können Sie die Kalender ansehen, aber nicht ändern.",
     "console_error_summary": "Bitte prüfen Sie das Formular:",
-    "console_people_note": (
-        "Personen werden mit calcast user create, calcast user list und calcast user remove hinzugefügt, "
-        "geändert und entfernt."
-    ),
     "console_last_sign_in": "Letzte Anmeldung",
     "console_never": "nie",
     # --- console integrations and people (calcast.console.integrations)
