@@ -363,6 +363,18 @@ def test_the_outbox_health_counts_and_retries_this_accounts_messages_only(
     assert [statuses[number] for number in queued] == [OutboxStatus.PENDING] * 3 + [OutboxStatus.FAILED] * 2
 
 
+def test_the_integrations_speak_german_to_a_german_browser(
+    client: TestClient, personas: dict[str, ConsolePersona]
+) -> None:
+    act_as(client, personas["owner"])
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    overview = client.get("/console/owner/integrations", headers=german).text
+    assert "Postausgang" in overview
+    assert "Gescheiterte erneut senden" not in overview  # nothing failed
+    assert "Webhook-Vorlagen für Braze" in client.get(BRAZE, headers=german).text
+    assert "Person einladen" in client.get("/console/owner/people", headers=german).text
+
+
 # ---------------------------------------------------------------------------------------------- CSRF
 
 
