@@ -6,12 +6,14 @@ with 403; the owner of `other` and a path naming another account's object get 40
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from calcast.console import service
+from calcast.console import integrations, service
 from calcast.core.db import Database
 from calcast.core.security import Cipher
 from calcast.webhooks import endpoints
@@ -142,3 +144,17 @@ def test_only_owners_see_the_integrations_link(client: TestClient, personas: dic
     assert 'href="/console/owner/integrations"' in act_as(client, personas["owner"]).get("/console/owner").text
     for name in ("editor", "viewer"):
         assert 'href="/console/owner/integrations"' not in act_as(client, personas[name]).get("/console/owner").text
+
+
+def shape(path: str) -> str:
+    """A path with every variable part (account, id, placeholder) as `{}`."""
+    path = re.sub(r"^/console/(owner|other)(?=/|$)", "/console/{}", path)
+    return re.sub(r"\{[a-z_]+\}|(?<=/)\d+(?=/|$)", "{}", path)
+
+
+def test_every_route_of_the_integrations_module_is_in_the_matrix() -> None:
+    covered = {(method, shape(path)) for method, path in MATRIX}
+    for route in integrations.router.routes:
+        assert isinstance(route, APIRoute)
+        for method in route.methods or ():
+            assert (method, shape(route.path)) in covered, f"{method} {route.path} has no row in MATRIX"
