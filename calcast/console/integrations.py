@@ -581,6 +581,7 @@ def _people_page(
         error=error,
         reveal=reveal,
         invited=request.query_params.get("invited", ""),
+        linked=request.query_params.get("linked") == "1",
         link_hours=settings.console_link_hours,
     )
 
@@ -622,7 +623,8 @@ def invite(
             account_code=member.account.code,
         )
         service.keep_for_reveal(session=session, cipher=_cipher(settings), signed_in=who, reveal=reveal)
-    return RedirectResponse(f"{back}?invited={quote(invitation.member.user.email, safe='@')}", status_code=303)
+    linked = "&linked=1" if invitation.link is not None else ""
+    return RedirectResponse(f"{back}?invited={quote(invitation.member.user.email, safe='@')}{linked}", status_code=303)
 
 
 @router.post("/{account_code}/people/role", response_class=HTMLResponse)

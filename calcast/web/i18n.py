@@ -277,6 +277,9 @@ _EN: dict[str, str] = {
     "console_remove_person": "Remove {email}",
     "console_no_password_yet": "no password yet",
     "console_on_the_command_line": "The same on the command line:",
+    "console_invited_link_shown": (
+        "{email} is invited. Their link was shown once; if it got lost, remove them and invite them again."
+    ),
 }
 
 _DE: dict[str, str] = {
@@ -577,6 +580,10 @@ _DE: dict[str, str] = {
     "console_remove_person": "{email} entfernen",
     "console_no_password_yet": "noch kein Passwort",
     "console_on_the_command_line": "Dasselbe auf der Kommandozeile:",
+    "console_invited_link_shown": (
+        "{email} ist eingeladen. Der Link wurde einmal angezeigt; ging er verloren, entfernen Sie die Person und "
+        "laden Sie sie erneut ein."
+    ),
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "de": _DE}
