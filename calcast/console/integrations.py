@@ -41,6 +41,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 OAUTH_CLIENT = "oauth_client"
 WEBHOOK = "webhook"
 INVITATION = "invitation"
+LINK_KEY = "link_key"
 EXCERPT = 300  # characters of Braze's answer shown on the page
 
 
@@ -58,6 +59,11 @@ class BrazeForm(BaseModel):
     csrf_token: str = ""
     rest_endpoint: str = ""
     api_key: str = ""
+
+
+class LinkKeyForm(BaseModel):
+    csrf_token: str = ""
+    rotate: bool = False
 
 
 class WebhookForm(BaseModel):
@@ -296,6 +302,9 @@ def _braze_page(
     form: BrazeForm | None = None,
 ) -> HTMLResponse:
     templates = [template.with_base_url(settings.base_url) for template in shipped_templates()]
+    reveal = service.take_reveal(
+        session=session, cipher=_cipher(settings), signed_in=who, kind=LINK_KEY, account_code=member.account.code
+    )
     return _page(
         request,
         session,
@@ -316,6 +325,8 @@ def _braze_page(
         test_external_id=braze.TEST_EXTERNAL_ID,
         form=form or BrazeForm(rest_endpoint=member.account.braze_rest_endpoint or ""),
         saved=request.query_params.get("saved") == "1",
+        reveal=reveal,
+        link_key_set=member.account.link_key_encrypted is not None,
     )
 
 
@@ -352,6 +363,31 @@ def set_braze(
         shown = BrazeForm(rest_endpoint=form.rest_endpoint)  # the key is not sent back into the page
         return _braze_page(request, session, settings, who, member, error=error.message, status_code=422, form=shown)
     return RedirectResponse(f"{_base(member)}/integrations/braze?saved=1", status_code=303)
+
+
+@router.post("/{account_code}/integrations/braze/link-key", response_class=HTMLResponse)
+def create_link_key(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    who: SignedInDep,
+    member: Owner,
+    form: Annotated[LinkKeyForm, Form()],
+) -> Response:
+    """`calcast account link-key [--rotate]`: the key that signs external ids in links, shown once."""
+    check_form(request, settings, who, form.csrf_token)
+    back = f"{_base(member)}/integrations/braze"
+    if not _confirmed(who, settings):
+        return _to_confirm(member, back)
+    try:
+        key = accounts.create_link_key(
+            session=session, cipher=_cipher(settings), code=member.account.code, rotate=form.rotate
+        )
+    except Conflict as error:
+        return _braze_page(request, session, settings, who, member, error=error.message, status_code=409)
+    reveal = service.Reveal(kind=LINK_KEY, label=member.account.code, secret=key, account_code=member.account.code)
+    service.keep_for_reveal(session=session, cipher=_cipher(settings), signed_in=who, reveal=reveal)
+    return RedirectResponse(f"{back}#link-key", status_code=303)
 
 
 @router.post("/{account_code}/integrations/braze/test", response_class=HTMLResponse)

@@ -277,6 +277,18 @@ _EN: dict[str, str] = {
     "console_remove_person": "Remove {email}",
     "console_no_password_yet": "no password yet",
     "console_on_the_command_line": "The same on the command line:",
+    "console_account": "Account",
+    "console_link_key": "Link key",
+    "console_link_key_intro": (
+        "Landing-page links that carry a subscriber's external id are signed with this key (HMAC-SHA256), so nobody "
+        "can subscribe in another person's name. Braze computes the signature with Liquid."
+    ),
+    "console_link_key_liquid": "In Braze's Liquid:",
+    "console_link_key_set": "This account has a link key.",
+    "console_link_key_none": "This account has no link key yet.",
+    "console_link_key_create": "Create the link key",
+    "console_link_key_replace": "Replace the link key",
+    "console_link_key_rotate_note": "Links signed with the current key stop identifying anybody once it is replaced.",
     "console_invited_link_shown": (
         "{email} is invited. Their link was shown once; if it got lost, remove them and invite them again."
     ),
@@ -580,6 +592,21 @@ _DE: dict[str, str] = {
     "console_remove_person": "{email} entfernen",
     "console_no_password_yet": "noch kein Passwort",
     "console_on_the_command_line": "Dasselbe auf der Kommandozeile:",
+    "console_account": "Konto",
+    "console_link_key": "Link-Schlüssel",
+    "console_link_key_intro": (
+        "Links zur Landingpage mit der External ID einer Person werden mit diesem Schlüssel signiert "
+        "(HMAC-SHA256), damit sich niemand im Namen eines anderen anmelden kann. Braze berechnet die Signatur in "
+        "Liquid."
+    ),
+    "console_link_key_liquid": "In Braze-Liquid:",
+    "console_link_key_set": "Dieses Konto hat einen Link-Schlüssel.",
+    "console_link_key_none": "Dieses Konto hat noch keinen Link-Schlüssel.",
+    "console_link_key_create": "Link-Schlüssel erstellen",
+    "console_link_key_replace": "Link-Schlüssel ersetzen",
+    "console_link_key_rotate_note": (
+        "Mit dem bisherigen Schlüssel signierte Links identifizieren niemanden mehr, sobald er ersetzt ist."
+    ),
     "console_invited_link_shown": (
         "{email} ist eingeladen. Der Link wurde einmal angezeigt; ging er verloren, entfernen Sie die Person und "
         "laden Sie sie erneut ein."

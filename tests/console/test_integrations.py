@@ -279,6 +279,31 @@ def test_the_braze_key_is_stored_encrypted_and_never_shown_again(
         assert account.braze_rest_endpoint == "http://127.0.0.1:9"
 
 
+def test_the_link_key_is_shown_once_and_signs_links(
+    client: TestClient, personas: dict[str, ConsolePersona], database: Database
+) -> None:
+    owner = as_owner(client, personas)
+    confirm_now(database, owner)
+    page = client.post(f"{BRAZE}/link-key", data={"csrf_token": owner.csrf_token})
+    key = shown_secret(page.text)
+    assert key is not None
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    assert "hmac_sha256_hex: &#39;" + key in page.text
+    with database.sessions() as session:
+        account = accounts.get_account(session=session, code="owner")
+        signature = accounts.link_signature(key, "fan-1")
+        cipher = Cipher(database.settings.secret_key)
+        assert accounts.is_signed_external_id(cipher=cipher, account=account, external_id="fan-1", signature=signature)
+    again = client.get(BRAZE)
+    assert key not in again.text
+    assert "This account has a link key." in again.text
+    twice = post(client, owner, f"{BRAZE}/link-key")  # without rotate: refused, the key stays
+    assert twice.status_code == 409
+    assert "Pass --rotate to replace it" in twice.text
+    rotated = client.post(f"{BRAZE}/link-key", data={"csrf_token": owner.csrf_token, "rotate": "true"})
+    assert shown_secret(rotated.text) not in (None, key)
+
+
 def test_the_braze_page_has_the_templates_with_this_calcasts_url_and_the_credential_name(
     client: TestClient, personas: dict[str, ConsolePersona]
 ) -> None:
@@ -386,6 +411,7 @@ POSTS: tuple[tuple[str, dict[str, Any]], ...] = (
     (f"{CLIENTS}/{{client}}/revoke", {}),
     (BRAZE, {"rest_endpoint": "http://127.0.0.1:9", "api_key": "k-1234"}),
     (f"{BRAZE}/test", {}),
+    (f"{BRAZE}/link-key", {"rotate": "true"}),
     (WEBHOOKS, {"url": "http://127.0.0.1:9/hook", "event": ["Subscribe"]}),
     (f"{WEBHOOKS}/{{hook}}/test", {}),
     (f"{WEBHOOKS}/{{hook}}/disable", {}),
@@ -404,6 +430,7 @@ def state(database: Database, persona: ConsolePersona) -> tuple[Any, ...]:
             [(c.client_id, c.revoked_at) for c in accounts.list_clients(session=session, account_code="owner")],
             [(e.id, e.disabled_at) for e in session.scalars(select(WebhookEndpoint))],
             accounts.get_account(session=session, code="owner").braze_rest_endpoint,
+            accounts.get_account(session=session, code="owner").link_key_encrypted,
             [(m.user.email, m.membership.role) for m in service.list_members(session=session, account_code="owner")],
             session.scalar(select(func.count()).select_from(OutboxMessage)),
             session.scalar(

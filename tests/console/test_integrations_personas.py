@@ -40,6 +40,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/console/owner/integrations/braze"): (303, 403, 403, 404, 302),
     # Braze was set up by the route before, at an address where nothing answers: the page says so (no 500).
     ("POST", "/console/owner/integrations/braze/test"): (200, 403, 403, 404, 302),
+    ("POST", "/console/owner/integrations/braze/link-key"): (303, 403, 403, 404, 302),
     ("POST", "/console/owner/integrations/webhooks"): (303, 403, 403, 404, 302),
     ("POST", "/console/owner/integrations/webhooks/{hook}/test"): (303, 403, 403, 404, 302),
     ("POST", "/console/owner/integrations/webhooks/{hook}/disable"): (303, 403, 403, 404, 302),
