@@ -101,6 +101,27 @@ def test_confirming_is_throttled_like_signing_in(
         assert session.get(ConsoleSession, digest(owner.token or "")).reauthenticated_at is None  # type: ignore[union-attr]
 
 
+SECRET_FORMS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (CLIENTS, {}),
+    (WEBHOOKS, {"url": "http://127.0.0.1:9/hook", "event": ["Subscribe"]}),
+    (BRAZE, {"rest_endpoint": "http://127.0.0.1:9", "api_key": "k-1234"}),
+    (f"{BRAZE}/link-key", {}),
+    ("/console/owner/people", {"email": "new@example.com", "role": "viewer"}),
+)
+
+
+def test_every_form_that_makes_a_secret_asks_for_the_password_first(
+    client: TestClient, personas: dict[str, ConsolePersona], database: Database
+) -> None:
+    owner = as_owner(client, personas)
+    before = state(database, owner)
+    for path, fields in SECRET_FORMS:
+        response = post(client, owner, path, **fields)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith(f"/console/owner/confirm?next={path.split('/link-key')[0]}")
+    assert state(database, owner) == before
+
+
 def test_a_confirmation_belongs_to_its_session_only(
     client: TestClient, personas: dict[str, ConsolePersona], database: Database
 ) -> None:
