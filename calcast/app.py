@@ -16,6 +16,7 @@ from calcast.accounts import api as accounts_api
 from calcast.calendars import api as calendars_api
 from calcast.console import calendars as console_calendars
 from calcast.console import events as console_events
+from calcast.console import integrations as console_integrations
 from calcast.console import pages as console_pages
 from calcast.console.auth import Refusal, refusal_handler
 from calcast.core.config import Settings, get_settings
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(console_pages.router)
     app.include_router(console_calendars.router)
     app.include_router(console_events.router)
+    app.include_router(console_integrations.router)
     app.mount("/static", static_files(), name="static")
     # Last: its /{accountCode}/{calendarCode} would shadow the two-segment paths above.
     app.include_router(subscription_pages.router)

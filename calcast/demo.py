@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
-from calcast.brazesim.templates import CREDENTIAL_NAME, shipped_template
+from calcast.braze.templates import CREDENTIAL_NAME, shipped_template
 from calcast.calendars import service as calendars
 from calcast.console import service as console
 from calcast.core.cli import calcast_command, command_errors, open_database
@@ -221,7 +221,8 @@ def braze_setup(setup: DemoSetup, base_url: str, command: str = "calcast") -> st
     """The Braze side of the demo: the credential to create and the webhook to paste (docs/braze.md explains)."""
     new_event = shipped_template("new-event").with_base_url(base_url)
     return f"""
-  Braze setup for this demo (docs/braze.md; all templates: {command} braze templates):
+  Braze setup for this demo (docs/braze.md; all templates: `{command} braze templates`, or in the console
+  under Integrations > Braze, which also sends Braze a test):
     Settings > Connected Content > Credentials > new credential
       name      {CREDENTIAL_NAME}
       username  {setup.client_id}

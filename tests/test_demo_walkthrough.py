@@ -37,6 +37,26 @@ def printed_commands(text: str, calcast: str) -> list[str]:
     return commands
 
 
+def inline_commands(text: str, calcast: str) -> list[str]:
+    """Commands quoted in a sentence (`…`) that start with calcast, or source its folder's activate script."""
+    quoted = re.findall(r"`([^`]+)`", text)
+    return [command for command in quoted if command.startswith((f"{calcast} ", ". "))]
+
+
+def sign_in_as_printed(printed: str, base_url: str) -> httpx.Client:
+    """Sign in to the console with the e-mail and password the demo printed, as a browser does."""
+    email = re.findall(r"^\s+e-mail\s+(\S+)$", printed, re.M)[0]
+    password = re.findall(r"^\s+password\s+(\S+)$", printed, re.M)[0]
+    browser = httpx.Client(base_url=base_url, headers={"Sec-Fetch-Site": "same-origin"}, timeout=10)
+    form = browser.get("/console/sign-in").text
+    token = re.findall(r'name="form_token" value="([^"]+)"', form)[0]
+    data = {"form_token": token, "email": email, "password": password, "next": "/console/demo/integrations"}
+    signed_in = browser.post("/console/sign-in", data=data)
+    assert signed_in.status_code == 303, signed_in.text
+    assert signed_in.headers["location"] == "/console/demo/integrations"
+    return browser
+
+
 def printed_urls(text: str, commands: list[str]) -> list[str]:
     """Addresses shown to a person to open (not the Liquid template's, which Braze renders, nor inside commands)."""
     command_lines = {part.strip() for command in commands for part in command.split(" \\")}
@@ -72,6 +92,22 @@ def test_everything_the_demo_prints_works_as_printed(tmp_path: Path) -> None:
             )
             assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
             assert '"Code":' not in done.stdout, f"{command}\n{done.stdout}"
+        inline = inline_commands(printed, calcast)
+        assert any(command.endswith(" braze templates") for command in inline), printed
+        for command in inline:
+            # `. …/activate`: after it, plain `calcast` works, as the demo says.
+            script = f"{command} && calcast --help" if command.startswith(". ") else command
+            done = subprocess.run(
+                ["bash", "-c", script], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60
+            )
+            assert done.returncode == 0, f"{script}\n{done.stdout}\n{done.stderr}"
+        browser = sign_in_as_printed(printed, base_url)
+        try:
+            integrations = browser.get("/console/demo/integrations")
+            assert integrations.status_code == 200
+            assert "Outbox" in integrations.text
+        finally:
+            browser.close()
         urls = printed_urls(printed, commands)
         assert f"{base_url}/" in urls
         assert any(

@@ -91,6 +91,15 @@ def braze_api_key(*, cipher: Cipher, account: Account) -> str | None:
     return cipher.decrypt(account.braze_api_key_encrypted)
 
 
+def braze_key_ending(*, cipher: Cipher, account: Account) -> str | None:
+    """The last 4 characters of the account's Braze key (all the console ever shows of it); None without a key."""
+    try:
+        key = braze_api_key(cipher=cipher, account=account)
+    except ValueError:  # saved under another CALCAST_SECRET_KEY: unreadable, so nothing to show
+        return "????"
+    return None if key is None else key[-4:]
+
+
 def create_link_key(*, session: Session, cipher: Cipher, code: str, rotate: bool = False) -> str:
     """A new key for signing landing-page links, returned here once and stored encrypted.
 
@@ -172,9 +181,15 @@ def list_clients(*, session: Session, account_code: str) -> list[OAuthClient]:
     return list(session.scalars(query))
 
 
-def revoke_client(*, session: Session, client_id: str) -> OAuthClient:
-    """Revoke a client: its secret and every token issued to it stop working at once."""
+def revoke_client(*, session: Session, client_id: str, account_code: str | None = None) -> OAuthClient:
+    """Revoke a client (of `account_code`, when given): its secret and every token issued to it stop at once."""
     client = session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+    if (
+        client is not None
+        and account_code is not None
+        and client.account_id != get_account(session=session, code=account_code).id
+    ):
+        client = None  # another account's client is as unknown here as a missing one
     if client is None:
         raise NotFound(f"There is no OAuth client {client_id!r}; `calcast client list ACCOUNT` shows them.")
     if client.revoked_at is None:

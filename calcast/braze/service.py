@@ -16,11 +16,13 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
+from calcast.accounts.models import Account
 from calcast.braze import payloads
 from calcast.braze.client import BrazeClient, TrackAnswer
 from calcast.calendars import service as calendars
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
+from calcast.core.errors import Invalid
 from calcast.core.security import Cipher
 from calcast.engagement.changes import EventClicked
 from calcast.outbox import service as outbox
@@ -55,6 +57,9 @@ _TOPICS: dict[type[SubscriptionChange], str] = {
 RATE_LIMIT_DEFAULT_WAIT = timedelta(seconds=60)
 RATE_LIMIT_MAX_WAIT = timedelta(hours=1)
 NOT_CONFIGURED = "Braze is not configured for this account; set it with `calcast account set-braze`, then retry."
+# "Send a test" (the console): a profile of its own in the brand's Braze, with one attribute saying when.
+TEST_EXTERNAL_ID = "calcast-test-user"
+TEST_ATTRIBUTE = "calcast_test_sent_at"
 UNREADABLE_KEY = (
     "The account's Braze key cannot be read ({reason}); "
     "set the Braze key again with `calcast account set-braze`, then `calcast outbox retry --all-failed`."
@@ -268,22 +273,44 @@ class _Target:
     api_key: str
 
 
+def _target(*, cipher: Cipher, account: Account) -> _Target | str:
+    """Where the account's rows go, or the sentence saying why they cannot go anywhere."""
+    try:
+        key = accounts.braze_api_key(cipher=cipher, account=account)
+    except ValueError as unreadable:  # the key was saved under another CALCAST_SECRET_KEY
+        return UNREADABLE_KEY.format(reason=unreadable)
+    endpoint = account.braze_rest_endpoint
+    return _Target(endpoint, key) if endpoint and key else NOT_CONFIGURED
+
+
 def _targets(
     *, transaction: Callable[[], AbstractContextManager[Session]], cipher: Cipher, account_ids: set[str]
 ) -> dict[str, _Target | str]:
     """Where each account's rows go, or the sentence saying why they cannot go anywhere."""
-    found: dict[str, _Target | str] = {}
     with transaction() as session:
-        for account_id in account_ids:
-            account = accounts.get_account_by_id(session=session, account_id=account_id)
-            try:
-                key = accounts.braze_api_key(cipher=cipher, account=account)
-            except ValueError as unreadable:  # the key was saved under another CALCAST_SECRET_KEY
-                found[account_id] = UNREADABLE_KEY.format(reason=unreadable)
-                continue
-            endpoint = account.braze_rest_endpoint
-            found[account_id] = _Target(endpoint, key) if endpoint and key else NOT_CONFIGURED
-    return found
+        found = {
+            account_id: accounts.get_account_by_id(session=session, account_id=account_id) for account_id in account_ids
+        }
+        return {account_id: _target(cipher=cipher, account=account) for account_id, account in found.items()}
+
+
+def send_test(*, session: Session, settings: Settings, account_code: str, now: datetime | None = None) -> TrackAnswer:
+    """One users.track request for a test user (TEST_EXTERNAL_ID), with the account's endpoint and key and the
+    worker's Braze client: Braze's answer, or the network problem (never raised). Invalid when Braze is not set."""
+    account = accounts.get_account(session=session, code=account_code)
+    target = _target(cipher=Cipher(settings.secret_key), account=account)
+    if isinstance(target, str):
+        raise Invalid(target)
+    body = {
+        "attributes": [
+            {"external_id": TEST_EXTERNAL_ID, TEST_ATTRIBUTE: (now or utcnow()).isoformat(timespec="seconds")}
+        ]
+    }
+    client = BrazeClient(timeout=settings.braze_timeout_seconds, allow_private=settings.allow_private_destinations)
+    try:
+        return client.track(rest_endpoint=target.rest_endpoint, api_key=target.api_key, body=body)
+    finally:
+        client.close()
 
 
 def _reset_time(answer: TrackAnswer, now: datetime) -> datetime | None:

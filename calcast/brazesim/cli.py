@@ -10,10 +10,11 @@ from pathlib import Path
 
 import typer
 
-from calcast.brazesim.liquid import AbortMessage, BrazeUser, Credentials, TemplateError, load_users
+from calcast.braze.templates import TemplateError
+from calcast.brazesim.liquid import AbortMessage, BrazeUser, Credentials, load_users
 from calcast.brazesim.sender import BrazeSimulator, Delivery
 from calcast.brazesim.templates import CREDENTIAL_NAME, CREDENTIAL_NOTE, load_template, shipped_templates
-from calcast.core.cli import JsonOption, fail, settings, unit_of_work
+from calcast.core.cli import JsonOption, emit, fail, settings, unit_of_work
 
 braze_app = typer.Typer(
     help="Braze webhook templates, and rendering or sending them as Braze would.", no_args_is_help=True
@@ -96,6 +97,23 @@ def profile(
         raise fail(f"The profile cannot be written to {output} ({error.strerror}).") from None
     count = len(found["custom_attributes"].get("rokt:subscription_id", []))
     typer.echo(f"Wrote {output}: {external_id} with {count} calcast subscription(s).")
+
+
+@braze_app.command("test")
+def try_connection(
+    account_code: str = typer.Argument(..., help="The account whose Braze settings to try."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Send one users.track request for a test profile to the account's real Braze and print its answer
+    (the console's "Send a test"); exits 1 unless Braze accepted it."""
+    from calcast.braze.service import TEST_EXTERNAL_ID, send_test
+
+    with unit_of_work() as (session, settings):
+        answer = send_test(session=session, settings=settings, account_code=account_code)
+    result = {"externalId": TEST_EXTERNAL_ID, "status": answer.status, "answer": answer.text, "error": answer.error}
+    emit(result, as_json=as_json, human=answer.describe())
+    if answer.verdict != "ok":
+        raise typer.Exit(1)
 
 
 def _users(user: Path | None, users: Path | None) -> list[BrazeUser]:

@@ -28,6 +28,11 @@ from liquid.exceptions import FilterValueError, LiquidError
 from liquid.filter import string_filter
 from liquid.token import TOKEN_EXPRESSION
 
+from calcast.braze import templates
+
+# Defined beside the templates (which the console also reads); raised here for profiles and Liquid alike.
+TemplateError = templates.TemplateError
+
 # Braze's namespaces whose members are written `namespace.${name}`.
 NAMESPACES = (
     "custom_attribute",
@@ -92,10 +97,6 @@ class AbortMessage(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class TemplateError(Exception):
-    """The template cannot be read or rendered; the message says where and why."""
 
 
 # ---------------------------------------------------------------------------------------------------------------

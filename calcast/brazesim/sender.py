@@ -30,7 +30,7 @@ from calcast.brazesim.liquid import (
     Credentials,
     TemplateError,
 )
-from calcast.brazesim.templates import RenderedWebhook, WebhookTemplate
+from calcast.brazesim.templates import RenderedWebhook, WebhookTemplate, render
 
 USER_AGENT = "Braze Sender " + hashlib.sha1(b"calcast braze simulator").hexdigest()  # noqa: S324 - an id, not a hash of secrets
 WEBHOOK_TIMEOUT_SECONDS = 90.0
@@ -218,7 +218,7 @@ class BrazeSimulator:
 
     def render(self, template: WebhookTemplate, user: BrazeUser) -> RenderedWebhook:
         """The request Braze would send for `user`; raises AbortMessage when the message would not be sent."""
-        return template.render(environment=self.environment, user=user)
+        return render(template, environment=self.environment, user=user)
 
     def send(self, template: WebhookTemplate, user: BrazeUser) -> Delivery:
         """Send the message for `user` and report what became of it."""

@@ -89,8 +89,13 @@ def page(request: Request, name: str, *, status_code: int = 200, **context: obje
     )
 
 
-def message(request: Request, *, status_code: int, text_key: str, signed_in: SignedIn | None = None) -> HTMLResponse:
-    return page(request, "console/message.html", status_code=status_code, text_key=text_key, signed_in=signed_in)
+def message(
+    request: Request, *, status_code: int, text_key: str, signed_in: SignedIn | None = None, detail: str = ""
+) -> HTMLResponse:
+    """A page that only says why not (`text_key`), with the service's own sentence (`detail`) when there is one."""
+    return page(
+        request, "console/message.html", status_code=status_code, text_key=text_key, signed_in=signed_in, detail=detail
+    )
 
 
 def safe_next(target: str | None) -> str:

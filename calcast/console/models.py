@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calcast.core.db import Base, created_at, utc_datetime, uuid_pk
@@ -48,3 +48,9 @@ class ConsoleSession(Base):
     last_seen_at: Mapped[utc_datetime]
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    # When the person last typed their password again ("confirm it's you"): secrets are created or shown only
+    # for a few minutes after (CALCAST_CONSOLE_REAUTH_MINUTES).
+    reauthenticated_at: Mapped[utc_datetime | None]
+    # A secret just created (an OAuth client's, a webhook's, an invitation link), encrypted with the server key,
+    # kept only until the next page of this session shows it: once, and never again on a reload.
+    reveal_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -17,7 +17,6 @@ from pydantic import BaseModel
 from calcast.console import service
 from calcast.console.auth import (
     SIGN_IN_PATH,
-    Owner,
     SignedInDep,
     Viewer,
     check_form,
@@ -247,14 +246,3 @@ def dashboard_page(request: Request, session: SessionDep, who: SignedInDep, memb
         range_name=request.query_params.get("range", DEFAULT_RANGE),
     )
     return page(request, "console/dashboard.html", dashboard=shown, ranges=list(RANGES), **_frame(session, member, who))
-
-
-@router.get("/{account_code}/people", response_class=HTMLResponse)
-def people_page(request: Request, session: SessionDep, who: SignedInDep, member: Owner) -> HTMLResponse:
-    """Who has access to the account and with which role (owners only; changes: `calcast user …` for now)."""
-    return page(
-        request,
-        "console/people.html",
-        people=service.list_members(session=session, account_code=member.account.code),
-        **_frame(session, member, who),
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
@@ -19,8 +20,8 @@ from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUse
 from calcast.console.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
-from calcast.core.errors import FieldError, Invalid, NotFound
-from calcast.core.security import derived_token, digest
+from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.core.security import Cipher, derived_token, digest
 
 # A session's last_seen_at is written at most this often: idle expiry needs minutes, not every request.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -107,6 +108,30 @@ def add_member(*, session: Session, email: str, account_code: str, role: str, pa
     return Member(user=user, membership=membership, account=account)
 
 
+@dataclass(frozen=True)
+class Invitation:
+    member: Member
+    # The one-time link to set a password; None when the person has a password already (they sign in with it)
+    # or belongs to other accounts (a link would let this account's owner take over their access there).
+    link: str | None
+
+
+def invite_member(*, session: Session, settings: Settings, email: str, account_code: str, role: str) -> Invitation:
+    """An owner's invitation from the console: the person gets the role, and a new person a one-time link."""
+    existing = find_user(session=session, email=normalize_email(email))
+    if existing is not None and membership_in(session=session, user=existing, account_code=account_code) is not None:
+        raise Conflict(f"{existing.email} has access to {account_code} already; change their role in the list instead.")
+    member = add_member(session=session, email=email, account_code=account_code, role=role)
+    others = session.scalar(
+        select(func.count())
+        .select_from(ConsoleMembership)
+        .where(ConsoleMembership.user_id == member.user.id, ConsoleMembership.account_id != member.account.id)
+    )
+    if member.user.password_hash is not None or others:
+        return Invitation(member=member, link=None)
+    return Invitation(member=member, link=password_link(settings=settings, user=member.user))
+
+
 def list_members(*, session: Session, account_code: str) -> list[Member]:
     """The account's people, by e-mail."""
     account = accounts.get_account(session=session, code=account_code)
@@ -119,8 +144,7 @@ def list_members(*, session: Session, account_code: str) -> list[Member]:
     return [Member(user=user, membership=membership, account=account) for user, membership in rows]
 
 
-def remove_member(*, session: Session, email: str, account_code: str) -> None:
-    """Take the person out of the account at once; a person left in no account is deleted with their sessions."""
+def _existing_member(*, session: Session, email: str, account_code: str) -> Member:
     account = accounts.get_account(session=session, code=account_code)
     user = find_user(session=session, email=email)
     membership = (
@@ -137,6 +161,41 @@ def remove_member(*, session: Session, email: str, account_code: str) -> None:
             f"{email.strip()!r} has no access to the account {account_code!r}; "
             f"`calcast user list {account_code}` shows who has."
         )
+    return Member(user=user, membership=membership, account=account)
+
+
+def _check_an_owner_remains(*, session: Session, member: Member, new_role: Role | None) -> None:
+    """The console never leaves an account without an owner (the command line, the operator's tool, may)."""
+    if member.membership.role != Role.owner or new_role == Role.owner:
+        return
+    owners = session.scalar(
+        select(func.count())
+        .select_from(ConsoleMembership)
+        .where(ConsoleMembership.account_id == member.account.id, ConsoleMembership.role == Role.owner.value)
+    )
+    if (owners or 0) <= 1:
+        raise Conflict(
+            f"{member.user.email} is the only owner of {member.account.code}; make someone else owner first."
+        )
+
+
+def change_role(*, session: Session, email: str, account_code: str, role: str, keep_an_owner: bool = False) -> Member:
+    """Change the role of a person who is in the account already (NotFound otherwise); it acts at once."""
+    checked_role = check_role(role)
+    member = _existing_member(session=session, email=email, account_code=account_code)
+    if keep_an_owner:
+        _check_an_owner_remains(session=session, member=member, new_role=checked_role)
+    member.membership.role = checked_role.value
+    session.flush()
+    return member
+
+
+def remove_member(*, session: Session, email: str, account_code: str, keep_an_owner: bool = False) -> None:
+    """Take the person out of the account at once; a person left in no account is deleted with their sessions."""
+    member = _existing_member(session=session, email=email, account_code=account_code)
+    if keep_an_owner:
+        _check_an_owner_remains(session=session, member=member, new_role=None)
+    user, membership = member.user, member.membership
     session.delete(membership)
     session.flush()
     remaining = session.scalar(select(ConsoleMembership.id).where(ConsoleMembership.user_id == user.id).limit(1))
@@ -263,6 +322,56 @@ def prune_sessions(*, transaction: Transaction, settings: Settings, now: datetim
             )
         )
         return int(pruned.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def confirm_password(*, session: Session, signed_in: SignedIn, password: str, now: datetime | None = None) -> bool:
+    """ "Confirm it's you": when the password is right, the session may create and show secrets for a while."""
+    if len(password) > MAX_LENGTH or not password_matches(user=signed_in.user, password=password):
+        return False
+    signed_in.record.reauthenticated_at = now or utcnow()
+    session.flush()
+    return True
+
+
+def recently_confirmed(*, signed_in: SignedIn, settings: Settings, now: datetime | None = None) -> bool:
+    """Whether the session's password confirmation is recent enough to create or show a secret."""
+    confirmed = signed_in.record.reauthenticated_at
+    return confirmed is not None and (now or utcnow()) - confirmed <= timedelta(minutes=settings.console_reauth_minutes)
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """A secret to show once: what it is (`kind`, e.g. "oauth_client"), whose (`label`) and the secret itself."""
+
+    kind: str
+    label: str
+    secret: str
+    account_code: str
+
+
+def keep_for_reveal(*, session: Session, cipher: Cipher, signed_in: SignedIn, reveal: Reveal) -> None:
+    """Hold a just-created secret, encrypted, until the session's next page shows it."""
+    data = {"kind": reveal.kind, "label": reveal.label, "secret": reveal.secret, "account": reveal.account_code}
+    signed_in.record.reveal_encrypted = cipher.encrypt(json.dumps(data))
+    session.flush()
+
+
+def take_reveal(
+    *, session: Session, cipher: Cipher, signed_in: SignedIn, kind: str, account_code: str
+) -> Reveal | None:
+    """The secret held for this page (of this kind and account), removed as it is read: shown exactly once."""
+    held = signed_in.record.reveal_encrypted
+    if held is None:
+        return None
+    try:
+        data = json.loads(cipher.decrypt(held))
+    except ValueError:  # encrypted under another server key: nothing to show
+        data = {}
+    signed_in.record.reveal_encrypted = None  # shown now, or (another page came first) never
+    session.flush()
+    if data.get("kind") != kind or data.get("account") != account_code:
+        return None
+    return Reveal(kind=kind, label=str(data["label"]), secret=str(data["secret"]), account_code=account_code)
 
 
 def csrf_matches(signed_in: SignedIn, presented: str | None) -> bool:

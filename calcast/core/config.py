@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     console_sign_in_failures: int = Field(default=10, ge=1)
     # How long the link that `calcast user create` prints (to set a password) stays valid.
     console_link_hours: int = Field(default=72, ge=1)
+    # How long after typing the password again a console session may create or show secrets.
+    console_reauth_minutes: int = Field(default=10, ge=1)
 
     @field_validator("base_url")
     @classmethod

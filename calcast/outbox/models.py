@@ -38,6 +38,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_available_at", "status", "available_at"),
         Index("ix_outbox_ordering_key_id", "ordering_key", "id"),
+        # The console's outbox health of one account: its pending and failed messages, the oldest pending first.
+        Index("ix_outbox_account_id_status_id", "account_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

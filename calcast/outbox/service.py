@@ -79,8 +79,11 @@ def list_messages(
     return list(session.scalars(query))
 
 
-def get_message(*, session: Session, message_id: int) -> OutboxMessage:
+def get_message(*, session: Session, message_id: int, account_id: str | None = None) -> OutboxMessage:
+    """The message (of `account_id`, when given: another account's is as unknown as a missing one)."""
     message = session.get(OutboxMessage, message_id)
+    if message is not None and account_id is not None and message.account_id != account_id:
+        message = None
     if message is None:
         raise NotFound(f"There is no outbox message {message_id}; `calcast outbox list` shows them.")
     return message
@@ -110,7 +113,9 @@ def newer_delivered(*, session: Session, message: OutboxMessage) -> int | None:
     return session.scalar(query)
 
 
-def supersede_overtaken(*, session: Session, status: OutboxStatus, ids: Sequence[int] | None = None) -> list[int]:
+def supersede_overtaken(
+    *, session: Session, status: OutboxStatus, ids: Sequence[int] | None = None, account_id: str | None = None
+) -> list[int]:
     """Mark messages of `status` superseded where a newer message with the same ordering key was delivered.
 
     Such a message must never be sent: a subscribe that failed, sent after the unsubscribe that followed it
@@ -123,6 +128,8 @@ def supersede_overtaken(*, session: Session, status: OutboxStatus, ids: Sequence
         if not ids:
             return []
         statement = statement.where(OutboxMessage.id.in_(list(ids)))
+    if account_id is not None:
+        statement = statement.where(OutboxMessage.account_id == account_id)
     statement = statement.values(status=OutboxStatus.SUPERSEDED, available_at=utcnow(), claimed_by=None)
     found = session.scalars(statement.returning(OutboxMessage.id), execution_options={"synchronize_session": False})
     return sorted(found)
@@ -136,9 +143,9 @@ class Retried:
     superseded_by: int | None = None
 
 
-def retry(*, session: Session, message_id: int) -> Retried:
+def retry(*, session: Session, message_id: int, account_id: str | None = None) -> Retried:
     """Send a failed (or delivered) message again as soon as a worker is free, unless that would undo a newer one."""
-    message = get_message(session=session, message_id=message_id)
+    message = get_message(session=session, message_id=message_id, account_id=account_id)
     if ERASED in message.payload:
         raise Invalid(f"Outbox message {message_id} held personal data that was erased on request; it cannot be sent.")
     if message.status == OutboxStatus.PENDING:
@@ -172,14 +179,14 @@ class RetriedAll:
     superseded: list[int] = field(default_factory=list)
 
 
-def retry_all_failed(*, session: Session) -> RetriedAll:
-    """Put every failed message back in the queue, except those a newer delivered message superseded."""
-    superseded = supersede_overtaken(session=session, status=OutboxStatus.FAILED)
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.FAILED)
-        .values(status=OutboxStatus.PENDING, available_at=utcnow(), claimed_by=None)
-    )
+def retry_all_failed(*, session: Session, account_id: str | None = None) -> RetriedAll:
+    """Put every failed message (of one account, when given) back in the queue, except those a newer delivered
+    message superseded."""
+    superseded = supersede_overtaken(session=session, status=OutboxStatus.FAILED, account_id=account_id)
+    statement = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+    if account_id is not None:
+        statement = statement.where(OutboxMessage.account_id == account_id)
+    result = session.execute(statement.values(status=OutboxStatus.PENDING, available_at=utcnow(), claimed_by=None))
     return RetriedAll(requeued=rowcount(result), superseded=superseded)
 
 
@@ -283,17 +290,19 @@ def erase_delivered_erasures(*, session: Session, since: datetime | None) -> int
     return rowcount(result)
 
 
-def counts(*, session: Session) -> dict[tuple[OutboxStatus, str], int]:
+def counts(*, session: Session, account_id: str | None = None) -> dict[tuple[OutboxStatus, str], int]:
     """How many messages there are per (status, kind), with every status of each kind present (0 if none)."""
     query = select(OutboxMessage.status, OutboxMessage.kind, func.count()).group_by(
         OutboxMessage.status, OutboxMessage.kind
     )
+    if account_id is not None:
+        query = query.where(OutboxMessage.account_id == account_id)
     present = {(status, kind): int(count) for status, kind, count in session.execute(query)}
     kinds = sorted({kind for _, kind in present})
     return {(status, kind): present.get((status, kind), 0) for kind in kinds for status in OutboxStatus}
 
 
-def oldest_pending_age_seconds(*, session: Session) -> float:
+def oldest_pending_age_seconds(*, session: Session, account_id: str | None = None) -> float:
     """Age of the oldest undelivered message (0 when the queue is empty): the lag an operator watches."""
     query = (
         select(OutboxMessage.created_at)
@@ -301,10 +310,20 @@ def oldest_pending_age_seconds(*, session: Session) -> float:
         .order_by(OutboxMessage.id)
         .limit(1)
     )
+    if account_id is not None:
+        query = query.where(OutboxMessage.account_id == account_id)
     oldest = session.scalar(query)
     if oldest is None:
         return 0.0
     return max(0.0, (utcnow() - oldest).total_seconds())
+
+
+def statuses(*, session: Session, message_ids: Sequence[int]) -> dict[int, OutboxStatus]:
+    """The current status of each of these messages that still exists (a delivery log names its message)."""
+    if not message_ids:
+        return {}
+    query = select(OutboxMessage.id, OutboxMessage.status).where(OutboxMessage.id.in_(list(message_ids)))
+    return {row.id: row.status for row in session.execute(query)}
 
 
 class Retention:

@@ -153,9 +153,6 @@ _EN: dict[str, str] = {
     "console_landing_page": "Landing page",
     "console_read_only": "As a viewer you can look at the calendars but not change them.",
     "console_error_summary": "Please check the form:",
-    "console_people_note": (
-        "People are added, changed and removed with calcast user create, calcast user list and calcast user remove."
-    ),
     "console_last_sign_in": "Last sign-in",
     "console_never": "never",
     # --- console calendars and events
@@ -275,6 +272,143 @@ _EN: dict[str, str] = {
     "console_save_welcome": "Save the welcome event",
     "console_saved_welcome": "The welcome event is saved; it reaches people who subscribe from now on.",
     "console_events_more": "Only the first {limit} are shown; search by title to find the others.",
+    # --- console integrations and people (calcast.console.integrations)
+    "console_integrations": "Integrations",
+    "console_integrations_overview": "Overview",
+    "console_oauth_clients": "OAuth clients",
+    "console_webhooks": "Webhooks",
+    "console_actions": "Actions",
+    "console_state": "State",
+    "console_state_active": "active",
+    "console_state_revoked": "revoked",
+    "console_state_disabled": "disabled",
+    "console_created": "Created",
+    "console_when": "When (UTC)",
+    "console_retry": "Send again",
+    "console_reload": "Reload",
+    "console_remove": "Remove",
+    "console_revoke": "Revoke",
+    "console_integration_not_found": "There is nothing of this account at this address.",
+    "console_retry_refused": "This delivery was not sent again.",
+    "console_confirm_heading": "Confirm it's you",
+    "console_confirm_intro": (
+        "Type your password again to create or see secrets. For the next {minutes} minutes you will not be asked again."
+    ),
+    "console_confirm_first": "You will be asked for your password first (once every {minutes} minutes).",
+    "console_confirm_button": "Confirm",
+    "console_confirm_wrong": "This is not your password; type it again.",
+    "console_secret_once": "Copy it now: calcast shows it only this once, never again (not even after a reload).",
+    "console_clients_intro": (
+        "An OAuth client lets Braze (or another sender) call calcast's API with a client id and a secret."
+    ),
+    "console_no_clients": "No OAuth clients yet.",
+    "console_new_client": "New OAuth client",
+    "console_create_client": "Create a client",
+    "console_client_revoked": "The client {client_id} is revoked: its secret and tokens no longer work.",
+    "console_braze_intro": (
+        "calcast keeps your Braze profiles up to date with users.track: the REST endpoint of your Braze instance and "
+        "a REST API key with users.track permission."
+    ),
+    "console_braze_connected": "connected",
+    "console_braze_not_set": "not set",
+    "console_braze_endpoint": "REST endpoint",
+    "console_braze_endpoint_hint": "As Braze shows it under Settings › APIs and Identifiers, with https://.",
+    "console_braze_key": "REST API key",
+    "console_braze_key_hint": "Stored encrypted; afterwards only its last 4 characters are shown.",
+    "console_braze_key_ending": "a key ending in …{ending}",
+    "console_braze_connect": "Connect Braze",
+    "console_braze_save": "Save",
+    "console_braze_saved": "Braze is set. Send a test to see that the key works.",
+    "console_braze_test": "Send a test",
+    "console_braze_test_intro": (
+        "Sends one users.track request, as the sync does, for a test profile with the external id {external_id}, "
+        "and shows what Braze answers."
+    ),
+    "console_braze_send_test": "Send a test to Braze",
+    "console_braze_answered": "Braze answered {status}.",
+    "console_braze_answer_ok": "The endpoint and the key work.",
+    "console_braze_answer_key": "Braze refused the key: check it has users.track permission, and save it again.",
+    "console_braze_unreachable": "Braze could not be reached; check the REST endpoint. Nothing was sent.",
+    "console_braze_templates": "Webhook templates for Braze",
+    "console_braze_credential": (
+        "In Braze, under Settings › Connected Content › Credentials, add a credential named {name} with an OAuth "
+        "client's id as username and its secret as password; the templates below use it. Then paste each template "
+        "into a new webhook template."
+    ),
+    "console_braze_credential_name": "Credential name:",
+    "console_braze_credential_username": "Username and password: an OAuth client of this account,",
+    "console_template_url": "Webhook URL",
+    "console_template_headers": "Request headers",
+    "console_template_body": "Request body (raw text)",
+    "console_webhooks_intro": (
+        "calcast sends the events you choose to your URL, signed with HMAC-SHA256 (header Calcast-Signature)."
+    ),
+    "console_no_webhooks": "No webhooks yet.",
+    "console_new_webhook": "New webhook",
+    "console_add_webhook": "Add the webhook",
+    "console_webhook_url": "URL",
+    "console_webhook_events": "Event types",
+    "console_webhook_event": "Event",
+    "console_webhook_secret": "Signing secret",
+    "console_webhook_log": "Delivery log",
+    "console_webhook_send_test": "Send a test event",
+    "console_webhook_disable": "Disable",
+    "console_webhook_disabled": "The webhook is disabled: nothing more is sent to it. Its log stays.",
+    "console_webhook_superseded": (
+        "Not sent again: a newer delivery for the same subscription went out after it, and this one would undo it."
+    ),
+    "console_webhook_sending": "Being sent; the endpoint's answer appears in the log.",
+    "console_no_deliveries": "Nothing was sent to this webhook yet.",
+    "console_attempt": "Attempt",
+    "console_answer": "Answer",
+    "console_response": "Response (excerpt)",
+    "console_outbox": "Outbox",
+    "console_outbox_intro": (
+        "What calcast still has to deliver for this account (Braze syncs and webhooks). A failing receiver delays "
+        "deliveries; they are retried, and those that failed for good can be sent again here."
+    ),
+    "console_outbox_pending": "Pending",
+    "console_outbox_failed": "Failed",
+    "console_outbox_done": "Delivered",
+    "console_outbox_superseded": "Superseded",
+    "console_outbox_oldest": "Oldest pending",
+    "console_outbox_by_kind": "Messages by kind and state",
+    "console_outbox_kind": "Kind",
+    "console_outbox_empty": "Nothing was queued for this account yet.",
+    "console_outbox_retry_failed": "Send the failed ones again",
+    "console_outbox_retry_note": "Messages a newer delivery has overtaken are not sent again.",
+    "console_outbox_requeued": "{count} failed messages are queued again.",
+    "console_invite": "Invite a person",
+    "console_invite_button": "Invite",
+    "console_invite_link": "One-time link to set a password",
+    "console_invite_link_note": "Send the link to the person yourself; it works once, for {hours} hours.",
+    "console_invited_existing": (
+        "{email} has access now and signs in with the password they already have (or the link they were sent)."
+    ),
+    "console_roles_explained": (
+        "Owner: everything, people and secrets included. Editor: calendars, events, audiences. Viewer: read-only."
+    ),
+    "console_role_of": "Role of {email}",
+    "console_change_role": "Change",
+    "console_change_role_of": "Change the role of {email}",
+    "console_remove_person": "Remove {email}",
+    "console_no_password_yet": "no password yet",
+    "console_on_the_command_line": "The same on the command line:",
+    "console_account": "Account",
+    "console_link_key": "Link key",
+    "console_link_key_intro": (
+        "Landing-page links that carry a subscriber's external id are signed with this key (HMAC-SHA256), so nobody "
+        "can subscribe in another person's name. Braze computes the signature with Liquid."
+    ),
+    "console_link_key_liquid": "In Braze's Liquid:",
+    "console_link_key_set": "This account has a link key.",
+    "console_link_key_none": "This account has no link key yet.",
+    "console_link_key_create": "Create the link key",
+    "console_link_key_replace": "Replace the link key",
+    "console_link_key_rotate_note": "Links signed with the current key stop identifying anybody once it is replaced.",
+    "console_invited_link_shown": (
+        "{email} is invited. Their link was shown once; if it got lost, remove them and invite them again."
+    ),
 }
 
 _DE: dict[str, str] = {
@@ -440,10 +574,6 @@ _DE: dict[str, str] = {
     "console_landing_page": "Landingpage",
     "console_read_only": "Als Betrachter können Sie die Kalender ansehen, aber nicht ändern.",
     "console_error_summary": "Bitte prüfen Sie das Formular:",
-    "console_people_note": (
-        "Personen werden mit calcast user create, calcast user list und calcast user remove hinzugefügt, "
-        "geändert und entfernt."
-    ),
     "console_last_sign_in": "Letzte Anmeldung",
     "console_never": "nie",
     # --- console calendars and events
@@ -571,6 +701,158 @@ _DE: dict[str, str] = {
     "console_save_welcome": "Willkommenstermin speichern",
     "console_saved_welcome": "Der Willkommenstermin ist gespeichert; er erreicht alle, die ab jetzt abonnieren.",
     "console_events_more": "Nur die ersten {limit} sind zu sehen; suchen Sie nach dem Titel, um die anderen zu finden.",
+    # --- console integrations and people (calcast.console.integrations)
+    "console_integrations": "Integrationen",
+    "console_integrations_overview": "Übersicht",
+    "console_oauth_clients": "OAuth-Clients",
+    "console_webhooks": "Webhooks",
+    "console_actions": "Aktionen",
+    "console_state": "Status",
+    "console_state_active": "aktiv",
+    "console_state_revoked": "widerrufen",
+    "console_state_disabled": "deaktiviert",
+    "console_created": "Erstellt",
+    "console_when": "Zeitpunkt (UTC)",
+    "console_retry": "Erneut senden",
+    "console_reload": "Neu laden",
+    "console_remove": "Entfernen",
+    "console_revoke": "Widerrufen",
+    "console_integration_not_found": "Unter dieser Adresse gibt es nichts von diesem Konto.",
+    "console_retry_refused": "Diese Zustellung wurde nicht erneut gesendet.",
+    "console_confirm_heading": "Bestätigen Sie, dass Sie es sind",
+    "console_confirm_intro": (
+        "Geben Sie Ihr Passwort erneut ein, um Geheimnisse zu erstellen oder zu sehen. In den nächsten {minutes} "
+        "Minuten werden Sie nicht noch einmal gefragt."
+    ),
+    "console_confirm_first": "Sie werden zuerst nach Ihrem Passwort gefragt (einmal alle {minutes} Minuten).",
+    "console_confirm_button": "Bestätigen",
+    "console_confirm_wrong": "Das ist nicht Ihr Passwort; geben Sie es noch einmal ein.",
+    "console_secret_once": (
+        "Kopieren Sie es jetzt: calcast zeigt es nur dieses eine Mal, nie wieder (auch nicht nach einem Neuladen)."
+    ),
+    "console_clients_intro": (
+        "Mit einem OAuth-Client ruft Braze (oder ein anderer Absender) die API von calcast mit Client-ID und "
+        "Geheimnis auf."
+    ),
+    "console_no_clients": "Noch keine OAuth-Clients.",
+    "console_new_client": "Neuer OAuth-Client",
+    "console_create_client": "Client erstellen",
+    "console_client_revoked": "Der Client {client_id} ist widerrufen: Geheimnis und Tokens gelten nicht mehr.",
+    "console_braze_intro": (
+        "calcast hält Ihre Braze-Profile mit users.track aktuell: mit dem REST-Endpunkt Ihrer Braze-Instanz und "
+        "einem REST-API-Schlüssel mit der Berechtigung users.track."
+    ),
+    "console_braze_connected": "verbunden",
+    "console_braze_not_set": "nicht eingerichtet",
+    "console_braze_endpoint": "REST-Endpunkt",
+    "console_braze_endpoint_hint": "Wie Braze ihn unter Settings › APIs and Identifiers zeigt, mit https://.",
+    "console_braze_key": "REST-API-Schlüssel",
+    "console_braze_key_hint": "Wird verschlüsselt gespeichert; danach sind nur seine letzten 4 Zeichen zu sehen.",
+    "console_braze_key_ending": "ein Schlüssel, der auf …{ending} endet",
+    "console_braze_connect": "Braze verbinden",
+    "console_braze_save": "Speichern",
+    "console_braze_saved": "Braze ist eingerichtet. Senden Sie einen Test, um den Schlüssel zu prüfen.",
+    "console_braze_test": "Test senden",
+    "console_braze_test_intro": (
+        "Sendet wie die Synchronisation eine users.track-Anfrage für ein Testprofil mit der External ID "
+        "{external_id} und zeigt die Antwort von Braze."
+    ),
+    "console_braze_send_test": "Test an Braze senden",
+    "console_braze_answered": "Braze hat mit {status} geantwortet.",
+    "console_braze_answer_ok": "Endpunkt und Schlüssel funktionieren.",
+    "console_braze_answer_key": (
+        "Braze hat den Schlüssel abgelehnt: Prüfen Sie die Berechtigung users.track und speichern Sie ihn erneut."
+    ),
+    "console_braze_unreachable": "Braze war nicht erreichbar; prüfen Sie den REST-Endpunkt. Es wurde nichts gesendet.",
+    "console_braze_templates": "Webhook-Vorlagen für Braze",
+    "console_braze_credential": (
+        "Legen Sie in Braze unter Settings › Connected Content › Credentials einen Zugang namens {name} an, mit der "
+        "ID eines OAuth-Clients als Benutzername und seinem Geheimnis als Passwort; die Vorlagen unten verwenden ihn. "
+        "Fügen Sie dann jede Vorlage in eine neue Webhook-Vorlage ein."
+    ),
+    "console_braze_credential_name": "Name des Zugangs:",
+    "console_braze_credential_username": "Benutzername und Passwort: ein OAuth-Client dieses Kontos,",
+    "console_template_url": "Webhook-URL",
+    "console_template_headers": "Request-Header",
+    "console_template_body": "Request-Body (Rohtext)",
+    "console_webhooks_intro": (
+        "calcast sendet die gewählten Ereignisse an Ihre URL, signiert mit HMAC-SHA256 (Header Calcast-Signature)."
+    ),
+    "console_no_webhooks": "Noch keine Webhooks.",
+    "console_new_webhook": "Neuer Webhook",
+    "console_add_webhook": "Webhook hinzufügen",
+    "console_webhook_url": "URL",
+    "console_webhook_events": "Ereignistypen",
+    "console_webhook_event": "Ereignis",
+    "console_webhook_secret": "Signaturgeheimnis",
+    "console_webhook_log": "Zustellprotokoll",
+    "console_webhook_send_test": "Testereignis senden",
+    "console_webhook_disable": "Deaktivieren",
+    "console_webhook_disabled": (
+        "Der Webhook ist deaktiviert: Es wird nichts mehr an ihn gesendet. Sein Protokoll bleibt."
+    ),
+    "console_webhook_superseded": (
+        "Nicht erneut gesendet: Eine neuere Zustellung für dasselbe Abonnement ging danach hinaus, und diese würde "
+        "sie rückgängig machen."
+    ),
+    "console_webhook_sending": "Wird gesendet; die Antwort des Empfängers erscheint im Protokoll.",
+    "console_no_deliveries": "An diesen Webhook wurde noch nichts gesendet.",
+    "console_attempt": "Versuch",
+    "console_answer": "Antwort",
+    "console_response": "Antwort (Auszug)",
+    "console_outbox": "Postausgang",
+    "console_outbox_intro": (
+        "Was calcast für dieses Konto noch zustellen muss (Braze-Synchronisation und Webhooks). Ein gestörter "
+        "Empfänger verzögert Zustellungen; sie werden wiederholt, und endgültig gescheiterte können Sie hier erneut "
+        "senden."
+    ),
+    "console_outbox_pending": "Ausstehend",
+    "console_outbox_failed": "Gescheitert",
+    "console_outbox_done": "Zugestellt",
+    "console_outbox_superseded": "Überholt",
+    "console_outbox_oldest": "Älteste ausstehende",
+    "console_outbox_by_kind": "Nachrichten nach Art und Status",
+    "console_outbox_kind": "Art",
+    "console_outbox_empty": "Für dieses Konto wurde noch nichts eingereiht.",
+    "console_outbox_retry_failed": "Gescheiterte erneut senden",
+    "console_outbox_retry_note": "Nachrichten, die eine neuere Zustellung überholt hat, werden nicht erneut gesendet.",
+    "console_outbox_requeued": "{count} gescheiterte Nachrichten sind wieder eingereiht.",
+    "console_invite": "Person einladen",
+    "console_invite_button": "Einladen",
+    "console_invite_link": "Einmal-Link zum Festlegen des Passworts",
+    "console_invite_link_note": "Senden Sie der Person den Link selbst; er gilt einmal, {hours} Stunden lang.",
+    "console_invited_existing": (
+        "{email} hat jetzt Zugang und meldet sich mit dem vorhandenen Passwort an (oder mit dem erhaltenen Link)."
+    ),
+    "console_roles_explained": (
+        "Inhaber: alles, auch Personen und Geheimnisse. Bearbeiter: Kalender, Termine, Zielgruppen. "
+        "Betrachter: nur lesen."
+    ),
+    "console_role_of": "Rolle von {email}",
+    "console_change_role": "Ändern",
+    "console_change_role_of": "Rolle von {email} ändern",
+    "console_remove_person": "{email} entfernen",
+    "console_no_password_yet": "noch kein Passwort",
+    "console_on_the_command_line": "Dasselbe auf der Kommandozeile:",
+    "console_account": "Konto",
+    "console_link_key": "Link-Schlüssel",
+    "console_link_key_intro": (
+        "Links zur Landingpage mit der External ID einer Person werden mit diesem Schlüssel signiert "
+        "(HMAC-SHA256), damit sich niemand im Namen eines anderen anmelden kann. Braze berechnet die Signatur in "
+        "Liquid."
+    ),
+    "console_link_key_liquid": "In Braze-Liquid:",
+    "console_link_key_set": "Dieses Konto hat einen Link-Schlüssel.",
+    "console_link_key_none": "Dieses Konto hat noch keinen Link-Schlüssel.",
+    "console_link_key_create": "Link-Schlüssel erstellen",
+    "console_link_key_replace": "Link-Schlüssel ersetzen",
+    "console_link_key_rotate_note": (
+        "Mit dem bisherigen Schlüssel signierte Links identifizieren niemanden mehr, sobald er ersetzt ist."
+    ),
+    "console_invited_link_shown": (
+        "{email} ist eingeladen. Der Link wurde einmal angezeigt; ging er verloren, entfernen Sie die Person und "
+        "laden Sie sie erneut ein."
+    ),
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "de": _DE}

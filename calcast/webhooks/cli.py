@@ -8,9 +8,8 @@ import typer
 
 from calcast.core.cli import JsonOption, emit, open_database, unit_of_work
 from calcast.core.security import Cipher
-from calcast.outbox.worker import Worker
 from calcast.webhooks import endpoints, envelopes
-from calcast.webhooks.handler import WebhookHandler
+from calcast.webhooks.handler import deliver_now
 from calcast.webhooks.models import EVENT_TYPES, WebhookEndpoint
 
 webhook_app = typer.Typer(help="Outbound webhooks, signed with HMAC-SHA256.", no_args_is_help=True)
@@ -98,12 +97,7 @@ def send_test(endpoint_id: str, as_json: bool = JsonOption) -> None:
     with unit_of_work() as (session, _):
         message_id = envelopes.queue_test(session=session, endpoint_id=endpoint_id)
     with open_database() as database:
-        handler = WebhookHandler(settings=database.settings, transaction=database.transaction)
-        runner = Worker(database, handlers=[handler])
-        try:
-            runner.run_once(ids=[message_id])
-        finally:
-            runner.close()
+        deliver_now(database, message_ids=[message_id])
     with unit_of_work() as (session, _):
         entry = endpoints.delivery_log(session=session, endpoint_id=endpoint_id, limit=1)
         if not entry:

@@ -15,6 +15,7 @@ from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
 from calcast.core.errors import FieldError, Invalid, NotFound
 from calcast.core.security import Cipher, random_secret
+from calcast.outbox import service as outbox
 from calcast.outbox.service import PRUNE_BATCH
 from calcast.webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 
@@ -64,25 +65,34 @@ def list_endpoints(*, session: Session, account_code: str) -> list[WebhookEndpoi
     return list(session.scalars(query))
 
 
-def get_endpoint(*, session: Session, endpoint_id: str) -> WebhookEndpoint:
+def get_endpoint(*, session: Session, endpoint_id: str, account_code: str | None = None) -> WebhookEndpoint:
+    """The endpoint (of `account_code`, when given: another account's is as unknown as a missing one)."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if (
+        endpoint is not None
+        and account_code is not None
+        and endpoint.account_id != accounts.get_account(session=session, code=account_code).id
+    ):
+        endpoint = None
     if endpoint is None:
         raise NotFound(f"There is no webhook {endpoint_id!r}; `calcast webhook list ACCOUNT` shows them.")
     return endpoint
 
 
-def disable_endpoint(*, session: Session, endpoint_id: str) -> WebhookEndpoint:
+def disable_endpoint(*, session: Session, endpoint_id: str, account_code: str | None = None) -> WebhookEndpoint:
     """Stop sending to an endpoint (its log stays); queued deliveries to it are dropped."""
-    endpoint = get_endpoint(session=session, endpoint_id=endpoint_id)
+    endpoint = get_endpoint(session=session, endpoint_id=endpoint_id, account_code=account_code)
     if endpoint.disabled_at is None:
         endpoint.disabled_at = utcnow()
     session.flush()
     return endpoint
 
 
-def delivery_log(*, session: Session, endpoint_id: str, limit: int = 50) -> list[WebhookDelivery]:
+def delivery_log(
+    *, session: Session, endpoint_id: str, limit: int = 50, account_code: str | None = None
+) -> list[WebhookDelivery]:
     """The endpoint's latest delivery attempts, newest first."""
-    get_endpoint(session=session, endpoint_id=endpoint_id)
+    get_endpoint(session=session, endpoint_id=endpoint_id, account_code=account_code)
     query = (
         select(WebhookDelivery)
         .where(WebhookDelivery.endpoint_id == endpoint_id)
@@ -90,6 +100,21 @@ def delivery_log(*, session: Session, endpoint_id: str, limit: int = 50) -> list
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def retry_delivery(
+    *, session: Session, endpoint_id: str, message_id: int, account_code: str | None = None
+) -> outbox.Retried:
+    """Send a logged delivery of this endpoint again (`calcast outbox retry`), unless that would undo a newer one."""
+    endpoint = get_endpoint(session=session, endpoint_id=endpoint_id, account_code=account_code)
+    logged = session.scalar(
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.outbox_id == message_id)
+        .limit(1)
+    )
+    if logged is None:
+        raise NotFound(f"The webhook {endpoint.id} has no delivery {message_id}; its log shows the ones it has.")
+    return outbox.retry(session=session, message_id=message_id, account_id=endpoint.account_id)
 
 
 def prune_delivery_log(*, session: Session, before: datetime, limit: int) -> int:

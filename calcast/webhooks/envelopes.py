@@ -237,9 +237,9 @@ def on_event_clicked(session: Session, change: EventClicked) -> None:
     )
 
 
-def queue_test(*, session: Session, endpoint_id: str) -> int:
+def queue_test(*, session: Session, endpoint_id: str, account_code: str | None = None) -> int:
     """Queue a `Test` event with dummy details for one endpoint; returns its outbox id."""
-    endpoint = get_endpoint(session=session, endpoint_id=endpoint_id)
+    endpoint = get_endpoint(session=session, endpoint_id=endpoint_id, account_code=account_code)
     envelope = {
         "eventId": str(uuid.uuid4()),
         "eventType": "Test",

@@ -8,7 +8,9 @@ from contextlib import AbstractContextManager
 from sqlalchemy.orm import Session
 
 from calcast.core.config import Settings
+from calcast.core.db import Database
 from calcast.outbox.delivery import Claimed, Result
+from calcast.outbox.worker import Worker
 from calcast.webhooks import delivery
 from calcast.webhooks.models import KIND
 
@@ -32,3 +34,13 @@ class WebhookHandler:
 
     def close(self) -> None:
         self.http.close()
+
+
+def deliver_now(database: Database, *, message_ids: Sequence[int]) -> None:
+    """Deliver these queued webhook messages at once (a test, a retry), each judged and logged like any delivery:
+    one that fails is retried later by the worker. The messages must be committed before this is called."""
+    runner = Worker(database, handlers=[WebhookHandler(settings=database.settings, transaction=database.transaction)])
+    try:
+        runner.run_once(ids=list(message_ids))
+    finally:
+        runner.close()

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from calcast.brazesim.liquid import AbortMessage, BrazeEnvironment, BrazeUser, TemplateError
+from calcast.braze.templates import TemplateError
+from calcast.brazesim.liquid import AbortMessage, BrazeEnvironment, BrazeUser
 from calcast.brazesim.templates import (
     BASE_URL_PLACEHOLDER,
     SHIPPED,
     WebhookTemplate,
     load_template,
+    render,
     shipped_templates,
 )
 
@@ -92,7 +94,7 @@ def test_shipped_bodies_are_the_partner_pages_plus_json_escape(name: str) -> Non
 
 
 def test_the_new_event_template_renders_the_reference_request() -> None:
-    webhook = load_template("new-event").with_base_url(BASE).render(environment=FakeToken(), user=FAN)
+    webhook = render(load_template("new-event").with_base_url(BASE), environment=FakeToken(), user=FAN)
     assert webhook.url == f"{BASE}/v1/subscriptionevent/brazetest"
     assert dict(webhook.headers)["Authorization"] == "Bearer tok-123"
     body = json.loads(webhook.body)
@@ -103,14 +105,14 @@ def test_the_new_event_template_renders_the_reference_request() -> None:
 
 
 def test_the_update_template_posts_to_update_without_subscription_ids() -> None:
-    webhook = load_template("update-event").with_base_url(BASE).render(environment=FakeToken(), user=FAN)
+    webhook = render(load_template("update-event").with_base_url(BASE), environment=FakeToken(), user=FAN)
     assert webhook.url == f"{BASE}/v1/subscriptionevent/brazetest/update"
     assert set(json.loads(webhook.body)) == {"event"}
 
 
 def test_the_delete_template_names_the_event_in_the_url_escaped() -> None:
     user = BrazeUser.from_export({"external_id": "a/b c", "custom_attributes": {"rokt:account_code": ["acme/1"]}})
-    webhook = load_template("delete-event").with_base_url(BASE).render(environment=FakeToken(), user=user)
+    webhook = render(load_template("delete-event").with_base_url(BASE), environment=FakeToken(), user=user)
     assert webhook.method == "DELETE"
     assert webhook.url == f"{BASE}/v1/subscriptionevent/acme/Event_0001_a%2Fb%20c"
     assert webhook.body == ""
@@ -118,19 +120,19 @@ def test_the_delete_template_names_the_event_in_the_url_escaped() -> None:
 
 def test_a_quote_breaks_the_partner_pages_body_but_not_the_shipped_one() -> None:
     title = 'The "Big" Match \\ Finals'
-    broken = with_title(seed("new-event"), title).render(environment=FakeToken(), user=FAN)
+    broken = render(with_title(seed("new-event"), title), environment=FakeToken(), user=FAN)
     with pytest.raises(json.JSONDecodeError):
         json.loads(broken.body)
-    fixed = with_title(load_template("new-event"), title).render(environment=FakeToken(), user=FAN)
+    fixed = render(with_title(load_template("new-event"), title), environment=FakeToken(), user=FAN)
     assert json.loads(fixed.body)["event"]["title"] == title
 
 
 def test_a_user_without_subscriptions_is_skipped_by_the_shipped_template() -> None:
     nobody = BrazeUser.from_export({"external_id": "ext-7", "custom_attributes": {"rokt:account_code": ["a/1"]}})
     with pytest.raises(AbortMessage, match="no calcast subscription"):
-        load_template("new-event").render(environment=FakeToken(), user=nobody)
+        render(load_template("new-event"), environment=FakeToken(), user=nobody)
     # The partner page's template sends [""], which calcast answers with a 422.
-    seed_body = seed("new-event").render(environment=FakeToken(), user=nobody).body
+    seed_body = render(seed("new-event"), environment=FakeToken(), user=nobody).body
     assert json.loads(seed_body)["subscriptionIds"] == [""]
 
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from calcast import assembly
 from calcast.app import create_app
 from calcast.console import service
 from calcast.console.auth import cookie_name
-from calcast.core.db import Database
+from calcast.console.models import ConsoleSession
+from calcast.core.db import Database, utcnow
+from calcast.core.security import digest
 from tests.conftest import Persona, make_settings
 
 PASSWORD = "correct horse battery staple"
@@ -44,6 +48,16 @@ def personas(database: Database, owner: Persona, other: Persona) -> dict[str, Co
         "stranger": _member(database, "stranger@example.com", "other", "owner"),
         "anonymous": ConsolePersona("anonymous", None, None, ""),
     }
+
+
+def confirm_now(database: Database, persona: ConsolePersona, *, ago: timedelta = timedelta(0)) -> None:
+    """As if the persona had typed their password again `ago` (the console's "confirm it's you")."""
+    with database.transaction() as session:
+        session.execute(
+            update(ConsoleSession)
+            .where(ConsoleSession.token_digest == digest(persona.token or ""))
+            .values(reauthenticated_at=utcnow() - ago)
+        )
 
 
 def act_as(client: TestClient, persona: ConsolePersona) -> TestClient:

@@ -1,5 +1,8 @@
 """The Braze webhook templates calcast ships, and reading any webhook template written the same way.
 
+Here, beside the Braze sync, because the console shows them ready to paste; rendering them as Braze would is the
+simulator's (calcast.brazesim.templates).
+
 A template file reads like the HTTP request it describes: optional `#` note lines, then `METHOD URL`, then one
 `Name: value` line per header, an empty line and the raw-text body. Each part is a Braze Liquid field of its own,
 exactly what is pasted into Braze's webhook composer. `https://calcast.example.com` stands for calcast's base URL;
@@ -12,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-
-from calcast.brazesim.liquid import BrazeEnvironment, BrazeUser, TemplateError
 
 BASE_URL_PLACEHOLDER = "https://calcast.example.com"
 ROKT_BASE_URL = "https://api.roktcalendar.com"
@@ -30,14 +31,8 @@ send and puts the short-lived token after "Bearer". If you named the credential 
 """
 
 
-@dataclass(frozen=True)
-class RenderedWebhook:
-    """One webhook request as Braze would send it for one user."""
-
-    method: str
-    url: str
-    headers: tuple[tuple[str, str], ...]
-    body: str
+class TemplateError(Exception):
+    """The template cannot be read or rendered; the message says where and why."""
 
 
 @dataclass(frozen=True)
@@ -93,15 +88,6 @@ class WebhookTemplate:
             url=point(self.url),
             headers=tuple((header, point(value)) for header, value in self.headers),
             body=point(self.body),
-        )
-
-    def render(self, *, environment: BrazeEnvironment, user: BrazeUser) -> RenderedWebhook:
-        """Render every field for `user`; raises AbortMessage when the template or a :retry call aborts."""
-        return RenderedWebhook(
-            method=self.method,
-            url=environment.render_field(self.url, user).strip(),
-            headers=tuple((header, environment.render_field(value, user).strip()) for header, value in self.headers),
-            body=environment.render_field(self.body, user),
         )
 
     def paste_ready(self) -> str:
