@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from calcast.accounts.service import get_account, sign_external_id
 from calcast.calendars.event_input import EventInput, apply_changes, event_values, invalid
-from calcast.calendars.models import EMAIL_CAPTURE_MODES, IDENTITY_MODES, LANGUAGES, BroadcastEvent, Calendar, Tag
+from calcast.calendars.models import (
+    EMAIL_CAPTURE_MODES,
+    IDENTITY_MODES,
+    LANGUAGES,
+    BroadcastEvent,
+    Calendar,
+    CalendarSource,
+    Tag,
+)
+from calcast.core import outbound
 from calcast.core.codes import check_code
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
@@ -313,7 +322,12 @@ class BroadcastEventInput(EventInput):
 
 
 def add_broadcast_event(
-    *, session: Session, account_code: str, calendar_code: str, event: BroadcastEventInput
+    *,
+    session: Session,
+    account_code: str,
+    calendar_code: str,
+    event: BroadcastEventInput,
+    import_source: str | None = None,
 ) -> BroadcastEvent:
     """Add a broadcast event; it reaches every subscription with one of its tags (untagged: everyone)."""
     calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
@@ -326,7 +340,9 @@ def add_broadcast_event(
         raise Conflict(
             f"The calendar {calendar_code!r} already has (or had) an event {event_key!r}; choose another key."
         )
-    row = BroadcastEvent(calendar_id=calendar.id, event_key=event_key, sequence=0, **values)
+    row = BroadcastEvent(
+        calendar_id=calendar.id, event_key=event_key, sequence=0, import_source=import_source, **values
+    )
     row.tags = resolve_tags(calendar=calendar, names=event.tags)
     session.add(row)
     bump_feed_version(session=session, calendar_id=calendar.id)
@@ -359,14 +375,8 @@ def get_broadcast_event(*, session: Session, account_code: str, calendar_code: s
     return row
 
 
-def update_broadcast_event(
-    *, session: Session, account_code: str, calendar_code: str, event_key: str, event: BroadcastEventInput
-) -> BroadcastEvent:
-    """Replace a broadcast event's details and tags; a visible change bumps its SEQUENCE, a repeat changes nothing."""
-    row = get_broadcast_event(
-        session=session, account_code=account_code, calendar_code=calendar_code, event_key=event_key
-    )
-    calendar = get_calendar_by_id(session=session, calendar_id=row.calendar_id)
+def _replace_details(*, session: Session, calendar: Calendar, row: BroadcastEvent, event: BroadcastEventInput) -> bool:
+    """Give the row the event's details and tags (a visible change bumps SEQUENCE); True when anything changed."""
     values = event_values(event, default_duration_minutes=calendar.default_duration_minutes)
     tags = resolve_tags(calendar=calendar, names=event.tags)
     changed = apply_changes(row, values)
@@ -376,7 +386,82 @@ def update_broadcast_event(
     if changed:
         bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
+    return changed
+
+
+def update_broadcast_event(
+    *, session: Session, account_code: str, calendar_code: str, event_key: str, event: BroadcastEventInput
+) -> BroadcastEvent:
+    """Replace a broadcast event's details and tags; a visible change bumps its SEQUENCE, a repeat changes nothing."""
+    row = get_broadcast_event(
+        session=session, account_code=account_code, calendar_code=calendar_code, event_key=event_key
+    )
+    calendar = get_calendar_by_id(session=session, calendar_id=row.calendar_id)
+    _replace_details(session=session, calendar=calendar, row=row, event=event)
     return row
+
+
+def _origin(import_source: str | None) -> str:
+    return f"imported from {import_source}" if import_source else "added one by one (calcast event add or the API)"
+
+
+def import_broadcast_event(
+    *, session: Session, account_code: str, calendar_code: str, event: BroadcastEventInput, import_source: str
+) -> str:
+    """Add or update the event of an import by its key: "added", "changed" or "unchanged".
+
+    The rules of `add` and `update` (SEQUENCE bumped only by a visible change). An event the same source listed
+    before and was removed comes back under its key with a higher SEQUENCE; a key used by another source, or by an
+    event added one by one, is a Conflict.
+    """
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    event_key = (event.event_key or "").strip()
+    if not event_key:
+        raise invalid("key", "An imported event needs a key (the UID of an iCalendar event).")
+    query = (
+        select(BroadcastEvent)
+        .where(BroadcastEvent.calendar_id == calendar.id, BroadcastEvent.event_key == event_key)
+        .options(selectinload(BroadcastEvent.tags))
+    )
+    row = session.scalar(query)
+    if row is None:
+        add_broadcast_event(
+            session=session,
+            account_code=account_code,
+            calendar_code=calendar_code,
+            event=event,
+            import_source=import_source,
+        )
+        return "added"
+    if row.import_source != import_source:
+        raise Conflict(
+            f"The calendar {calendar_code!r} already has (or had) an event {event_key!r} {_origin(row.import_source)}; "
+            "give this event another key, or delete the other one."
+        )
+    if row.deleted_at is not None:
+        sequence = row.sequence
+        row.deleted_at = None
+        _replace_details(session=session, calendar=calendar, row=row, event=event)
+        # Clients were told it was gone: only a higher SEQUENCE makes them take it back.
+        row.sequence = sequence + 1
+        bump_feed_version(session=session, calendar_id=calendar.id)
+        session.flush()
+        return "added"
+    return "changed" if _replace_details(session=session, calendar=calendar, row=row, event=event) else "unchanged"
+
+
+def imported_events(*, session: Session, calendar_id: str, import_source: str) -> list[BroadcastEvent]:
+    """The calendar's (not deleted) events of this import source, by start time."""
+    query = (
+        select(BroadcastEvent)
+        .where(
+            BroadcastEvent.calendar_id == calendar_id,
+            BroadcastEvent.import_source == import_source,
+            BroadcastEvent.deleted_at.is_(None),
+        )
+        .order_by(BroadcastEvent.start_at, BroadcastEvent.event_key)
+    )
+    return list(session.scalars(query))
 
 
 def delete_broadcast_event(
@@ -418,3 +503,63 @@ def upcoming_start(days: int, hour: int, tz: str) -> str:
     local_today = datetime.now(UTC).astimezone(timezones.zone(tz)).date()
     day = local_today + timedelta(days=days)
     return f"{day.isoformat()}T{hour:02d}:00:00"
+
+
+# A calendar's source URL: polled at most every 15 minutes, so that a brand's server is not hammered.
+MIN_SOURCE_INTERVAL_MINUTES = 15
+DEFAULT_SOURCE_INTERVAL_MINUTES = 60
+# The import source of the events a calendar's source URL brings (whatever the URL is now): a new URL replaces
+# the old one's events at its first successful poll.
+SOURCE_URL_SYNC = "source-url"
+
+
+def set_source(
+    *,
+    session: Session,
+    account_code: str,
+    code: str,
+    url: str,
+    interval_minutes: int | None = None,
+    tag: str | None = None,
+    allow_private: bool = False,
+) -> CalendarSource:
+    """Give the calendar a source URL the worker polls (https, public address); its first poll is due now."""
+    calendar = get_calendar(session=session, account_code=account_code, code=code)
+    checked = outbound.check_destination(url, allow_private=allow_private, what="source URL", field="source_url")
+    if len(checked) > 2048:
+        raise invalid("source_url", "The source URL is at most 2048 characters long; shorten it.")
+    source = session.get(CalendarSource, calendar.id)
+    minutes = interval_minutes or (source.interval_minutes if source else DEFAULT_SOURCE_INTERVAL_MINUTES)
+    if minutes < MIN_SOURCE_INTERVAL_MINUTES:
+        raise invalid(
+            "source_interval",
+            f"A source URL is polled at most every {MIN_SOURCE_INTERVAL_MINUTES} minutes; "
+            f"give an interval of {MIN_SOURCE_INTERVAL_MINUTES} or more, not {minutes}.",
+        )
+    tag_name = resolve_tags(calendar=calendar, names=[tag])[0].name if tag else None
+    if source is None:
+        source = CalendarSource(calendar_id=calendar.id, url=checked, interval_minutes=minutes)
+        session.add(source)
+    if source.url != checked:
+        source.etag = source.last_modified = None
+    source.url = checked
+    source.interval_minutes = minutes
+    if tag is not None:
+        source.tag_name = tag_name
+    source.next_sync_at = utcnow()
+    session.flush()
+    return source
+
+
+def remove_source(*, session: Session, account_code: str, code: str) -> None:
+    """Stop polling the calendar's source URL; the events it brought stay until deleted."""
+    calendar = get_calendar(session=session, account_code=account_code, code=code)
+    source = session.get(CalendarSource, calendar.id)
+    if source is not None:
+        session.delete(source)
+        session.flush()
+
+
+def get_source(*, session: Session, calendar_id: str) -> CalendarSource | None:
+    """The calendar's source URL and the state of its polls, or None."""
+    return session.get(CalendarSource, calendar_id)
