@@ -48,15 +48,16 @@ def _summary(report: ImportReport, *, dry_run: bool) -> str:
 
 
 @contextmanager
-def _progress(total: int, *, shown: bool) -> Iterator[Progress]:
-    """A progress bar on standard error (standard output stays for the result)."""
+def _progress(*, shown: bool) -> Iterator[Progress]:
+    """A progress bar on standard error (standard output stays for the result), when that is a terminal."""
+    console = Console(stderr=True)
     progress = Progress(
         TextColumn("Importing"),
         BarColumn(),
         MofNCompleteColumn(),
-        console=Console(stderr=True),
+        console=console,
         transient=True,
-        disable=not shown,
+        disable=not (shown and console.is_terminal),
     )
     with progress:
         yield progress
@@ -99,7 +100,7 @@ def import_events(
                 session.rollback()
         else:
             total = len(content.events)
-            with _progress(total, shown=not as_json) as bar, database.transaction() as session:
+            with _progress(shown=not as_json) as bar, database.transaction() as session:
                 task = bar.add_task("import", total=total)
                 report = run(session, lambda done: bar.advance(task, done))
     result = {

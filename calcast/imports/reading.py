@@ -55,6 +55,8 @@ class SourceEvent:
 
     where: str
     event: BroadcastEventInput
+    # The row's place in the source (its line, or its order in an iCalendar file): problems are listed by it.
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class RowProblem:
 
     where: str
     message: str
+    position: int = 0
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -204,18 +207,21 @@ def read_csv(body: bytes) -> SourceContent:
     reader.fieldnames = header
     try:
         for row in reader:
-            where = f"line {reader.line_num}"
+            line = reader.line_num
+            where = f"line {line}"
             if None in row:
-                problems.append(RowProblem(where, f"the row has more cells than the header's {len(header)} columns."))
+                message = f"the row has more cells than the header's {len(header)} columns."
+                problems.append(RowProblem(where, message, line))
                 continue
             if not any((value or "").strip() for value in row.values()):
                 continue
             try:
-                events.append(SourceEvent(where, event_of_fields({k: v for k, v in row.items() if v is not None})))
+                fields = {name: value for name, value in row.items() if value is not None}
+                events.append(SourceEvent(where, event_of_fields(fields), line))
             except ValueError as error:
-                problems.append(RowProblem(where, str(error)))
+                problems.append(RowProblem(where, str(error), line))
     except csv.Error as error:
-        problems.append(RowProblem(f"line {reader.line_num}", f"the CSV cannot be read ({error})."))
+        problems.append(RowProblem(f"line {reader.line_num}", f"the CSV cannot be read ({error}).", reader.line_num))
     return SourceContent(events, problems)
 
 
@@ -230,15 +236,14 @@ def read_jsonl(body: bytes) -> SourceContent:
         try:
             fields = json.loads(line)
         except ValueError:
-            problems.append(RowProblem(where, "this is not a JSON object; each line holds one event as {...}."))
-            continue
+            fields = None
         if not isinstance(fields, dict):
-            problems.append(RowProblem(where, "this is not a JSON object; each line holds one event as {...}."))
+            problems.append(RowProblem(where, "this is not a JSON object; each line holds one event as {...}.", number))
             continue
         try:
-            events.append(SourceEvent(where, event_of_fields(fields)))
+            events.append(SourceEvent(where, event_of_fields(fields), number))
         except ValueError as error:
-            problems.append(RowProblem(where, str(error)))
+            problems.append(RowProblem(where, str(error), number))
     return SourceContent(events, problems)
 
 
@@ -386,25 +391,27 @@ def read_ics(body: bytes, *, expand_from: datetime, expand_until: datetime) -> S
         return SourceContent(events, [RowProblem("the file", "the file holds no VCALENDAR.")])
     zone = _default_zone(calendar)
     recurring = _recurring_uids(calendar)
+    number = 0
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
         uid = str(component.get("UID", "")).strip()
         where = _where(component, number)
         if not uid:
-            problems.append(RowProblem(where, "the event has no UID, which is its key; give each VEVENT one."))
+            message = "the event has no UID, which is its key; give each VEVENT one."
+            problems.append(RowProblem(where, message, number))
             continue
         if uid in recurring or _cancelled(component):
             continue
         try:
-            events.append(SourceEvent(where, _vevent_event(component, uid, zone)))
+            events.append(SourceEvent(where, _vevent_event(component, uid, zone), number))
         except ValueError as error:
-            problems.append(RowProblem(where, str(error)))
+            problems.append(RowProblem(where, str(error), number))
     if recurring - {""}:
         try:
             occurrences = list(_occurrences(calendar, recurring, expand_from, expand_until))
         except Exception as error:  # a broken rule or date; the library raises several kinds of error
             problems.append(RowProblem("the file", f"its recurring events cannot be expanded ({error})."))
             occurrences = []
-        for occurrence in occurrences:
+        for position, occurrence in enumerate(occurrences, start=number + 1):
             uid = str(occurrence.get("UID", "")).strip()
             recurrence = _dt(occurrence, "RECURRENCE-ID")
             key = f"{uid}/{_stamp(recurrence if recurrence is not None else _dt(occurrence, 'DTSTART'))}"
@@ -412,7 +419,7 @@ def read_ics(body: bytes, *, expand_from: datetime, expand_until: datetime) -> S
             if _cancelled(occurrence):
                 continue
             try:
-                events.append(SourceEvent(where, _vevent_event(occurrence, key, zone)))
+                events.append(SourceEvent(where, _vevent_event(occurrence, key, zone), position))
             except ValueError as error:
-                problems.append(RowProblem(where, str(error)))
+                problems.append(RowProblem(where, str(error), position))
     return SourceContent(events, problems)

@@ -44,7 +44,9 @@ class SourceUnavailable(Invalid):
 
 
 def rejected(problems: Sequence[RowProblem]) -> ImportRejected:
-    listed = [str(problem) for problem in problems[:MAX_LISTED_PROBLEMS]]
+    """The rows' problems as one message, in the order of the source."""
+    ordered = sorted(problems, key=lambda problem: problem.position)
+    listed = [str(problem) for problem in ordered[:MAX_LISTED_PROBLEMS]]
     more = len(problems) - len(listed)
     if more:
         listed.append(f"… and {more} more.")
@@ -106,14 +108,15 @@ def _check(
     for item in events:
         key = (item.event.event_key or "").strip()
         if key in first_seen:
-            problems.append(RowProblem(item.where, f"the key {key!r} was already used by {first_seen[key]}."))
+            message = f"the key {key!r} was already used by {first_seen[key]}."
+            problems.append(RowProblem(item.where, message, item.position))
             continue
         first_seen[key] = item.where
         try:
             event_values(item.event, default_duration_minutes=calendar.default_duration_minutes)
             calendars.resolve_tags(calendar=calendar, names=item.event.tags)
         except Invalid as error:
-            problems.append(RowProblem(item.where, error.message))
+            problems.append(RowProblem(item.where, error.message, item.position))
     return problems
 
 
@@ -153,7 +156,7 @@ def apply_import(
                 import_source=import_source,
             )
         except DomainError as error:
-            problems.append(RowProblem(item.where, error.message))
+            problems.append(RowProblem(item.where, error.message, item.position))
             continue
         entry = (item.event.event_key or "", item.event.title.strip())
         if outcome == "added":
