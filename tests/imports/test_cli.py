@@ -48,11 +48,11 @@ def test_it_imports_a_csv_file_with_the_documented_columns(cli: Cli, owner: Pers
 
 
 def test_it_imports_json_lines_with_the_same_fields(cli: Cli, owner: Persona, tmp_path: Path) -> None:
-    lines = [
+    lines: list[dict[str, object]] = [
         {"key": "j1", "title": "Fan meeting", "start": "2035-02-01T19:00:00", "timezone": "America/New_York"},
-        {"key": "j2", "title": "Away day", "start": "2035-02-02", "all_day": True, "tags": ["Team II"]},
+        {"key": "j2", "title": "Away day", "start": "2035-02-02", "timezone": "Europe/Berlin", "all_day": True},
     ]
-    lines[1]["timezone"] = "Europe/Berlin"
+    lines[1]["tags"] = ["Team II"]
     source = write(tmp_path, "events.jsonl", "\n".join(json.dumps(line) for line in lines) + "\n")
 
     result = cli("event", "import", "owner", "main", source, "--json")
