@@ -20,6 +20,8 @@ import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]  # ships no type hints
 
 from calcast.calendars.service import BroadcastEventInput
+from calcast.core.errors import Invalid
+from calcast.timezones import service as timezones
 
 # The columns of a CSV file and the fields of a JSON line (docs/import.md).
 COLUMNS = (
@@ -258,10 +260,17 @@ def _stamp(value: date | datetime) -> str:
     return value.strftime("%Y%m%d")
 
 
-def _zone_name(value: datetime) -> str | None:
-    """The IANA name of an aware time's zone, when it has one (zoneinfo keys; not a VTIMEZONE of its own)."""
-    key = getattr(value.tzinfo, "key", None)
-    return str(key) if key else None
+def _zone_name(component: icalendar.Component, value: datetime) -> str | None:
+    """The zone an aware start is shown in: its TZID when that names a Windows or IANA zone (Outlook writes
+    `W. Europe Standard Time`), else its zoneinfo key; None for a zone known only by its VTIMEZONE."""
+    prop: Any = component.get("DTSTART")
+    for name in (str(prop.params.get("TZID", "")), str(getattr(value.tzinfo, "key", "") or "")):
+        if name:
+            try:
+                return timezones.resolve(name)
+            except Invalid:
+                continue
+    return None
 
 
 def _dt(component: icalendar.Component, name: str) -> Any:
@@ -308,7 +317,7 @@ def _times(component: icalendar.Component, default_zone: str) -> dict[str, Any]:
         end_text = end.isoformat() if isinstance(end, datetime) and end.tzinfo is None else None
         return {"start": start.isoformat(), "end": end_text or start.isoformat(), "timezone": zone, "all_day": False}
     # With its offset: the instant is exact even in the hour a DST change repeats; shown in the start's zone.
-    zone = _zone_name(start) or "UTC"
+    zone = _zone_name(component, start) or "UTC"
     if not isinstance(end, datetime):
         end = start
     elif end.tzinfo is None:

@@ -8,6 +8,7 @@ lists. It is all or nothing: a bad row stops it before anything is written, with
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -30,8 +31,12 @@ log = logging.getLogger(__name__)
 
 # Problems listed in one message; the rest are counted.
 MAX_LISTED_PROBLEMS = 20
-# Sources a worker polls in one run of the job; the others wait for its next run a minute later.
-SOURCES_PER_RUN = 20
+# A run of the source job starts no new poll after this many seconds; the sources still due wait a minute.
+RUN_SECONDS = 20.0
+# Claims lost to other workers before a run gives up until its next turn.
+CLAIM_ATTEMPTS = 10
+# The longest import source name an event stores (BroadcastEvent.import_source).
+MAX_SOURCE_NAME = 2048
 ACCEPT = "text/calendar, text/csv;q=0.9, application/x-ndjson;q=0.9, */*;q=0.5"
 
 
@@ -81,9 +86,10 @@ def read(body: bytes, *, name: str, settings: Settings, now: datetime | None = N
 
 def import_source_of(source: str) -> str:
     """The stable name an import source's events carry: a URL as given, a file by its name."""
-    if "://" in source:
-        return source.strip()
-    return Path(source).name
+    name = source.strip() if "://" in source else Path(source).name
+    if len(name) > MAX_SOURCE_NAME:
+        raise Invalid(f"The source's address is longer than {MAX_SOURCE_NAME} characters; give a shorter one.")
+    return name
 
 
 def _with_tag(event: calendars.BroadcastEventInput, tag: str | None) -> calendars.BroadcastEventInput:
@@ -275,32 +281,32 @@ def _claim(session: Session, source: CalendarSource, now: datetime) -> bool:
     return rowcount(result) == 1
 
 
-def _due_sources(transaction: Transaction, now: datetime) -> list[_DueSource]:
-    claimed: list[_DueSource] = []
-    with transaction() as session:
-        query = (
-            select(CalendarSource)
-            .where(CalendarSource.next_sync_at <= now)
-            .order_by(CalendarSource.next_sync_at)
-            .limit(SOURCES_PER_RUN)
-        )
-        for source in list(session.scalars(query)):
-            if not _claim(session, source, now):
-                continue
-            calendar = calendars.get_calendar_by_id(session=session, calendar_id=source.calendar_id)
-            account_code = accounts.get_account_by_id(session=session, account_id=calendar.account_id).code
-            claimed.append(
-                _DueSource(
-                    calendar_id=source.calendar_id,
-                    account_code=account_code,
-                    calendar_code=calendar.code,
-                    url=source.url,
-                    tag_name=source.tag_name,
-                    etag=source.etag,
-                    last_modified=source.last_modified,
-                )
+def _claim_next(transaction: Transaction, now: datetime) -> _DueSource | None:
+    """The next due source, claimed for this worker; None when none is due."""
+    for _ in range(CLAIM_ATTEMPTS):
+        with transaction() as session:
+            query = (
+                select(CalendarSource)
+                .where(CalendarSource.next_sync_at <= now)
+                .order_by(CalendarSource.next_sync_at)
+                .limit(1)
             )
-    return claimed
+            source = session.scalar(query)
+            if source is None:
+                return None
+            if not _claim(session, source, now):
+                continue  # another worker took it: look again
+            calendar = calendars.get_calendar_by_id(session=session, calendar_id=source.calendar_id)
+            return _DueSource(
+                calendar_id=source.calendar_id,
+                account_code=accounts.get_account_by_id(session=session, account_id=calendar.account_id).code,
+                calendar_code=calendar.code,
+                url=source.url,
+                tag_name=source.tag_name,
+                etag=source.etag,
+                last_modified=source.last_modified,
+            )
+    return None
 
 
 def _record(
@@ -360,13 +366,18 @@ def sync_source(*, transaction: Transaction, settings: Settings, due: _DueSource
 
 
 def sync_sources(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
-    """The periodic job: poll each source URL that is due; returns how many events were added, changed or removed.
+    """The periodic job: poll the source URLs that are due; returns how many events were added, changed or removed.
 
-    A failed fetch or a bad source changes no event: the error is logged and kept on the source, and the next
-    interval tries again.
+    One source at a time, for at most RUN_SECONDS (and the answer in flight): the worker delivers the outbox between
+    runs, and sources still due wait for the next run. A failed fetch or a bad source changes no event: the error is
+    logged and kept on the source, and the next interval tries again.
     """
+    started = time.monotonic()
     touched = 0
-    for due in _due_sources(transaction, now):
+    while time.monotonic() - started < RUN_SECONDS:
+        due = _claim_next(transaction, now)
+        if due is None:
+            break
         report = sync_source(transaction=transaction, settings=settings, due=due, now=now)
         touched += report.touched if report is not None else 0
     return touched
