@@ -142,6 +142,9 @@ def apply_import(
     row is bad. Events that `tag` names no tags of their own get it. The caller commits, or rolls back a dry run.
     """
     now = now or utcnow()
+    if tag:
+        calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
+        calendars.resolve_tags(calendar=calendar, names=[tag])
     events = [replace(item, event=_with_tag(item.event, tag)) for item in content.events]
     problems = [
         *content.problems,

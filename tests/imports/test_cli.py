@@ -166,3 +166,12 @@ def test_it_imports_an_ics_file_from_the_command_line(
     events = stored_events(database)
     assert {event.import_source for event in events.values()} == {"season-2035.ics"}
     assert listed(cli)["derby-2035@fixtures.example.com"]["tags"] == ["Team I"]
+
+
+def test_an_unknown_tag_option_is_one_sentence(cli: Cli, owner: Persona, tmp_path: Path) -> None:
+    result = cli("event", "import", "owner", "main", write(tmp_path, "f.csv", FIXTURES), "--tag", "Team IX")
+
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: The calendar has no tag 'Team IX'; its tags are: All Teams, Team I, Team II.\n",
+    )
