@@ -509,8 +509,17 @@ def upcoming_start(days: int, hour: int, tz: str) -> str:
 MIN_SOURCE_INTERVAL_MINUTES = 15
 DEFAULT_SOURCE_INTERVAL_MINUTES = 60
 # The import source of the events a calendar's source URL brings (whatever the URL is now): a new URL replaces
-# the old one's events at its first successful poll.
-SOURCE_URL_SYNC = "source-url"
+# the old one's events at its first successful poll. No file name (which has no slash) or URL (which has "://")
+# an import names can be this.
+SOURCE_URL_SYNC = "calendar/source-url"
+
+
+def fetchable_url(text: str) -> str:
+    """The URL to fetch a source from: webcal:// (how calendar links are often given) is https://."""
+    cleaned = text.strip()
+    if cleaned.lower().startswith("webcal://"):
+        return "https://" + cleaned[len("webcal://") :]
+    return cleaned
 
 
 def set_source(
@@ -525,11 +534,16 @@ def set_source(
 ) -> CalendarSource:
     """Give the calendar a source URL the worker polls (https, public address); its first poll is due now."""
     calendar = get_calendar(session=session, account_code=account_code, code=code)
-    checked = outbound.check_destination(url, allow_private=allow_private, what="source URL", field="source_url")
+    checked = outbound.check_destination(
+        fetchable_url(url), allow_private=allow_private, what="source URL", field="source_url"
+    )
     if len(checked) > 2048:
         raise invalid("source_url", "The source URL is at most 2048 characters long; shorten it.")
     source = session.get(CalendarSource, calendar.id)
-    minutes = interval_minutes or (source.interval_minutes if source else DEFAULT_SOURCE_INTERVAL_MINUTES)
+    if interval_minutes is not None:
+        minutes = interval_minutes
+    else:
+        minutes = source.interval_minutes if source else DEFAULT_SOURCE_INTERVAL_MINUTES
     if minutes < MIN_SOURCE_INTERVAL_MINUTES:
         raise invalid(
             "source_interval",

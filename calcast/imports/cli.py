@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy.orm import Session
 
+from calcast.calendars import service as calendars
 from calcast.core import outbound
 from calcast.core.cli import JsonOption, command_errors, emit, open_database
 from calcast.core.config import Settings
@@ -21,7 +22,7 @@ from calcast.imports.service import ImportReport
 def _load(source: str, settings: Settings) -> tuple[bytes, str]:
     """The source's bytes and the name its format may be told by: a URL is fetched, anything else is a file."""
     if "://" in source:
-        url = service.source_url(source)
+        url = calendars.fetchable_url(source)
         outbound.check_destination(url, allow_private=settings.allow_private_destinations, what="source URL")
         return service.fetch(url, settings=settings).body, url
     return service.read_file(source), source

@@ -204,14 +204,6 @@ class Fetched:
     last_modified: str | None = None
 
 
-def source_url(text: str) -> str:
-    """The URL to fetch: webcal:// (how calendar links are often given) is https://."""
-    cleaned = text.strip()
-    if cleaned.lower().startswith("webcal://"):
-        return "https://" + cleaned[len("webcal://") :]
-    return cleaned
-
-
 def fetch(url: str, *, settings: Settings, etag: str | None = None, last_modified: str | None = None) -> Fetched:
     """GET a source under the outbound policy (https, public addresses) and its size limit; conditional when
     validators are given. SourceUnavailable with a sentence when there is no usable answer."""

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from calcast.calendars.event_input import event_values
+from calcast.calendars.service import fetchable_url
 from calcast.imports.reading import SourceFormat, detect_format, read_ics
-from calcast.imports.service import source_url
 
 NEW_YEAR_2035 = datetime(2035, 1, 1, tzinfo=UTC)
 OUTLOOK = b"""BEGIN:VCALENDAR\r
@@ -111,5 +111,5 @@ def test_the_format_is_told_by_content_or_name(body: bytes, name: str, expected:
 
 
 def test_a_webcal_link_is_fetched_over_https() -> None:
-    assert source_url(" webcal://club.example/fixtures.ics ") == "https://club.example/fixtures.ics"
-    assert source_url("https://club.example/f.ics") == "https://club.example/f.ics"
+    assert fetchable_url(" webcal://club.example/fixtures.ics ") == "https://club.example/fixtures.ics"
+    assert fetchable_url("https://club.example/f.ics") == "https://club.example/f.ics"
