@@ -96,8 +96,18 @@ def _with_tag(event: calendars.BroadcastEventInput, tag: str | None) -> calendar
     return event if event.tags or not tag else replace(event, tags=(tag,))
 
 
+def _key(item: SourceEvent) -> str:
+    return (item.event.event_key or "").strip()
+
+
 def _check(
-    *, session: Session, account_code: str, calendar_code: str, events: Sequence[SourceEvent], settings: Settings
+    *,
+    session: Session,
+    account_code: str,
+    calendar_code: str,
+    import_source: str,
+    events: Sequence[SourceEvent],
+    settings: Settings,
 ) -> list[RowProblem]:
     """Every row's problems, found before anything is written (the rules `add` and `update` apply)."""
     calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
@@ -112,7 +122,7 @@ def _check(
         )
     first_seen: dict[str, str] = {}
     for item in events:
-        key = (item.event.event_key or "").strip()
+        key = _key(item)
         if key in first_seen:
             message = f"the key {key!r} was already used by {first_seen[key]}."
             problems.append(RowProblem(item.where, message, item.position))
@@ -123,6 +133,14 @@ def _check(
             calendars.resolve_tags(calendar=calendar, names=item.event.tags)
         except Invalid as error:
             problems.append(RowProblem(item.where, error.message, item.position))
+    used = calendars.keys_used_elsewhere(
+        session=session,
+        account_code=account_code,
+        calendar_code=calendar_code,
+        keys=list(first_seen),
+        import_source=import_source,
+    )
+    problems += [RowProblem(item.where, used[key], item.position) for item in events if (key := _key(item)) in used]
     return problems
 
 
@@ -149,24 +167,26 @@ def apply_import(
     problems = [
         *content.problems,
         *_check(
-            session=session, account_code=account_code, calendar_code=calendar_code, events=events, settings=settings
+            session=session,
+            account_code=account_code,
+            calendar_code=calendar_code,
+            import_source=import_source,
+            events=events,
+            settings=settings,
         ),
     ]
     if problems:
         raise rejected(problems)
+    outcomes = calendars.import_broadcast_events(
+        session=session,
+        account_code=account_code,
+        calendar_code=calendar_code,
+        events=[item.event for item in events],
+        import_source=import_source,
+        progress=progress,
+    )
     report = ImportReport()
-    for item in events:
-        try:
-            outcome = calendars.import_broadcast_event(
-                session=session,
-                account_code=account_code,
-                calendar_code=calendar_code,
-                event=item.event,
-                import_source=import_source,
-            )
-        except DomainError as error:
-            problems.append(RowProblem(item.where, error.message, item.position))
-            continue
+    for item, outcome in zip(events, outcomes, strict=True):
         entry = (item.event.event_key or "", item.event.title.strip())
         if outcome == "added":
             report.added.append(entry)
@@ -174,20 +194,17 @@ def apply_import(
             report.changed.append(entry)
         else:
             report.unchanged += 1
-        if progress is not None:
-            progress(1)
-    if problems:
-        raise rejected(problems)
-    listed = {item.event.event_key for item in events}
     # Events that ended before the feed window are in no feed any more: leave them be rather than report them.
     window_start, _ = expansion_window(settings, now)
-    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
-    for row in calendars.imported_events(session=session, calendar_id=calendar.id, import_source=import_source):
-        if row.event_key not in listed and row.end_at > window_start:
-            calendars.delete_broadcast_event(
-                session=session, account_code=account_code, calendar_code=calendar_code, event_key=row.event_key
-            )
-            report.removed.append((row.event_key, row.title))
+    removed = calendars.remove_imported_events(
+        session=session,
+        account_code=account_code,
+        calendar_code=calendar_code,
+        import_source=import_source,
+        keep={item.event.event_key or "" for item in events},
+        ended_after=window_start,
+    )
+    report.removed = [(row.event_key, row.title) for row in removed]
     return report
 
 
