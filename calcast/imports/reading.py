@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Any
 
 import icalendar
-import recurring_ical_events  # type: ignore[import-untyped]  # ships no type hints
 
 from calcast.calendars.service import BroadcastEventInput
 from calcast.core.errors import Invalid
@@ -376,6 +375,9 @@ def _cancelled(component: icalendar.Component) -> bool:
 def _occurrences(
     calendar: icalendar.Calendar, uids: set[str], expand_from: datetime, expand_until: datetime
 ) -> Iterator[icalendar.Component]:
+    # Imported here: only files with recurring events need it, and every web process would load it at start.
+    import recurring_ical_events  # type: ignore[import-untyped]  # ships no type hints
+
     query = recurring_ical_events.of(calendar, components=["VEVENT"])
     for occurrence in query.between(expand_from, expand_until):
         if str(occurrence.get("UID", "")).strip() in uids:
