@@ -18,10 +18,12 @@ from calcast.console import service as console
 from calcast.core.changes import Consumers
 from calcast.core.config import Settings
 from calcast.core.db import Database
+from calcast.engagement import service as engagement
 from calcast.engagement.changes import EventClicked
 from calcast.events import welcome
 from calcast.events.changes import PersonalEventChange
 from calcast.feeds import telemetry
+from calcast.imports import service as imports
 from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Handler, PeriodicJob
 from calcast.outbox.worker import Worker
@@ -65,6 +67,14 @@ def periodic_jobs() -> Sequence[PeriodicJob]:
     hourly = timedelta(hours=1)
     return [
         PeriodicJob(
+            name="source-url-sync",
+            # Each calendar's own interval (15 minutes or more) decides when its source is due; this is how
+            # often a worker looks for due ones.
+            interval=timedelta(minutes=1),
+            run=imports.sync_sources,
+            report="Source URLs: %d events added, changed or removed.",
+        ),
+        PeriodicJob(
             name="mark-lapsed",
             interval=hourly,
             run=telemetry.mark_lapsed_job,
@@ -87,6 +97,12 @@ def periodic_jobs() -> Sequence[PeriodicJob]:
             interval=hourly,
             run=console.prune_sessions,
             report="Deleted %d console sessions past their idle or absolute limit.",
+        ),
+        PeriodicJob(
+            name="click-retention",
+            interval=hourly,
+            run=engagement.click_retention,
+            report="Deleted %d clicks past CALCAST_CLICK_RETENTION_DAYS.",
         ),
     ]
 

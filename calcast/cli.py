@@ -13,6 +13,7 @@ from calcast.console.cli import user_app
 from calcast.core.cli import CalcastGroup, use_database_factory
 from calcast.demo import demo
 from calcast.feeds.cli import subscription_app
+from calcast.imports.cli import import_events
 from calcast.migrations.cli import db_app
 from calcast.outbox.cli import outbox_app, worker_command
 from calcast.server import serve
@@ -31,6 +32,7 @@ app.add_typer(account_app, name="account")
 app.add_typer(client_app, name="client")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(tag_app, name="tag")
+event_app.command("import")(import_events)
 app.add_typer(event_app, name="event")
 app.add_typer(db_app, name="db")
 app.add_typer(subscription_app, name="subscription")

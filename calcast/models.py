@@ -1,7 +1,7 @@
 """Every table, imported in one place so that migrations and tests see the whole schema."""
 
 from calcast.accounts.models import Account, OAuthClient
-from calcast.calendars.models import BroadcastEvent, Calendar, Tag
+from calcast.calendars.models import BroadcastEvent, Calendar, CalendarSource, Tag
 from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUser
 from calcast.core.db import Base
 from calcast.engagement.models import Click, FirstClick
@@ -16,6 +16,7 @@ __all__ = [
     "Base",
     "BroadcastEvent",
     "Calendar",
+    "CalendarSource",
     "Click",
     "ConsoleMembership",
     "ConsoleSession",

@@ -32,7 +32,7 @@ from tests.support.fake_braze import FakeBraze, running_fake_braze
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCUMENTS = ("README.md", "docs/braze.md", "docs/button.md", "docs/operations.md")
+DOCUMENTS = ("README.md", "docs/braze.md", "docs/button.md", "docs/operations.md", "docs/import.md")
 BLOCK = re.compile(r"^```(sh|bash|shell)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 # Blocks a reader runs that this test does not, by their first line, and why.
 NOT_RUN = {

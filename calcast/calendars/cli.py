@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from calcast.calendars import service
-from calcast.calendars.models import BroadcastEvent, Calendar
+from calcast.calendars.models import BroadcastEvent, Calendar, CalendarSource
 from calcast.calendars.schemas import BroadcastEventOut, CalendarOut, TagOut
 from calcast.core.cli import JsonOption, emit, unit_of_work
 
@@ -71,6 +71,31 @@ def _tracking(calendar: CalendarOut) -> str:
         return "off"
     return "on (event URLs and links in descriptions and locations)" if calendar.track_text_links else "on (event URLs)"
 
+
+def _source(source: CalendarSource | None) -> str:
+    """The source URL line of `calendar show`: what is polled, how often, and how the last poll went."""
+    if source is None:
+        return "\n  source URL: none"
+    tag = f", events tagged {source.tag_name!r}" if source.tag_name else ", events for everyone"
+    synced = f"last synced {source.synced_at:%Y-%m-%d %H:%M} UTC" if source.synced_at else "not synced yet"
+    error = f"\n  last poll failed: {source.last_error}" if source.last_error else ""
+    return f"\n  source URL: {source.url} every {source.interval_minutes} min{tag}; {synced}{error}"
+
+
+SourceUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--source-url",
+        help="An https URL of an .ics, CSV or JSON lines file the worker polls; the calendar's events follow it.",
+    ),
+]
+SourceInterval = Annotated[
+    int | None,
+    typer.Option("--source-interval", help="Minutes between polls of the source URL (15 or more, default 60)."),
+]
+SourceTag = Annotated[
+    str | None, typer.Option("--source-tag", help='The tag the source\'s events get ("": everyone sees them).')
+]
 
 CLICK_TRACKING_HELP = "Event links in feeds go through calcast's /r/ redirect, which counts clicks (on by default)."
 TEXT_LINKS_HELP = "With click tracking: also the http(s) links written in event descriptions and locations."
@@ -180,8 +205,10 @@ def list_calendars(account: str, as_json: bool = JsonOption) -> None:
 def show_calendar(account: str, code: str, as_json: bool = JsonOption) -> None:
     """Show a calendar's settings and tags."""
     with unit_of_work() as (session, _):
-        out = calendar_out(service.get_calendar(session=session, account_code=account, code=code))
-        emit(out, as_json=as_json, human=describe(out))
+        calendar = service.get_calendar(session=session, account_code=account, code=code)
+        out = calendar_out(calendar)
+        source = service.get_source(session=session, calendar_id=calendar.id)
+        emit(out, as_json=as_json, human=describe(out) + _source(source))
 
 
 @calendar_app.command("update")
@@ -199,6 +226,10 @@ def update_calendar(
     welcome_after: WelcomeAfter = None,
     welcome_duration: WelcomeDuration = None,
     no_welcome: bool = typer.Option(False, "--no-welcome", help="New subscribers get no welcome event."),
+    source_url: SourceUrl = None,
+    source_interval: SourceInterval = None,
+    source_tag: SourceTag = None,
+    no_source: bool = typer.Option(False, "--no-source", help="Stop polling the source URL (its events stay)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Change a calendar's settings."""
@@ -206,12 +237,22 @@ def update_calendar(
     if welcome is not None and no_welcome:
         raise typer.BadParameter("Give either --welcome-title (a welcome event) or --no-welcome (none), not both.")
     change_welcome = welcome is not None or no_welcome
-    if identity is None and click_tracking is None and track_text_links is None and not change_welcome:
+    if source_url is not None and no_source:
+        raise typer.BadParameter("Give either --source-url (poll it) or --no-source (stop), not both.")
+    change_source = source_url is not None or source_interval is not None or source_tag is not None
+    if (
+        identity is None
+        and click_tracking is None
+        and track_text_links is None
+        and not change_welcome
+        and not change_source
+        and not no_source
+    ):
         raise typer.BadParameter(
             "Say what to change: --identity, --click-tracking/--no-click-tracking, --track-text-links, "
-            "--welcome-title or --no-welcome."
+            "--welcome-title, --no-welcome, --source-url or --no-source."
         )
-    with unit_of_work() as (session, _):
+    with unit_of_work() as (session, settings):
         calendar = service.get_calendar(session=session, account_code=account, code=code)
         if identity is not None:
             calendar = service.set_identity(session=session, account_code=account, code=code, identity=identity.value)
@@ -225,8 +266,27 @@ def update_calendar(
             )
         if change_welcome:
             calendar = service.set_welcome_event(session=session, account_code=account, code=code, welcome=welcome)
+        if change_source:
+            current = service.get_source(session=session, calendar_id=calendar.id)
+            url = source_url if source_url is not None else current.url if current else None
+            if url is None:
+                raise typer.BadParameter("The calendar has no source URL yet; give one with --source-url.")
+            service.set_source(
+                session=session,
+                account_code=account,
+                code=code,
+                url=url,
+                interval_minutes=source_interval,
+                tag=source_tag,
+                allow_private=settings.allow_private_destinations,
+            )
+        if no_source:
+            service.remove_source(session=session, account_code=account, code=code)
         out = calendar_out(calendar)
-        emit(out, as_json=as_json, human="Updated calendar " + describe(out))
+        human = (
+            "Updated calendar " + describe(out) + _source(service.get_source(session=session, calendar_id=calendar.id))
+        )
+        emit(out, as_json=as_json, human=human)
 
 
 @calendar_app.command("link")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from calcast.core.db import Base, created_at, updated_at, utc_datetime, uuid_pk
+from calcast.core.db import Base, UTCDateTime, created_at, updated_at, utc_datetime, uuid_pk
 from calcast.core.event_columns import EventColumns
 
 EMAIL_CAPTURE_MODES = ("off", "optional", "required")
@@ -93,5 +95,30 @@ class BroadcastEvent(EventColumns, Base):
     # Stable identity of the event inside its calendar (the feed UID is built from it).
     event_key: Mapped[str] = mapped_column(String(255))
     deleted_at: Mapped[utc_datetime | None]
+    # Where an imported event came from (docs/import.md): the file name, the URL, or SOURCE_URL_SYNC for the
+    # calendar's source URL; None for events added one by one. An import removes its source's events it no
+    # longer lists, and never touches another source's.
+    import_source: Mapped[str | None] = mapped_column(String(2048))
 
     tags: Mapped[list[Tag]] = relationship(secondary=broadcast_event_tags, order_by="Tag.position")
+
+
+class CalendarSource(Base):
+    """A calendar's source URL, polled by the worker, and what the last polls learnt (docs/import.md)."""
+
+    __tablename__ = "calendar_sources"
+
+    calendar_id: Mapped[str] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    interval_minutes: Mapped[int] = mapped_column(Integer)
+    # The tag the source's events carry (None: everyone sees them).
+    tag_name: Mapped[str | None] = mapped_column(String(255))
+    # The validators of the last answer with a body, sent back as If-None-Match / If-Modified-Since.
+    etag: Mapped[str | None] = mapped_column(String(1024))
+    last_modified: Mapped[str | None] = mapped_column(String(255))
+    # The next poll is due then; a worker claims it by moving this forward by one interval.
+    next_sync_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    synced_at: Mapped[utc_datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from calcast.accounts.service import get_account, sign_external_id
 from calcast.calendars.event_input import EventInput, apply_changes, event_values, invalid
-from calcast.calendars.models import EMAIL_CAPTURE_MODES, IDENTITY_MODES, LANGUAGES, BroadcastEvent, Calendar, Tag
+from calcast.calendars.models import (
+    EMAIL_CAPTURE_MODES,
+    IDENTITY_MODES,
+    LANGUAGES,
+    BroadcastEvent,
+    Calendar,
+    CalendarSource,
+    Tag,
+)
+from calcast.core import outbound
 from calcast.core.codes import check_code
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
@@ -449,13 +458,25 @@ class BroadcastEventInput(EventInput):
     event_key: str | None = None
 
 
+def _new_event(
+    *, calendar: Calendar, event: BroadcastEventInput, event_key: str, import_source: str | None = None
+) -> BroadcastEvent:
+    """A new broadcast event row of the calendar (not yet added to the session)."""
+    values = event_values(event, default_duration_minutes=calendar.default_duration_minutes)
+    row = BroadcastEvent(
+        calendar_id=calendar.id, event_key=event_key, sequence=0, import_source=import_source, **values
+    )
+    row.tags = resolve_tags(calendar=calendar, names=event.tags)
+    return row
+
+
 def add_broadcast_event(
     *, session: Session, account_code: str, calendar_code: str, event: BroadcastEventInput
 ) -> BroadcastEvent:
     """Add a broadcast event; it reaches every subscription with one of its tags (untagged: everyone)."""
     calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
-    values = event_values(event, default_duration_minutes=calendar.default_duration_minutes)
     event_key = (event.event_key or "").strip() or str(uuid.uuid4())
+    row = _new_event(calendar=calendar, event=event, event_key=event_key)
     taken = select(BroadcastEvent.id).where(
         BroadcastEvent.calendar_id == calendar.id, BroadcastEvent.event_key == event_key
     )
@@ -463,8 +484,6 @@ def add_broadcast_event(
         raise Conflict(
             f"The calendar {calendar_code!r} already has (or had) an event {event_key!r}; choose another key."
         )
-    row = BroadcastEvent(calendar_id=calendar.id, event_key=event_key, sequence=0, **values)
-    row.tags = resolve_tags(calendar=calendar, names=event.tags)
     session.add(row)
     bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
@@ -505,6 +524,17 @@ def get_broadcast_event(*, session: Session, account_code: str, calendar_code: s
     return row
 
 
+def _apply_details(*, calendar: Calendar, row: BroadcastEvent, event: BroadcastEventInput) -> bool:
+    """Give the row the event's details and tags (a visible change bumps SEQUENCE); True when anything changed."""
+    values = event_values(event, default_duration_minutes=calendar.default_duration_minutes)
+    tags = resolve_tags(calendar=calendar, names=event.tags)
+    changed = apply_changes(row, values)
+    if [tag.id for tag in row.tags] != [tag.id for tag in tags]:
+        row.tags = tags
+        changed = True
+    return changed
+
+
 def update_broadcast_event(
     *, session: Session, account_code: str, calendar_code: str, event_key: str, event: BroadcastEventInput
 ) -> BroadcastEvent:
@@ -513,16 +543,131 @@ def update_broadcast_event(
         session=session, account_code=account_code, calendar_code=calendar_code, event_key=event_key
     )
     calendar = get_calendar_by_id(session=session, calendar_id=row.calendar_id)
-    values = event_values(event, default_duration_minutes=calendar.default_duration_minutes)
-    tags = resolve_tags(calendar=calendar, names=event.tags)
-    changed = apply_changes(row, values)
-    if [tag.id for tag in row.tags] != [tag.id for tag in tags]:
-        row.tags = tags
-        changed = True
-    if changed:
+    if _apply_details(calendar=calendar, row=row, event=event):
         bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
     return row
+
+
+def _key_used_message(calendar_code: str, key: str, import_source: str | None) -> str:
+    origin = f"imported from {import_source}" if import_source else "added one by one (calcast event add or the API)"
+    return (
+        f"The calendar {calendar_code!r} already has (or had) an event {key!r} {origin}; "
+        "give this event another key, or delete the other one."
+    )
+
+
+# Keys per IN (…) query: well below the parameter limits of SQLite and PostgreSQL.
+KEYS_PER_QUERY = 500
+
+
+def _events_by_key(*, session: Session, calendar_id: str, keys: Sequence[str]) -> dict[str, BroadcastEvent]:
+    """The calendar's events with these keys, deleted ones too, with their tags."""
+    found: dict[str, BroadcastEvent] = {}
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), KEYS_PER_QUERY):
+        query = (
+            select(BroadcastEvent)
+            .where(
+                BroadcastEvent.calendar_id == calendar_id,
+                BroadcastEvent.event_key.in_(unique[start : start + KEYS_PER_QUERY]),
+            )
+            .options(selectinload(BroadcastEvent.tags))
+        )
+        found.update((row.event_key, row) for row in session.scalars(query))
+    return found
+
+
+def keys_used_elsewhere(
+    *, session: Session, account_code: str, calendar_code: str, keys: Sequence[str], import_source: str
+) -> dict[str, str]:
+    """The keys an import may not take, each with why: the calendar has (or had) an event of another source, or one
+    added one by one, under that key."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    return {
+        key: _key_used_message(calendar_code, key, row.import_source)
+        for key, row in _events_by_key(session=session, calendar_id=calendar.id, keys=keys).items()
+        if row.import_source != import_source
+    }
+
+
+def import_broadcast_events(
+    *,
+    session: Session,
+    account_code: str,
+    calendar_code: str,
+    events: Sequence[BroadcastEventInput],
+    import_source: str,
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Add or update the events of an import by key; for each, "added", "changed" or "unchanged".
+
+    The rules of `add` and `update` (SEQUENCE bumped only by a visible change), with one feed version bump for the
+    lot. An event the same source listed before and was removed comes back under its key with a higher SEQUENCE;
+    a key used by another source, or by an event added one by one, is a Conflict (`keys_used_elsewhere` finds
+    them first).
+    """
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    keys = [(event.event_key or "").strip() for event in events]
+    if not all(keys):
+        raise invalid("key", "An imported event needs a key (the UID of an iCalendar event).")
+    rows = _events_by_key(session=session, calendar_id=calendar.id, keys=keys)
+    outcomes: list[str] = []
+    for key, event in zip(keys, events, strict=True):
+        row = rows.get(key)
+        if row is None:
+            rows[key] = row = _new_event(calendar=calendar, event=event, event_key=key, import_source=import_source)
+            session.add(row)
+            outcomes.append("added")
+        elif row.import_source != import_source:
+            raise Conflict(_key_used_message(calendar_code, key, row.import_source))
+        elif row.deleted_at is not None:
+            sequence = row.sequence
+            row.deleted_at = None
+            _apply_details(calendar=calendar, row=row, event=event)
+            # Clients were told it was gone: only a higher SEQUENCE makes them take it back.
+            row.sequence = sequence + 1
+            outcomes.append("added")
+        else:
+            outcomes.append("changed" if _apply_details(calendar=calendar, row=row, event=event) else "unchanged")
+        if progress is not None:
+            progress(1)
+    if any(outcome != "unchanged" for outcome in outcomes):
+        bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    return outcomes
+
+
+def remove_imported_events(
+    *,
+    session: Session,
+    account_code: str,
+    calendar_code: str,
+    import_source: str,
+    keep: Collection[str],
+    ended_after: datetime,
+) -> list[BroadcastEvent]:
+    """Remove from every feed the source's events that it no longer lists (`keep`), except those that ended before
+    `ended_after` (in no feed any more); the removed ones, by start time."""
+    calendar = get_calendar(session=session, account_code=account_code, code=calendar_code)
+    query = (
+        select(BroadcastEvent)
+        .where(
+            BroadcastEvent.calendar_id == calendar.id,
+            BroadcastEvent.import_source == import_source,
+            BroadcastEvent.deleted_at.is_(None),
+            BroadcastEvent.end_at > ended_after,
+        )
+        .order_by(BroadcastEvent.start_at, BroadcastEvent.event_key)
+    )
+    removed = [row for row in session.scalars(query) if row.event_key not in keep]
+    now = utcnow()
+    for row in removed:
+        row.deleted_at = now
+    if removed:
+        bump_feed_version(session=session, calendar_id=calendar.id)
+    session.flush()
+    return removed
 
 
 def delete_broadcast_event(
@@ -614,3 +759,77 @@ def upcoming_start(days: int, hour: int, tz: str) -> str:
     local_today = datetime.now(UTC).astimezone(timezones.zone(tz)).date()
     day = local_today + timedelta(days=days)
     return f"{day.isoformat()}T{hour:02d}:00:00"
+
+
+# A calendar's source URL: polled at most every 15 minutes, so that a brand's server is not hammered.
+MIN_SOURCE_INTERVAL_MINUTES = 15
+DEFAULT_SOURCE_INTERVAL_MINUTES = 60
+# The import source of the events a calendar's source URL brings (whatever the URL is now): a new URL replaces
+# the old one's events at its first successful poll. No file name (which has no slash) or URL (which has "://")
+# an import names can be this.
+SOURCE_URL_SYNC = "calendar/source-url"
+
+
+def fetchable_url(text: str) -> str:
+    """The URL to fetch a source from: webcal:// (how calendar links are often given) is https://."""
+    cleaned = text.strip()
+    if cleaned.lower().startswith("webcal://"):
+        return "https://" + cleaned[len("webcal://") :]
+    return cleaned
+
+
+def set_source(
+    *,
+    session: Session,
+    account_code: str,
+    code: str,
+    url: str,
+    interval_minutes: int | None = None,
+    tag: str | None = None,
+    allow_private: bool = False,
+) -> CalendarSource:
+    """Give the calendar a source URL the worker polls (https, public address); its first poll is due now."""
+    calendar = get_calendar(session=session, account_code=account_code, code=code)
+    checked = outbound.check_destination(
+        fetchable_url(url), allow_private=allow_private, what="source URL", field="source_url"
+    )
+    if len(checked) > 2048:
+        raise invalid("source_url", "The source URL is at most 2048 characters long; shorten it.")
+    source = session.get(CalendarSource, calendar.id)
+    if interval_minutes is not None:
+        minutes = interval_minutes
+    else:
+        minutes = source.interval_minutes if source else DEFAULT_SOURCE_INTERVAL_MINUTES
+    if minutes < MIN_SOURCE_INTERVAL_MINUTES:
+        raise invalid(
+            "source_interval",
+            f"A source URL is polled at most every {MIN_SOURCE_INTERVAL_MINUTES} minutes; "
+            f"give an interval of {MIN_SOURCE_INTERVAL_MINUTES} or more, not {minutes}.",
+        )
+    tag_name = resolve_tags(calendar=calendar, names=[tag])[0].name if tag else None
+    if source is None:
+        source = CalendarSource(calendar_id=calendar.id, url=checked, interval_minutes=minutes)
+        session.add(source)
+    if source.url != checked:
+        source.etag = source.last_modified = None
+    source.url = checked
+    source.interval_minutes = minutes
+    if tag is not None:
+        source.tag_name = tag_name
+    source.next_sync_at = utcnow()
+    session.flush()
+    return source
+
+
+def remove_source(*, session: Session, account_code: str, code: str) -> None:
+    """Stop polling the calendar's source URL; the events it brought stay until deleted."""
+    calendar = get_calendar(session=session, account_code=account_code, code=code)
+    source = session.get(CalendarSource, calendar.id)
+    if source is not None:
+        session.delete(source)
+        session.flush()
+
+
+def get_source(*, session: Session, calendar_id: str) -> CalendarSource | None:
+    """The calendar's source URL and the state of its polls, or None."""
+    return session.get(CalendarSource, calendar_id)

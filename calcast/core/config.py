@@ -88,6 +88,16 @@ class Settings(BaseSettings):
     allow_private_destinations: bool = False
     run_worker_in_server: bool = True
 
+    # Event import and source URLs (docs/import.md): recurring events are expanded from the feed window's start
+    # to this many days ahead; one import holds at most import_max_events events; a source answer is at most
+    # source_max_bytes long and must arrive within source_timeout_seconds.
+    import_horizon_days: int = Field(default=365, ge=1, le=3660)
+    import_max_events: int = Field(default=10_000, ge=1)
+    source_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    source_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Clicks (engagement) are deleted this many days after they happened.
+    click_retention_days: int = Field(default=400, ge=1)
+
     # Operations: an access log of JSON lines on standard output (docs/operations.md says why it is off by
     # default); the folder where each server process writes its request totals for /metrics (`calcast serve`
     # sets one for its processes).

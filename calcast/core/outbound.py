@@ -293,11 +293,20 @@ class OutboundClient:
     def post(self, url: str, *, content: bytes, headers: Mapping[str, str], deadline: float | None = None) -> Answer:
         """POST and read the answer, all within `timeout` seconds (or by `deadline`, a time.monotonic instant, if
         sooner); raises OutboundError when there is no answer."""
+        return self._send("POST", url, content=content, headers=headers, deadline=deadline)
+
+    def get(self, url: str, *, headers: Mapping[str, str], deadline: float | None = None) -> Answer:
+        """GET and read the answer under the same policy, deadline and bound as `post` (event sources)."""
+        return self._send("GET", url, content=None, headers=headers, deadline=deadline)
+
+    def _send(
+        self, method: str, url: str, *, content: bytes | None, headers: Mapping[str, str], deadline: float | None
+    ) -> Answer:
         started = time.monotonic()
         until = started + self.timeout if deadline is None else min(started + self.timeout, deadline)
         token = _deadline.set(until)
         try:
-            with self._http.stream("POST", url, content=content, headers=dict(headers)) as response:
+            with self._http.stream(method, url, content=content, headers=dict(headers)) as response:
                 body = bytearray()
                 truncated = False
                 for chunk in response.iter_raw():

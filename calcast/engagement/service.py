@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, func, insert, select
+from sqlalchemy import Select, and_, case, delete, distinct, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from calcast.core import changes
 from calcast.core.clicks import ClickTarget, event_links, link_digest, read_click_token
 from calcast.core.clients import client_family
 from calcast.core.config import Settings
-from calcast.core.db import utcnow
+from calcast.core.db import Transaction, utcnow
 from calcast.core.errors import NotFound
 from calcast.engagement.changes import EventClicked
 from calcast.engagement.models import Click, FirstClick
@@ -319,3 +319,27 @@ def clicks_by_event(*, session: Session, calendar_id: str, since: datetime, limi
         )
         for kind, event_id, people_count, click_count in counted
     ]
+
+
+# Clicks deleted per transaction by the retention job (short transactions keep SQLite's write lock free).
+PRUNE_BATCH = 5000
+
+
+def prune_clicks(*, session: Session, before: datetime, limit: int = PRUNE_BATCH) -> int:
+    """Delete up to `limit` clicks that happened before `before`; returns how many. First clicks stay."""
+    ids = list(session.scalars(select(Click.id).where(Click.clicked_at < before).order_by(Click.id).limit(limit)))
+    if ids:
+        session.execute(delete(Click).where(Click.id.in_(ids)))
+    return len(ids)
+
+
+def click_retention(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
+    """The periodic job: delete clicks older than `CALCAST_CLICK_RETENTION_DAYS`, in batches."""
+    before = now - timedelta(days=settings.click_retention_days)
+    pruned = 0
+    while True:
+        with transaction() as session:
+            batch = prune_clicks(session=session, before=before)
+        pruned += batch
+        if batch < PRUNE_BATCH:
+            return pruned

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,11 +15,10 @@ import uvicorn
 from calcast.app import create_app
 from calcast.core.db import Database, utcnow
 from tests.feeds.conftest import World
+from tests.support.khal import khal_client
 
 # Real calendar clients (vdirsyncer, khal) in processes of their own, against calcast served over HTTP.
 pytestmark = pytest.mark.slow
-
-BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
@@ -56,13 +52,6 @@ def next_us_spring_forward() -> date:
     raise AssertionError("unreachable")
 
 
-def run(*command: str, env: dict[str, str]) -> str:
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, f"{command[0]} failed: {done.stderr}"
-    assert "error" not in done.stderr.lower(), done.stderr  # vdirsyncer reports some failures with exit 0
-    return done.stdout
-
-
 def test_vdirsyncer_and_khal_show_the_events_at_the_right_local_time_across_dst(
     world: World, live_server: str, tmp_path: Path
 ) -> None:
@@ -86,55 +75,22 @@ def test_vdirsyncer_and_khal_show_the_events_at_the_right_local_time_across_dst(
         description="Line one\nLine two, with; punctuation",
     )
 
-    home = tmp_path / "home"
-    calendars = home / "calendars" / "feed"
-    calendars.mkdir(parents=True)
-    vdirsyncer_config = tmp_path / "vdirsyncer.conf"
-    vdirsyncer_config.write_text(
-        "[general]\n"
-        f'status_path = "{home}/status/"\n\n'
-        "[pair feed]\n"
-        'a = "feed_remote"\nb = "feed_local"\ncollections = null\nconflict_resolution = "a wins"\n'
-        'partial_sync = "revert"\n\n'
-        "[storage feed_remote]\n"
-        f'type = "http"\nurl = "{live_server}{feed.path}.ics"\nuseragent = "vdirsyncer-feed-test"\n\n'
-        "[storage feed_local]\n"
-        f'type = "filesystem"\npath = "{calendars}/"\nfileext = ".ics"\n'
-    )
-    khal_config = tmp_path / "khal.conf"
-    khal_config.write_text(
-        "[calendars]\n[[feed]]\n"
-        f"path = {calendars}/\ntype = calendar\nreadonly = True\n\n"
-        "[locale]\nlocal_timezone = Europe/Berlin\ndefault_timezone = Europe/Berlin\ntimeformat = %H:%M\n"
-        "dateformat = %Y-%m-%d\nlongdateformat = %Y-%m-%d\ndatetimeformat = %Y-%m-%d %H:%M\n"
-        "longdatetimeformat = %Y-%m-%d %H:%M\n"
-    )
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-    }
-    vdirsyncer = [str(BIN / "vdirsyncer"), "-c", str(vdirsyncer_config)]
-    run(*vdirsyncer, "discover", "feed", env=env)
-    run(*vdirsyncer, "sync", "feed", env=env)
-    assert len(list(calendars.glob("*.ics"))) == 2
+    client = khal_client(tmp_path, f"{live_server}{feed.path}.ics")
+    client.sync()
+    assert len(list(client.calendars.glob("*.ics"))) == 2
 
-    listed = run(str(BIN / "khal"), "-c", str(khal_config), "list", day.isoformat(), "1d", env=env)
+    listed = client.list(day.isoformat(), "1d")
     assert "07:30-14:30 Night shift" in listed
     assert "18:00-20:00 Match, day; one" in listed
 
-    shown = run(str(BIN / "khal"), "-c", str(khal_config), "search", "Match", env=env)
+    shown = client.search("Match")
     assert "Match, day; one" in shown
 
     # The event moves; the next sync shows the change.
     world.update_personal(
         "night-shift", "Night shift (moved)", f"{day}T03:30:00", f"{day}T11:30:00", timezone="America/New_York"
     )
-    run(*vdirsyncer, "sync", "feed", env=env)
-    listed = run(str(BIN / "khal"), "-c", str(khal_config), "list", day.isoformat(), "1d", env=env)
+    client.sync()
+    listed = client.list(day.isoformat(), "1d")
     assert "08:30-16:30 Night shift (moved)" in listed  # 03:30 EDT = 07:30 UTC = 08:30 CET
     assert listed.count("Night shift") == 1, listed
