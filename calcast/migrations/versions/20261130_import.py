@@ -1,7 +1,7 @@
 """event import: calendars' source URLs, the import source of broadcast events, an index for click retention
 
-Revision ID: 0008_import
-Revises: 0007_welcome
+Revision ID: 0009_import
+Revises: 0008_integrations
 Create Date: 2026-11-30 12:00:00.000000
 
 A new table and plain ADD COLUMNs only: on SQLite a copied `calendars` table would lose the triggers of 0006.
@@ -14,8 +14,8 @@ from alembic import op
 
 import calcast.core.db
 
-revision = "0008_import"
-down_revision = "0007_welcome"
+revision = "0009_import"
+down_revision = "0008_integrations"
 branch_labels = None
 depends_on = None
 
