@@ -98,6 +98,12 @@ def _event_exists(session: Session, account_id: str, event: PersonalEventInput) 
     return session.connection().execute(query).first() is not None
 
 
+def event_exists(*, session: Session, account_id: str, event_id: str) -> bool:
+    """Whether the account has a personal event with this eventId."""
+    query = select(PersonalEvent.id).where(PersonalEvent.account_id == account_id, PersonalEvent.event_id == event_id)
+    return session.scalar(query) is not None
+
+
 def _require_event(session: Session, account_id: str, event_id: str) -> PersonalEvent:
     event = _find_event(session, account_id, event_id)
     if event is None:
