@@ -100,6 +100,8 @@ def store_upload(
         for block in _decoded_bytes(stream):
             size += len(block)
             text = decoder.decode(block)
+            if "\x00" in text:
+                raise _invalid("file", "The file is not a CSV text file; upload a .csv file (or a .csv.gz).")
             if len(beginning) < READ_SIZE:
                 beginning += text
             stored.write(compressor.compress(block))
@@ -107,8 +109,6 @@ def store_upload(
     except UnicodeDecodeError:
         raise _invalid("file", "The file is not UTF-8 text; save it as “CSV UTF-8” and upload it again.") from None
     stored.write(compressor.flush())
-    if "\x00" in beginning:
-        raise _invalid("file", "The file is not a CSV text file; upload a .csv file (or a .csv.gz).")
     delimiter, preview = _preview(beginning, complete=len(beginning) < READ_SIZE)
     if not preview:
         raise _invalid("file", "The file is empty; upload a CSV with one identifier per row.")
@@ -180,7 +180,7 @@ def _resolve(
         .order_by(Subscription.created_at, Subscription.id)
     )
     found: dict[str, list[tuple[str, bool]]] = {}
-    for identifier, subscription_id, deactivated_at in session.execute(query):
+    for identifier, subscription_id, deactivated_at in session.connection().execute(query):
         found.setdefault(identifier, []).append((subscription_id, deactivated_at is None))
     return found
 
@@ -264,7 +264,7 @@ def match(*, session: Session, audience: Audience, column_index: int, id_kind: s
                 members.append({"audience_id": audience.id, "position": position, "subscription_id": subscription_id})
                 position += 1
         if members:
-            session.execute(insert(AudienceMember), members)
+            session.connection().execute(insert(AudienceMember.__table__), members)
     for name in ("rows", "matched", "unknown", "inactive", "duplicates", "blank"):
         setattr(audience, name, getattr(report, name))
     audience.subscriptions = position
