@@ -26,7 +26,7 @@ ROWS = 100_000
 
 
 def add_subscriptions(database: Database, count: int) -> None:
-    """`count` active subscriptions with external ids bulk-0 … (written directly: the subscribe path is not tested here)."""
+    """`count` active subscriptions with external ids bulk-0 … (written directly: subscribing is tested elsewhere)."""
     with database.transaction() as session:
         calendar = calendars.get_calendar(session=session, account_code="owner", code="main")
         start = utcnow() - timedelta(days=1)
