@@ -264,7 +264,7 @@ def match(*, session: Session, audience: Audience, column_index: int, id_kind: s
                 members.append({"audience_id": audience.id, "position": position, "subscription_id": subscription_id})
                 position += 1
         if members:
-            session.connection().execute(insert(AudienceMember.__table__), members)
+            session.connection().execute(insert(AudienceMember), members)
     for name in ("rows", "matched", "unknown", "inactive", "duplicates", "blank"):
         setattr(audience, name, getattr(report, name))
     audience.subscriptions = position
