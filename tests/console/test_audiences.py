@@ -274,3 +274,18 @@ def test_every_form_needs_the_sessions_token(
     assert stored(database, path).status == AudienceStatus.READY
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Audience)) == 1
+
+
+def test_the_pages_speak_german_to_a_german_browser(
+    client: TestClient, personas: dict[str, ConsolePersona], people: dict[str, Any]
+) -> None:
+    owner = personas["owner"]
+    act_as(client, owner)
+    path = audience_path(upload(client, owner, REPORT_CSV.encode()))
+    match(client, owner, path, 1, "email")
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    assert '<h2 id="upload">Zielgruppe hochladen</h2>' in client.get("/console/owner/audiences", headers=german).text
+    report = client.get(path, headers=german).text
+    assert "8 Zeilen gelesen; Spalte 2 als E-Mail-Adressen. Noch ist nichts gesendet." in report
+    assert "Der Termin würde 2 aktive Abonnements erreichen." in report
+    assert "Abonnenten suchen und filtern" in client.get("/console/owner/subscribers", headers=german).text
