@@ -13,9 +13,13 @@ from sqlalchemy import func, select
 from calcast.audiences import service
 from calcast.audiences.models import Audience, AudienceStatus
 from calcast.core.db import Database
+from calcast.core.security import Cipher
 from calcast.events import service as events
 from calcast.events.models import PersonalEvent, PersonalEventTarget
+from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions import service as subscriptions
+from calcast.webhooks import endpoints as webhooks
+from calcast.webhooks.models import KIND as WEBHOOK_KIND
 from tests.conftest import Persona
 from tests.console.conftest import ConsolePersona, act_as
 from tests.support.braze_sync import drain, subscribe, unsubscribe
@@ -289,3 +293,33 @@ def test_the_pages_speak_german_to_a_german_browser(
     assert "8 Zeilen gelesen; Spalte 2 als E-Mail-Adressen. Noch ist nichts gesendet." in report
     assert "Der Termin würde 2 aktive Abonnements erreichen." in report
     assert "Abonnenten suchen und filtern" in client.get("/console/owner/subscribers", headers=german).text
+
+
+def test_the_send_queues_the_same_webhooks_as_the_personal_event_api(
+    client: TestClient, personas: dict[str, ConsolePersona], people: dict[str, Any], database: Database
+) -> None:
+    with database.transaction() as session:
+        webhooks.add_endpoint(
+            session=session,
+            cipher=Cipher(database.settings.secret_key),
+            account_code="owner",
+            url="http://127.0.0.1:9/hooks",
+            event_types=["SubscriptionEventAdded"],
+            allow_private_destinations=True,
+        )
+    owner = personas["owner"]
+    act_as(client, owner)
+    path = audience_path(upload(client, owner, b"ext-ann\next-bob\n"))
+    match(client, owner, path, 0, "external_id", header=False)
+    define(client, owner, path)
+    send(client, owner, path)
+    with database.transaction() as session:  # the worker's step, without delivering the webhooks it queues
+        service.send_chunk(session=session, audience_id=path.rsplit("/", 1)[1], feed_window_days=30)
+    with database.sessions() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == WEBHOOK_KIND)).all()
+        envelopes = [row.payload["envelope"] for row in rows]
+    assert sorted(envelope["eventDetails"]["calendarSubscriptionId"] for envelope in envelopes) == sorted(
+        [people["ann"].subscription.id, people["bob"].subscription.id]
+    )
+    assert {envelope["eventType"] for envelope in envelopes} == {"SubscriptionEventAdded"}
+    assert {envelope["eventDetails"]["subscriptionEvent"]["eventId"] for envelope in envelopes} == {"spring-sale"}
