@@ -14,10 +14,12 @@ from calcast import assembly
 from calcast import start as start_page
 from calcast.accounts import api as accounts_api
 from calcast.calendars import api as calendars_api
+from calcast.console import audiences as console_audiences
 from calcast.console import calendars as console_calendars
 from calcast.console import events as console_events
 from calcast.console import integrations as console_integrations
 from calcast.console import pages as console_pages
+from calcast.console import subscribers as console_subscribers
 from calcast.console.auth import Refusal, refusal_handler
 from calcast.core.config import Settings, get_settings
 from calcast.core.db import Database
@@ -98,7 +100,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.observed = app.traffic.wrap(app.dispatch)
     install_error_handlers(app)
     app.add_exception_handler(Refusal, refusal_handler)
-    app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuard,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.console_upload_max_bytes,
+        upload_path=console_audiences.UPLOAD_PATH,
+    )
     # Routers: one line per front door.
     app.include_router(web_api.router)
     app.include_router(start_page.router)
@@ -111,6 +118,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(calendars_api.router)
     app.include_router(outbox_api.router)
     app.include_router(engagement_pages.router)
+    app.include_router(console_audiences.router)
+    app.include_router(console_subscribers.router)
     app.include_router(console_pages.router)
     app.include_router(console_calendars.router)
     app.include_router(console_events.router)

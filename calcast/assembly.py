@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import httpx
 
+from calcast.audiences.handler import AudienceSender
 from calcast.braze import service as braze
 from calcast.braze.handler import BrazeHandler
 from calcast.console import service as console
@@ -59,6 +60,7 @@ def handlers(
     return [
         BrazeHandler(settings=settings, transaction=database.transaction, transport=braze_transport),
         WebhookHandler(settings=settings, transaction=database.transaction),
+        AudienceSender(settings=settings, transaction=database.transaction),
     ]
 
 

@@ -1,6 +1,7 @@
 """Every table, imported in one place so that migrations and tests see the whole schema."""
 
 from calcast.accounts.models import Account, OAuthClient
+from calcast.audiences.models import Audience, AudienceMember
 from calcast.calendars.models import BroadcastEvent, Calendar, CalendarSource, Tag
 from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUser
 from calcast.core.db import Base
@@ -13,6 +14,8 @@ from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
+    "Audience",
+    "AudienceMember",
     "Base",
     "BroadcastEvent",
     "Calendar",

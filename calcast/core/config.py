@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     console_link_hours: int = Field(default=72, ge=1)
     # How long after typing the password again a console session may create or show secrets.
     console_reauth_minutes: int = Field(default=10, ge=1)
+    # An audience CSV uploaded in the console (100,000 e-mail addresses are about 3 MB; a .csv.gz is smaller).
+    console_upload_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
 
     @field_validator("base_url")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -186,9 +187,14 @@ class RequestGuard:
     escaped \\u0000 becomes a NUL.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None, upload_path: str | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # File uploads (the console's audience CSV) may be larger: their routes stream them to disk.
+        self.upload_max_bytes = upload_max_bytes or max_bytes
+        self.upload_path = re.compile(upload_path) if upload_path else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -200,11 +206,14 @@ class RequestGuard:
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > self.max_bytes):
-            await _reject(send, 413, self._reason())
+        is_upload = self.upload_path is not None and self.upload_path.fullmatch(scope["path"]) is not None
+        max_bytes = self.upload_max_bytes if is_upload else self.max_bytes
+        if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > max_bytes):
+            await _reject(send, 413, self._reason(max_bytes))
             return
         content_type = headers.get(b"content-type", b"").lower()
-        check_nul = b"json" not in content_type
+        # An upload may be a binary (.gz) file: its route reads it and refuses a NUL in the text it holds.
+        check_nul = b"json" not in content_type and not is_upload
         # In a url-encoded body (and in what the token endpoint reads as one) a NUL arrives as %00.
         check_percent = check_nul and not content_type.startswith(b"multipart/")
         received = 0
@@ -217,8 +226,8 @@ class RequestGuard:
                 return message
             body: bytes = message.get("body", b"")
             received += len(body)
-            if received > self.max_bytes:
-                raise StarletteHTTPException(413, self._reason())
+            if received > max_bytes:
+                raise StarletteHTTPException(413, self._reason(max_bytes))
             if check_nul and (b"\x00" in body or (check_percent and (b"%00" in body or b"%00" in tail + body[:2]))):
                 raise StarletteHTTPException(422, NUL_REASON)
             tail = body[-2:] if len(body) >= 2 else (tail + body)[-2:]
@@ -226,8 +235,9 @@ class RequestGuard:
 
         await self.app(scope, guarded_receive, send)
 
-    def _reason(self) -> str:
-        return f"The request body is larger than {self.max_bytes // 1024} KB; send less data per request."
+    @staticmethod
+    def _reason(max_bytes: int) -> str:
+        return f"The request body is larger than {max_bytes // 1024} KB; send less data per request."
 
 
 async def _reject(send: Send, status: int, reason: str) -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from enum import StrEnum
-from typing import Any
 
 import typer
 
 from calcast.core.cli import JsonOption, emit, fail, unit_of_work
-from calcast.subscribers import privacy
+from calcast.subscribers import listing, privacy
 
 export_app = typer.Typer(help="Subscriber data: the full list, or one person's (GDPR access requests).")
 
@@ -19,25 +17,6 @@ export_app = typer.Typer(help="Subscriber data: the full list, or one person's (
 class Format(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
-
-
-# A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets; subscribers
-# type some of them (utm_*, tags, e-mail) into anonymous forms. OWASP's "CSV injection" advice: prefix a '.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return "|".join(str(item) for item in value)
-    if value is None:
-        return ""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def spreadsheet_cell(value: Any) -> str:
-    """The value as CSV text a spreadsheet shows as text, never runs as a formula."""
-    text = _text(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 @export_app.command("subscribers")
@@ -53,12 +32,9 @@ def export_subscribers(
         rows = privacy.subscriber_rows(session=session, account_code=account, calendar_code=calendar)
         if output_format is Format.jsonl:
             for row in rows:
-                sys.stdout.write(json.dumps(row, default=_text, ensure_ascii=False) + "\n")
+                sys.stdout.write(json.dumps(row, default=listing.plain_text, ensure_ascii=False) + "\n")
             return
-        writer = csv.DictWriter(sys.stdout, fieldnames=privacy.EXPORT_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({name: spreadsheet_cell(value) for name, value in row.items()})
+        sys.stdout.writelines(listing.csv_lines(rows))
 
 
 @export_app.command("person")
@@ -66,7 +42,7 @@ def export_person(account: str, who: str = typer.Argument(..., help="External id
     """Everything stored about one person, as JSON (for a data access request)."""
     with unit_of_work() as (session, _):
         found = privacy.export_person(session=session, account_code=account, who=who)
-        sys.stdout.write(json.dumps(found, default=_text, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(found, default=listing.plain_text, ensure_ascii=False, indent=2) + "\n")
 
 
 def forget(

@@ -41,7 +41,7 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def _row(subscription: Subscription, calendar_code: str) -> dict[str, Any]:
+def export_row(subscription: Subscription, calendar_code: str) -> dict[str, Any]:
     return {
         "subscription_id": subscription.id,
         "calendar_code": calendar_code,
@@ -95,7 +95,7 @@ def export_person(*, session: Session, account_code: str, who: str) -> list[dict
     """Everything stored about one person (external id or e-mail): each subscription with its personal events."""
     exported = []
     for subscription, calendar_code in _of_person(session, account_code, who):
-        row = _row(subscription, calendar_code)
+        row = export_row(subscription, calendar_code)
         row["ip_address"] = subscription.ip_address
         row["user_agent"] = subscription.user_agent
         row["referrer"] = subscription.referrer
@@ -195,4 +195,4 @@ def subscriber_rows(
         calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
         query = query.where(Subscription.calendar_id == calendar.id)
     for subscription, code in session.execute(query):
-        yield _row(subscription, str(code))
+        yield export_row(subscription, str(code))

@@ -20,7 +20,7 @@ from calcast.core.security import Cipher
 from calcast.events import service as events
 from calcast.events.models import PersonalEventTarget
 from calcast.outbox.models import OutboxMessage
-from calcast.subscribers.cli import spreadsheet_cell
+from calcast.subscribers.listing import spreadsheet_cell
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.capture import capture
 from calcast.subscriptions.models import Subscription
