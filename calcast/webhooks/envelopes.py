@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
@@ -47,11 +47,15 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
+# Built once: every personal event and subscription change asks it.
+_ACCOUNT_ENDPOINTS = select(WebhookEndpoint).where(
+    WebhookEndpoint.account_id == bindparam("account_id"), WebhookEndpoint.disabled_at.is_(None)
+)
+
+
 def _listeners(*, session: Session, account_id: str, event_type: str) -> list[WebhookEndpoint]:
-    query = select(WebhookEndpoint).where(
-        WebhookEndpoint.account_id == account_id, WebhookEndpoint.disabled_at.is_(None)
-    )
-    return [endpoint for endpoint in session.scalars(query) if event_type in endpoint.event_types]
+    endpoints = session.scalars(_ACCOUNT_ENDPOINTS, {"account_id": account_id})
+    return [endpoint for endpoint in endpoints if event_type in endpoint.event_types]
 
 
 def _queue(
