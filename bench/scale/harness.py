@@ -26,7 +26,6 @@ violation.
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import json
 import os
@@ -128,6 +127,7 @@ class Observed:
     unsubscribed: set[str] = field(default_factory=set)
     seeded: dict[str, str] = field(default_factory=dict)  # subscription id -> external id
     feeds: dict[str, str] = field(default_factory=dict)  # subscription id -> feed path
+    load_errors: Counter[str] = field(default_factory=Counter)  # what the load's own code could not handle
     started: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -491,8 +491,13 @@ class Load:
                     if pause > 0 and self.stop.wait(pause):
                         return
                     upcoming = max(upcoming + interval, time.monotonic() - 1)
-                    with contextlib.suppress(httpx.HTTPError):  # recorded by the transport; the load goes on
+                    try:
                         action(client)
+                    except httpx.HTTPError:
+                        pass  # recorded by the transport; the load goes on
+                    except Exception as error:  # an answer the load did not expect: counted, never silent
+                        with self.observed.lock:
+                            self.observed.load_errors[f"{action.__name__}: {type(error).__name__}: {error}"[:200]] += 1
 
         return loop
 
@@ -695,6 +700,7 @@ def run(plan: Plan, *, log: Callable[[str], None] = print) -> Report:
         with httpx.Client(base_url=base, timeout=30) as client:
             reconciliation = reconcile(observed, braze, receiver, database, client, redis_url, outbox)
         violations = outcome_violations(observed) + deployment.alive()
+        violations += [f"the load stumbled: {text} ({count}×)" for text, count in observed.load_errors.items()]
         return Report(plan, observed, reconciliation, violations, outbox, logs=deployment.logs())
     raise AssertionError("unreachable")  # pragma: no cover - ExitStack swallows nothing
 
