@@ -21,6 +21,12 @@ from calcast.web.traffic import redact_secrets
 
 log = logging.getLogger("calcast")
 
+# How long uvicorn's supervisor waits for a web process to answer its health check (5 s by default) before it
+# kills the process and starts another. A process importing calcast on a busy machine took longer than 5 s, so
+# the supervisor killed every new process before it served: `serve --workers N` never started there, and a
+# process that died was never replaced. A process that truly hangs is still replaced after this long.
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 class RedactSecrets(logging.Filter):
     """Keeps feed and manage-link tokens out of uvicorn's access log (`client - "METHOD path HTTP/x" status`)."""
@@ -125,4 +131,5 @@ def serve(
         proxy_headers=True,
         server_header=False,
         log_level="info",
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

@@ -34,9 +34,12 @@ from bench.common import (
 )
 from calcast import assembly
 from calcast.accounts import service as accounts
+from calcast.accounts.auth import Credentials, account_caller
 from calcast.calendars import service as calendars
 from calcast.core.config import Settings
 from calcast.core.db import upgrade
+from calcast.events import service as events
+from calcast.events.schemas import PushEventIn
 from calcast.subscriptions.models import Subscription
 
 MANY = 10_000
@@ -183,13 +186,73 @@ def run(backend: str, seconds: int, connections: int, workers: int) -> None:
             )
 
 
+def service_time(backend: str, batches: int = 8, size: int = 200) -> None:
+    """The personal event's work in its worker thread, timed in this process without a server or a load generator:
+    authentication's caller lookup, the change and its commit, one request after the other (ms per event).
+
+    Less sensitive to what else runs on the machine than a ratio under wrk: one thread, and the fastest batch
+    is the figure (the median is printed too).
+    """
+    with database_url(backend) as url:
+        seeded = seed(url)
+        settings = Settings(database_url=url, secret_key=SECRET_KEY, environment="production")
+        database = assembly.database(settings)
+        credentials = Credentials(client_id=seeded.client_id)
+
+        def one(number: int) -> None:
+            body = PushEventIn.model_validate(
+                {
+                    "event": {
+                        "eventId": f"timed-{number}",
+                        "title": "Bench",
+                        "start": "2030-01-01T10:00:00",
+                        "end": "2030-01-01T11:00:00",
+                        "timezone": "Eastern Standard Time",
+                        "notifyBefore": "15",
+                    },
+                    "subscriptionIds": [seeded.subscription_ids[number % MANY]],
+                }
+            )
+            with database.transaction() as session:
+                caller = account_caller(session=session, credentials=credentials, account_code="bench")
+                events.push_event(
+                    session=session,
+                    account_id=caller.account_id,
+                    event=body.event.to_input(),
+                    subscription_ids=body.subscription_ids,
+                    feed_window_days=settings.feed_window_days,
+                )
+
+        for number in range(size):  # warm-up: statement caches, connections
+            one(number)
+        timings = []
+        for batch in range(1, batches + 1):
+            started = time.perf_counter()
+            for number in range(batch * size, (batch + 1) * size):
+                one(number)
+            timings.append((time.perf_counter() - started) / size * 1000)
+        database.dispose()
+    print(
+        f"{backend:10} {'personal event, in-process service time':34} fastest batch {min(timings):.2f} ms, "
+        f"median {statistics.median(timings):.2f} ms ({batches} batches of {size} events, one thread)",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=1, help="server processes (calcast serve --workers)")
+    parser.add_argument(
+        "--service-time", action="store_true", help="time the personal event's work in this process instead"
+    )
     arguments = parser.parse_args()
+    if arguments.service_time:
+        for backend in backends(arguments.backends):
+            service_time(backend)
+        return
     ensure_wrk()
     load = f"wrk -t2 -c{arguments.connections} -d{arguments.seconds}s"
     print(f"calcast API benchmark: {load}, {arguments.workers} process(es)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from calcast.accounts.models import Account, OAuthClient
@@ -27,16 +27,19 @@ class IssuedToken:
     expires_in: int
 
 
+_ACTIVE_CALLER = (
+    select(OAuthClient.client_id, OAuthClient.secret_digest, Account.id, Account.code)
+    .join(Account, Account.id == OAuthClient.account_id)
+    .where(OAuthClient.client_id == bindparam("client_id"), OAuthClient.revoked_at.is_(None))
+)
+
+
 def _active_caller(session: Session, client_id: str) -> tuple[Caller, str] | None:
     """The caller and its secret digest when the client exists and is not revoked (one indexed query)."""
     if "\x00" in client_id:  # no client id holds one, and PostgreSQL refuses it in a query
         return None
-    query = (
-        select(OAuthClient.client_id, OAuthClient.secret_digest, Account.id, Account.code)
-        .join(Account, Account.id == OAuthClient.account_id)
-        .where(OAuthClient.client_id == client_id, OAuthClient.revoked_at.is_(None))
-    )
-    row = session.connection().execute(query).first()  # Core: no ORM result processing for plain columns
+    # Core, and built once: no ORM result processing, no statement construction per request.
+    row = session.connection().execute(_ACTIVE_CALLER, {"client_id": client_id}).first()
     if row is None:
         return None
     return Caller(client_id=row[0], account_id=row[2], account_code=row[3]), row[1]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -87,6 +87,19 @@ def clean_subscription_ids(ids: Sequence[str]) -> list[str]:
     return cleaned
 
 
+# The statements of a new personal event, built once (their construction cost more than running them).
+_EVENT_EXISTS = select(PersonalEvent.id).where(
+    PersonalEvent.account_id == bindparam("account_id"), PersonalEvent.event_id == bindparam("event_id")
+)
+_TARGET_STATE = (
+    select(Subscription.id, Subscription.deactivated_at, Calendar.default_duration_minutes)
+    .join(Calendar, Calendar.id == Subscription.calendar_id)
+    .where(Subscription.id.in_(bindparam("ids", expanding=True)), Subscription.account_id == bindparam("account_id"))
+)
+_INSERT_EVENT = insert(PersonalEvent)
+_INSERT_TARGETS = insert(PersonalEventTarget)
+
+
 def _find_event(session: Session, account_id: str, event_id: str) -> PersonalEvent | None:
     query = select(PersonalEvent).where(PersonalEvent.account_id == account_id, PersonalEvent.event_id == event_id)
     return session.scalar(query)
@@ -94,10 +107,8 @@ def _find_event(session: Session, account_id: str, event_id: str) -> PersonalEve
 
 def _event_exists(session: Session, account_id: str, event: PersonalEventInput) -> bool:
     """Whether the account has the event (a Core query: a new event, the usual case, needs no ORM load)."""
-    query = select(PersonalEvent.id).where(
-        PersonalEvent.account_id == account_id, PersonalEvent.event_id == event.event_id
-    )
-    return session.connection().execute(query).first() is not None
+    parameters = {"account_id": account_id, "event_id": event.event_id}
+    return session.connection().execute(_EVENT_EXISTS, parameters).first() is not None
 
 
 def event_exists(*, session: Session, account_id: str, event_id: str) -> bool:
@@ -169,12 +180,8 @@ def _sort_targets(session: Session, account_id: str, ids: Sequence[str]) -> _Tar
     """
     state: dict[str, tuple[bool, int | None]] = {}
     for chunk in _chunks(ids):
-        query = (
-            select(Subscription.id, Subscription.deactivated_at, Calendar.default_duration_minutes)
-            .join(Calendar, Calendar.id == Subscription.calendar_id)
-            .where(Subscription.id.in_(chunk), Subscription.account_id == account_id)
-        )
-        for subscription_id, deactivated_at, duration in session.connection().execute(query):
+        rows = session.connection().execute(_TARGET_STATE, {"ids": list(chunk), "account_id": account_id})
+        for subscription_id, deactivated_at, duration in rows:
             state[subscription_id] = (deactivated_at is None, duration)
     active = [value for value in ids if value in state and state[value][0]]
     return _Targets(
@@ -212,7 +219,7 @@ def _insert_event(
         created_at=now,
         updated_at=now,
     )
-    session.connection().execute(insert(PersonalEvent), [columns])
+    session.connection().execute(_INSERT_EVENT, [columns])
     return PersonalEvent(**columns)  # not added to the session: the INSERT above already wrote it
 
 
@@ -255,7 +262,14 @@ def push_event(
             held = _target_ids(session, row.id)
             _announce(session, EventChanged(row.account_id, row.event_id, tuple(sorted(held)), row))
         held_before = _target_count(session, row.id)
-    new_targets = _attach(session, row.id, targets.active)
+    if status == "created":  # nothing holds a new event yet: one prepared insert, nothing to read back
+        new_targets = targets.active
+        if new_targets:
+            session.connection().execute(
+                _INSERT_TARGETS, [{"personal_event_id": row.id, "subscription_id": value} for value in new_targets]
+            )
+    else:
+        new_targets = _attach(session, row.id, targets.active)
     if new_targets:
         _announce(session, EventAttached(row.account_id, row.event_id, tuple(new_targets), row))
     change = EventChange(

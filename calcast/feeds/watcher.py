@@ -148,7 +148,10 @@ def _committed_writes(engine: Engine) -> list[Callable[[], None]]:
             conn.info["calcast_wrote"] = True
 
     def on_rollback(conn: Any) -> None:
-        conn.info.pop("calcast_wrote", None)
+        # A connection the database dropped (a restart) has no state left to clear, and reading its `info`
+        # would raise instead of letting the request end with the database error (a 503).
+        if not (conn.invalidated or conn.closed):
+            conn.info.pop("calcast_wrote", None)
 
     dialect.do_commit = do_commit
     event.listen(engine, "before_cursor_execute", before_execute)

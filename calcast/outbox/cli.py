@@ -9,6 +9,7 @@ from types import FrameType
 from typing import Any
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from calcast.core.cli import JsonOption, emit, fail, open_database, unit_of_work
 from calcast.core.db import Database
@@ -99,6 +100,20 @@ def retry(
         )
 
 
+def _schema_once_reachable(database: Database, stop: threading.Event) -> bool:
+    """Check (and on SQLite migrate) the schema, waiting while the database cannot be reached: a worker started
+    during a database restart begins once it is back instead of exiting. False when stopped while waiting."""
+    while True:
+        try:
+            database.ensure_schema()
+            return True
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else "unknown reason"
+            typer.echo(f"The database cannot be reached yet ({reason}); trying again in 2 seconds.", err=True)
+            if stop.wait(2):
+                return False
+
+
 def worker_command(make_worker: Callable[[Database], Worker]) -> Callable[[bool], None]:
     """The `calcast worker` command, running workers built by `make_worker` (the assembly's)."""
 
@@ -106,21 +121,27 @@ def worker_command(make_worker: Callable[[Database], Worker]) -> Callable[[bool]
         drain: bool = typer.Option(False, "--drain", help="Deliver what is due, then exit (instead of running on)."),
     ) -> None:
         """Deliver the outbox (Braze syncs and webhooks) until stopped with SIGTERM or Ctrl-C."""
-        with open_database() as database:
+        with open_database(migrate=drain) as database:
+            if drain:
+                runner = make_worker(database)
+                try:
+                    handled = runner.drain()
+                finally:
+                    runner.close()
+                typer.echo(f"Delivered or rescheduled {handled} messages.")
+                return
+            stop = threading.Event()
+
+            def request_stop(signum: int, _frame: FrameType | None) -> None:
+                typer.echo(f"Stopping after the current batch ({signal.Signals(signum).name}).", err=True)
+                stop.set()
+
+            signal.signal(signal.SIGTERM, request_stop)
+            signal.signal(signal.SIGINT, request_stop)
+            if not _schema_once_reachable(database, stop):
+                return
             runner = make_worker(database)
             try:
-                if drain:
-                    handled = runner.drain()
-                    typer.echo(f"Delivered or rescheduled {handled} messages.")
-                    return
-                stop = threading.Event()
-
-                def request_stop(signum: int, _frame: FrameType | None) -> None:
-                    typer.echo(f"Stopping after the current batch ({signal.Signals(signum).name}).", err=True)
-                    stop.set()
-
-                signal.signal(signal.SIGTERM, request_stop)
-                signal.signal(signal.SIGINT, request_stop)
                 typer.echo(f"Outbox worker {runner.name} running; SIGTERM or Ctrl-C stops it.", err=True)
                 runner.run(stop)
             finally:

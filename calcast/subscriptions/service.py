@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from calcast.accounts import service as accounts
@@ -446,6 +446,14 @@ def deactivate(
     return subscription
 
 
+# Core, built once: the ORM's bulk UPDATE path cost several times the statement itself.
+_BUMP_FEED_VERSIONS = (
+    update(Subscription)
+    .where(Subscription.id.in_(bindparam("ids", expanding=True)))
+    .values(feed_version=Subscription.feed_version + 1)
+)
+
+
 def bump_feed_versions(*, session: Session, subscription_ids: Sequence[str]) -> None:
     """Mark these subscriptions' feeds as changed (their personal events changed).
 
@@ -453,12 +461,8 @@ def bump_feed_versions(*, session: Session, subscription_ids: Sequence[str]) -> 
     stays as read): the callers hold none, and the refresh cost more than the statement.
     """
     if subscription_ids:
-        session.execute(
-            update(Subscription)
-            .where(Subscription.id.in_(subscription_ids))
-            .values(feed_version=Subscription.feed_version + 1)
-            .execution_options(synchronize_session=False)
-        )
+        session.flush()  # as the ORM statement did: pending changes first
+        session.connection().execute(_BUMP_FEED_VERSIONS, {"ids": list(subscription_ids)})
 
 
 def unsubscribe(

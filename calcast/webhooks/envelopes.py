@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
@@ -47,11 +47,16 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
-def _listeners(*, session: Session, account_id: str, event_type: str) -> list[WebhookEndpoint]:
-    query = select(WebhookEndpoint).where(
-        WebhookEndpoint.account_id == account_id, WebhookEndpoint.disabled_at.is_(None)
-    )
-    return [endpoint for endpoint in session.scalars(query) if event_type in endpoint.event_types]
+# Built once and run as Core (no ORM objects): every personal event and subscription change asks it.
+_ACCOUNT_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+    WebhookEndpoint.account_id == bindparam("account_id"), WebhookEndpoint.disabled_at.is_(None)
+)
+
+
+def _listeners(*, session: Session, account_id: str, event_type: str) -> list[str]:
+    """The ids of the account's active endpoints that asked for this event type."""
+    rows = session.connection().execute(_ACCOUNT_ENDPOINTS, {"account_id": account_id})
+    return [endpoint_id for endpoint_id, event_types in rows if event_type in event_types]
 
 
 def _queue(
@@ -60,7 +65,7 @@ def _queue(
     account_id: str,
     event_type: str,
     envelopes: Sequence[dict[str, Any]],
-    endpoints: Sequence[WebhookEndpoint],
+    endpoints: Sequence[str],
 ) -> list[int]:
     return outbox.enqueue(
         session=session,
@@ -69,9 +74,9 @@ def _queue(
                 account_id=account_id,
                 kind=KIND,
                 topic=event_type,
-                payload={"endpoint_id": endpoint.id, "envelope": envelope},
+                payload={"endpoint_id": endpoint_id, "envelope": envelope},
             )
-            for endpoint in endpoints
+            for endpoint_id in endpoints
             for envelope in envelopes
         ],
     )
@@ -250,6 +255,10 @@ def queue_test(*, session: Session, endpoint_id: str, account_code: str | None =
         },
     }
     ids = _queue(
-        session=session, account_id=endpoint.account_id, event_type="Test", envelopes=[envelope], endpoints=[endpoint]
+        session=session,
+        account_id=endpoint.account_id,
+        event_type="Test",
+        envelopes=[envelope],
+        endpoints=[endpoint.id],
     )
     return ids[0]

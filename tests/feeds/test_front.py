@@ -6,17 +6,19 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from calcast import assembly
 from calcast.app import create_app
 from calcast.core.db import Database, upgrade
 from calcast.feeds import telemetry
-from calcast.feeds.watcher import ChangeWatcher, FeedChanges
+from calcast.feeds.watcher import ChangeWatcher, FeedChanges, watch_local_writes
 from calcast.subscriptions import service as subscriptions
-from tests.conftest import Persona, make_settings
+from tests.conftest import POSTGRES_ADMIN, Persona, make_settings
 from tests.feeds.conftest import World, in_days, summaries
 
 
@@ -193,3 +195,27 @@ def test_without_a_change_trigger_feeds_are_read_from_the_database(
         assert "lacks the feed change triggers feed_change_calendars_update" in caplog.text
     finally:
         database.dispose()
+
+
+def test_a_connection_the_database_cut_ends_the_request_with_the_database_error(
+    database: Database, backend: str
+) -> None:
+    """The watcher's rollback hook must not hide it (an OperationalError is answered 503, anything else 500)."""
+    if backend != "postgresql":
+        pytest.skip("cutting one connection from the server side needs PostgreSQL (pg_terminate_backend)")
+
+    def query_after_the_cut() -> None:
+        with database.transaction() as session:
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+            session.execute(text("SELECT 1"))
+
+    stop = watch_local_writes(database.engine, FeedChanges(), wake=lambda: None)
+    try:
+        with pytest.raises(OperationalError):
+            query_after_the_cut()
+    finally:
+        stop()
+    with database.transaction() as session:  # the pool hands out a working connection again
+        assert session.execute(text("SELECT 1")).scalar_one() == 1

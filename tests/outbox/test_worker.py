@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -11,15 +12,17 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from calcast import assembly
 from calcast.app import create_app
-from calcast.core.db import Database
+from calcast.core.config import Settings
+from calcast.core.db import Database, upgrade
 from calcast.outbox.models import OutboxMessage
-from tests.conftest import SECRET_KEY, Cli
+from tests.conftest import BACKENDS, POSTGRES_ADMIN, SECRET_KEY, Cli
 from tests.support.braze_sync import subscribe, worker
 from tests.support.fake_braze import FakeBraze
 
@@ -191,3 +194,40 @@ def test_the_server_delivers_by_itself_with_the_embedded_worker(database: Databa
         subscribe(database, subscriber_id="user-1")
         wait_for(lambda: statuses(database) == Counter({"done": 1}), 10, "the embedded worker")
     assert braze.profile("user-1").events[0]["name"] == "subscribe"
+
+
+@pytest.mark.slow  # starts a `calcast worker` process
+def test_a_worker_started_while_the_database_is_unreachable_waits_for_it(tmp_path: Path) -> None:
+    if "postgresql" not in BACKENDS:
+        pytest.skip("needs PostgreSQL (a database that appears while the worker waits); CALCAST_TEST_BACKENDS omits it")
+    name = f"calcast_wait_{secrets.token_hex(4)}"
+    admin = psycopg.conninfo.conninfo_to_dict(POSTGRES_ADMIN)
+    host, port = admin.get("host", "127.0.0.1"), admin.get("port", "5432")
+    url = f"postgresql+psycopg://{admin.get('user', 'postgres')}@{host}:{port}/{name}"
+    log = tmp_path / "worker.log"
+    environment = {**os.environ, "CALCAST_DATABASE_URL": url, "CALCAST_SECRET_KEY": SECRET_KEY}
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "calcast", "worker"], env=environment, stdout=output, stderr=output
+        )
+    try:
+        wait_for(lambda: "cannot be reached yet" in log.read_text(), 30, "the worker to say it waits")
+        assert process.poll() is None, log.read_text()
+        # The database appears whole (created and migrated under another name, then renamed), as after a restart.
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}_new"')
+        ready = Settings(database_url=url.replace(name, f"{name}_new"), secret_key=SECRET_KEY)
+        migrated = assembly.database(ready)
+        upgrade(ready, migrated.engine)
+        migrated.dispose()
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
+            connection.execute(f'ALTER DATABASE "{name}_new" RENAME TO "{name}"')
+        wait_for(lambda: "running" in log.read_text(), 30, "the worker to start delivering")
+        assert stop(process) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
+            for database_name in (name, f"{name}_new"):
+                connection.execute(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
