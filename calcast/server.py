@@ -131,5 +131,7 @@ def serve(
         proxy_headers=True,
         server_header=False,
         log_level="info",
+        # calcast's own access log (CALCAST_ACCESS_LOG, JSON, redacted) replaces uvicorn's plain one.
+        access_log=False,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
