@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import httpx
 
+from calcast.analytics import rollups
 from calcast.braze import service as braze
 from calcast.braze.handler import BrazeHandler
 from calcast.console import service as console
@@ -87,6 +88,12 @@ def periodic_jobs() -> Sequence[PeriodicJob]:
             interval=hourly,
             run=console.prune_sessions,
             report="Deleted %d console sessions past their idle or absolute limit.",
+        ),
+        PeriodicJob(
+            name="daily-rollups",
+            interval=hourly,
+            run=rollups.rollup_job,
+            report="Rolled up %d day(s) of polls, reminders sent and clicks.",
         ),
     ]
 

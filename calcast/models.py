@@ -1,12 +1,13 @@
 """Every table, imported in one place so that migrations and tests see the whole schema."""
 
 from calcast.accounts.models import Account, OAuthClient
+from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay
 from calcast.calendars.models import BroadcastEvent, Calendar, Tag
 from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUser
 from calcast.core.db import Base
 from calcast.engagement.models import Click, FirstClick
 from calcast.events.models import PersonalEvent, PersonalEventTarget
-from calcast.feeds.models import FeedState
+from calcast.feeds.models import FeedPoll, FeedState
 from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions.models import FeedToken, Subscription
 from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -17,9 +18,11 @@ __all__ = [
     "BroadcastEvent",
     "Calendar",
     "Click",
+    "ClickDay",
     "ConsoleMembership",
     "ConsoleSession",
     "ConsoleUser",
+    "FeedPoll",
     "FeedState",
     "FeedToken",
     "FirstClick",
@@ -27,6 +30,9 @@ __all__ = [
     "OutboxMessage",
     "PersonalEvent",
     "PersonalEventTarget",
+    "PollDay",
+    "ReminderDay",
+    "RollupDay",
     "Subscription",
     "Tag",
     "WebhookDelivery",

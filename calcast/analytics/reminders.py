@@ -1,0 +1,158 @@
+"""Reminders sent: the one home of the rule (docs/analytics.md, "Reminders sent").
+
+A reminder is *sent* at its trigger time, the event's start minus its `notify_before` minutes, once for each
+subscription that has the event in its feed then and whose calendar client shows reminders:
+
+- the event: a broadcast event of the subscription's calendar whose tags meet the subscription's (an untagged
+  event: everyone), or a personal event sent to the subscription before the trigger time; with a reminder
+  (`notify_before` set), visible by the trigger time (`visible_from` empty or not later), not deleted before it;
+- the subscription: made before the trigger time, not ended by it, not lapsed by it (a lapsed client stopped
+  fetching: the calendar is most likely gone from the device), fetched at least once (a feed never fetched is in
+  nobody's calendar);
+- the client: every family except Google Calendar, which drops the alarms (VALARM) of subscribed feeds
+  (`NO_REMINDER_FAMILIES`); a subscription whose events are written into the person's calendar by a push method
+  (`PUSH_METHODS`, empty until push subscriptions exist) counts whatever fetched its feed, because the reminder
+  is part of the event written.
+
+The client is the family that fetched the feed last (`subscriptions.client_family`); the calendar client cannot be
+seen in the past. Trigger times in the future are not sent yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from calcast.calendars.models import BroadcastEvent, broadcast_event_tags
+from calcast.events.models import PersonalEvent, PersonalEventTarget
+from calcast.subscriptions.models import Subscription, subscription_tags
+
+# Client families whose subscribed calendars never ring an event's alarm.
+NO_REMINDER_FAMILIES = ("google",)
+# Subscription methods that write events into the person's calendar (push), where the reminder always comes along.
+PUSH_METHODS: tuple[str, ...] = ()
+# The longest `notify_before` an event may have (calendars.event_input.MAX_NOTIFY_BEFORE): a year of minutes.
+LONGEST_NOTICE = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class EventReminders:
+    """Reminders of one event sent to the subscriptions of one calendar, at one trigger time."""
+
+    calendar_id: str
+    event_kind: str  # "broadcast" or "personal"
+    event_id: str  # the event's row id
+    trigger_at: datetime
+    reminders: int
+
+
+def honours_reminders() -> ColumnElement[bool]:
+    """Whether a subscription's client shows the reminders of its feed's events."""
+    return or_(
+        Subscription.method.in_(PUSH_METHODS),
+        and_(Subscription.client_family.is_not(None), Subscription.client_family.not_in(NO_REMINDER_FAMILIES)),
+    )
+
+
+def _receives_at(trigger_at: datetime) -> ColumnElement[bool]:
+    return and_(
+        Subscription.created_at <= trigger_at,
+        or_(Subscription.deactivated_at.is_(None), Subscription.deactivated_at > trigger_at),
+        or_(Subscription.lapsed_at.is_(None), Subscription.lapsed_at > trigger_at),
+        honours_reminders(),
+    )
+
+
+def _triggered(start_at: datetime, notify_before: int | None, since: datetime, until: datetime) -> datetime | None:
+    if notify_before is None:
+        return None
+    trigger_at = start_at - timedelta(minutes=notify_before)
+    return trigger_at if since <= trigger_at < until else None
+
+
+def reminders_sent(
+    *,
+    session: Session,
+    calendar_ids: Sequence[str],
+    since: datetime,
+    until: datetime,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[EventReminders]:
+    """Reminders sent in [since, until) to subscriptions of these calendars (that also meet `where`), per event."""
+    if not calendar_ids or since >= until:
+        return []
+    found: list[EventReminders] = []
+    broadcast = session.execute(
+        select(
+            BroadcastEvent.id,
+            BroadcastEvent.calendar_id,
+            BroadcastEvent.start_at,
+            BroadcastEvent.notify_before,
+            BroadcastEvent.visible_from,
+            BroadcastEvent.deleted_at,
+        ).where(
+            BroadcastEvent.calendar_id.in_(calendar_ids),
+            BroadcastEvent.notify_before.is_not(None),
+            BroadcastEvent.start_at >= since,
+            BroadcastEvent.start_at < until + LONGEST_NOTICE,
+        )
+    ).all()
+    for event_id, calendar_id, start_at, notify_before, visible_from, deleted_at in broadcast:
+        trigger_at = _triggered(start_at, notify_before, since, until)
+        if trigger_at is None or (visible_from is not None and visible_from > trigger_at):
+            continue
+        if deleted_at is not None and deleted_at <= trigger_at:
+            continue
+        untagged = ~exists().where(broadcast_event_tags.c.event_id == event_id)
+        chosen = exists().where(
+            broadcast_event_tags.c.event_id == event_id,
+            broadcast_event_tags.c.tag_id == subscription_tags.c.tag_id,
+            subscription_tags.c.subscription_id == Subscription.id,
+        )
+        count = session.scalar(
+            select(func.count()).where(
+                Subscription.calendar_id == calendar_id, _receives_at(trigger_at), or_(untagged, chosen), *where
+            )
+        )
+        if count:
+            found.append(EventReminders(calendar_id, "broadcast", event_id, trigger_at, int(count)))
+    personal = session.execute(
+        select(PersonalEvent.id, PersonalEvent.start_at, PersonalEvent.notify_before, PersonalEvent.visible_from)
+        .where(
+            PersonalEvent.notify_before.is_not(None),
+            PersonalEvent.start_at >= since,
+            PersonalEvent.start_at < until + LONGEST_NOTICE,
+        )
+        .where(
+            exists().where(
+                PersonalEventTarget.personal_event_id == PersonalEvent.id,
+                PersonalEventTarget.subscription_id == Subscription.id,
+                Subscription.calendar_id.in_(calendar_ids),
+            )
+        )
+    ).all()
+    for event_id, start_at, notify_before, visible_from in personal:
+        trigger_at = _triggered(start_at, notify_before, since, until)
+        if trigger_at is None or (visible_from is not None and visible_from > trigger_at):
+            continue
+        per_calendar = session.execute(
+            select(Subscription.calendar_id, func.count())
+            .join(PersonalEventTarget, PersonalEventTarget.subscription_id == Subscription.id)
+            .where(
+                PersonalEventTarget.personal_event_id == event_id,
+                PersonalEventTarget.created_at <= trigger_at,
+                Subscription.calendar_id.in_(calendar_ids),
+                _receives_at(trigger_at),
+                *where,
+            )
+            .group_by(Subscription.calendar_id)
+        )
+        found.extend(
+            EventReminders(calendar_id, "personal", event_id, trigger_at, int(count))
+            for calendar_id, count in per_calendar
+        )
+    return found
