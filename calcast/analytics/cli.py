@@ -37,14 +37,15 @@ def describe(stats: CalendarStats) -> str:
         [
             f"{stats.calendar_code}: {stats.title}",
             f"  subscribers {stats.active} active · +{stats.new} new · -{stats.unsubscribed} unsubscribed"
-            f" · {stats.lapsed} lapsed {_period_words(stats)}",
+            f" {_period_words(stats)} · {stats.lapsed} lapsed",
             f"  reminders   {stats.reminders_sent} sent",
-            f"  engagement  {_percent(stats.engagement)} ({stats.clicked_people} people clicked of {whole} active)"
+            f"  engagement  {_percent(stats.engagement)} of active subscribers clicked a link",
+            f"  clicks      {stats.clicked_people} people clicked ({_share(stats.clicked_people, whole)} of active)"
             f" · {stats.clicks} clicks · {stats.bot_clicks} by bots and scanners",
             *(
                 f"    {event['title']} ({event['event_id'] or event['kind']}): {event['people']} people"
                 f" ({_percent(event['engagement'])}), {event['clicks']} clicks, {event['reminders']} reminders"
-                for event in stats.events
+                for event in stats.clicks_by_event
             ),
             f"  polls       {polls} · {stats.polled_last_day} subscribers polled in the last 24 h"
             f" ({_share(stats.polled_last_day, whole)})",

@@ -201,11 +201,16 @@ def top(*, session: Session, scope: Scope, until: datetime, dimension: str, limi
     """Subscribers active at `until` per value of a dimension (`DIMENSIONS`), largest first; unknown as "unknown"."""
     if dimension == "calendar":
         label: Any = Calendar.code
-        query = select(label, func.count()).join(Calendar, Calendar.id == Subscription.calendar_id)
+        query = (
+            select(label, func.count())
+            .select_from(Subscription)
+            .join(Calendar, Calendar.id == Subscription.calendar_id)
+        )
     elif dimension == "tag":
         label = Tag.name
         query = (
             select(label, func.count())
+            .select_from(Subscription)
             .join(subscription_tags, subscription_tags.c.subscription_id == Subscription.id)
             .join(Tag, Tag.id == subscription_tags.c.tag_id)
         )
@@ -474,7 +479,7 @@ class CalendarStats:
     clicks: int = 0
     bot_clicks: int = 0
     clicked_share: float | None = None  # the same as engagement (the name of earlier versions)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    clicks_by_event: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _by_tag(session: Session, calendar: Calendar, until: datetime) -> dict[str, int]:
@@ -550,7 +555,7 @@ def calendar_stats(
         clicks=counted.clicks.clicks,
         bot_clicks=counted.clicks.bot_clicks,
         clicked_share=counted.engagement,
-        events=[
+        clicks_by_event=[
             {
                 "kind": item.kind,
                 "event_id": item.event_id,
