@@ -174,7 +174,8 @@ def test_reminders_sent_and_engagement_are_exact_in_stats_and_on_the_dashboard(
 ) -> None:
     for rolled in (False, True):  # first from the raw rows, then from the rollups: the same numbers
         if rolled:
-            assert rollups.roll_up(transaction=database.transaction) == 20  # from the first subscription's day up to yesterday
+            # From the first subscription's day up to yesterday.
+            assert rollups.roll_up(transaction=database.transaction) == 20
         found = stats(cli, "--range", "7d")
         main, second = found["main"], found["second"]
         assert (main["active"], main["reminders_sent"], main["clicked_people"], main["engagement"]) == (4, 5, 2, 0.5)
@@ -227,9 +228,7 @@ def test_the_rollup_job_is_idempotent_and_picks_up_late_rows(database: Database,
 
     def clicks_on(day: datetime) -> int:
         with database.sessions() as session:
-            return int(
-                session.scalar(select(func.sum(ClickDay.clicks)).where(ClickDay.day == day.date())) or 0
-            )
+            return int(session.scalar(select(func.sum(ClickDay.clicks)).where(ClickDay.day == day.date())) or 0)
 
     assert rollups.roll_up(transaction=database.transaction) == 20
     first = counts()
