@@ -131,7 +131,10 @@ def rollup_job(*, transaction: Transaction, settings: Settings, now: datetime) -
 
 @dataclass(frozen=True)
 class Split:
-    """A period cut into whole days read from the rollups and [since, until) stretches counted from raw rows."""
+    """A period cut into whole days read from the rollups and [since, until) stretches counted from raw rows.
+
+    Every rolled-up day between the first and the last of `days` is one of them, so readers ask for that span.
+    """
 
     days: list[date]
     raw: list[tuple[datetime, datetime]]
@@ -158,16 +161,18 @@ def split(*, session: Session, period: Period) -> Split:
     return Split(days=days, raw=raw)
 
 
-def rolled_reminders(*, session: Session, calendar_ids: Sequence[str], days: Sequence[date]) -> dict[str, int]:
-    """Reminders sent per calendar on these rolled-up days."""
+def rolled_reminders(
+    *, session: Session, calendar_ids: Sequence[str], days: Sequence[date]
+) -> dict[tuple[str, str, str], int]:
+    """Reminders sent per (calendar id, event kind, event id) on these rolled-up days."""
     if not days or not calendar_ids:
         return {}
     rows = session.execute(
-        select(ReminderDay.calendar_id, func.sum(ReminderDay.reminders))
-        .where(ReminderDay.calendar_id.in_(calendar_ids), ReminderDay.day.in_(days))
-        .group_by(ReminderDay.calendar_id)
+        select(ReminderDay.calendar_id, ReminderDay.event_kind, ReminderDay.event_id, func.sum(ReminderDay.reminders))
+        .where(ReminderDay.calendar_id.in_(calendar_ids), ReminderDay.day >= min(days), ReminderDay.day <= max(days))
+        .group_by(ReminderDay.calendar_id, ReminderDay.event_kind, ReminderDay.event_id)
     )
-    return {calendar_id: int(count) for calendar_id, count in rows}
+    return {(calendar_id, kind, event_id): int(count) for calendar_id, kind, event_id, count in rows}
 
 
 def rolled_clicks(*, session: Session, calendar_ids: Sequence[str], days: Sequence[date]) -> dict[str, tuple[int, int]]:
@@ -176,7 +181,7 @@ def rolled_clicks(*, session: Session, calendar_ids: Sequence[str], days: Sequen
         return {}
     rows = session.execute(
         select(ClickDay.calendar_id, func.sum(ClickDay.clicks), func.sum(ClickDay.bot_clicks))
-        .where(ClickDay.calendar_id.in_(calendar_ids), ClickDay.day.in_(days))
+        .where(ClickDay.calendar_id.in_(calendar_ids), ClickDay.day >= min(days), ClickDay.day <= max(days))
         .group_by(ClickDay.calendar_id)
     )
     return {calendar_id: (int(clicks), int(bots)) for calendar_id, clicks, bots in rows}
@@ -190,7 +195,7 @@ def rolled_polls(
         return {}
     query = (
         select(PollDay.client_family, func.sum(PollDay.polls))
-        .where(PollDay.calendar_id.in_(calendar_ids), PollDay.day.in_(days))
+        .where(PollDay.calendar_id.in_(calendar_ids), PollDay.day >= min(days), PollDay.day <= max(days))
         .group_by(PollDay.client_family)
     )
     if family is not None:

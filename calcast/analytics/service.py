@@ -238,13 +238,17 @@ DIMENSIONS: dict[str, Any] = {
 # ---------------------------------------------------------------------------------------------- reminders, clicks
 
 
-def reminders_by_calendar(*, session: Session, scope: Scope, period: Period) -> dict[str, int]:
-    """Reminders sent in the period per calendar id (analytics.reminders): rollups for whole past days, raw rows
-    for the rest; all raw when a filter other than the calendar applies (the rollups are kept per calendar)."""
-    per: dict[str, int] = defaultdict(int)
+def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[tuple[str, str, str, int]]:
+    """Reminders sent in the period as (calendar id, event kind, event id, reminders) (analytics.reminders):
+    rollups for whole past days, raw rows for the rest; all raw when a filter other than the calendar applies
+    (the rollups are kept per calendar and event)."""
+    per: dict[tuple[str, str, str], int] = defaultdict(int)
     if scope.filters.by_calendar_only:
         cut = rollups.split(session=session, period=period)
-        per.update(rollups.rolled_reminders(session=session, calendar_ids=scope.calendar_ids, days=cut.days))
+        for key, count in rollups.rolled_reminders(
+            session=session, calendar_ids=scope.calendar_ids, days=cut.days
+        ).items():
+            per[key] += count
         pieces = cut.raw
     else:
         pieces = [(period.since, period.until)]
@@ -252,8 +256,8 @@ def reminders_by_calendar(*, session: Session, scope: Scope, period: Period) -> 
         for item in reminders_sent(
             session=session, calendar_ids=scope.calendar_ids, since=since, until=until, where=scope.where
         ):
-            per[item.calendar_id] += item.reminders
-    return dict(per)
+            per[(item.calendar_id, item.event_kind, item.event_id)] += item.reminders
+    return [(calendar_id, kind, event_id, count) for (calendar_id, kind, event_id), count in per.items()]
 
 
 @dataclass(frozen=True)
@@ -361,10 +365,8 @@ def events(*, session: Session, scope: Scope, period: Period, active: int, limit
         for kind, event_id, people, clicks in session.execute(query.group_by(Click.event_kind, Click.event_id))
     }
     reminded: dict[tuple[str, str], int] = defaultdict(int)
-    for item in reminders_sent(
-        session=session, calendar_ids=scope.calendar_ids, since=period.since, until=period.until, where=scope.where
-    ):
-        reminded[(item.event_kind, item.event_id)] += item.reminders
+    for _, kind, event_id, count in reminder_counts(session=session, scope=scope, period=period):
+        reminded[(kind, event_id)] += count
     keys = set(clicked) | set(reminded)
     names = _event_names(session, keys)
     found = [
@@ -428,7 +430,7 @@ class Numbers:
 def numbers(*, session: Session, scope: Scope, period: Period) -> Numbers:
     """The tiles' numbers of one period."""
     counts = subscriber_counts(session=session, scope=scope, since=period.since, until=period.until)
-    reminders = sum(reminders_by_calendar(session=session, scope=scope, period=period).values())
+    reminders = sum(count for *_, count in reminder_counts(session=session, scope=scope, period=period))
     per_calendar = clicks_by_calendar(session=session, scope=scope, period=period).values()
     clicks = ClickCounts(
         people=sum(item.people for item in per_calendar),
