@@ -86,6 +86,11 @@ def reminders_sent(
     if not calendar_ids or since >= until:
         return []
     found: list[EventReminders] = []
+    # Events whose trigger can lie in [since, until): starting from `since` to `until` plus the longest notice
+    # any of them has (a year at most).
+    longest = session.scalar(
+        select(func.max(BroadcastEvent.notify_before)).where(BroadcastEvent.calendar_id.in_(calendar_ids))
+    )
     broadcast = session.execute(
         select(
             BroadcastEvent.id,
@@ -98,7 +103,7 @@ def reminders_sent(
             BroadcastEvent.calendar_id.in_(calendar_ids),
             BroadcastEvent.notify_before.is_not(None),
             BroadcastEvent.start_at >= since,
-            BroadcastEvent.start_at < until + LONGEST_NOTICE,
+            BroadcastEvent.start_at < until + min(timedelta(minutes=longest or 0), LONGEST_NOTICE),
         )
     ).all()
     for event_id, calendar_id, start_at, notify_before, visible_from, deleted_at in broadcast:
@@ -107,17 +112,17 @@ def reminders_sent(
             continue
         if deleted_at is not None and deleted_at <= trigger_at:
             continue
-        untagged = ~exists().where(broadcast_event_tags.c.event_id == event_id)
-        chosen = exists().where(
-            broadcast_event_tags.c.event_id == event_id,
-            broadcast_event_tags.c.tag_id == subscription_tags.c.tag_id,
-            subscription_tags.c.subscription_id == Subscription.id,
+        tags = list(
+            session.scalars(select(broadcast_event_tags.c.tag_id).where(broadcast_event_tags.c.event_id == event_id))
         )
-        count = session.scalar(
-            select(func.count()).where(
-                Subscription.calendar_id == calendar_id, _receives_at(trigger_at), or_(untagged, chosen), *where
+        receives = [Subscription.calendar_id == calendar_id, _receives_at(trigger_at), *where]
+        if tags:  # those with one of its tags, found through the tag index
+            receives.append(
+                Subscription.id.in_(
+                    select(subscription_tags.c.subscription_id).where(subscription_tags.c.tag_id.in_(tags))
+                )
             )
-        )
+        count = session.scalar(select(func.count()).select_from(Subscription).where(*receives))
         if count:
             found.append(EventReminders(calendar_id, "broadcast", event_id, trigger_at, int(count)))
     personal = session.execute(

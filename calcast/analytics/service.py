@@ -197,8 +197,20 @@ def daily_counts(*, session: Session, scope: Scope, period: Period) -> list[DayC
     return series
 
 
-def top(*, session: Session, scope: Scope, until: datetime, dimension: str, limit: int | None = TOP) -> dict[str, int]:
-    """Subscribers active at `until` per value of a dimension (`DIMENSIONS`), largest first; unknown as "unknown"."""
+def top(
+    *,
+    session: Session,
+    scope: Scope,
+    until: datetime,
+    dimension: str,
+    limit: int | None = TOP,
+    since: datetime | None = None,
+) -> dict[str, int]:
+    """Subscribers active at `until` per value of a dimension (`DIMENSIONS`), largest first; unknown as "unknown".
+
+    With `since`: the subscriptions made in [since, until) instead (where a period's new subscribers came from),
+    read through the index on the creation time, so that a short period costs little however many there are.
+    """
     if dimension == "calendar":
         label: Any = Calendar.code
         query = (
@@ -218,7 +230,12 @@ def top(*, session: Session, scope: Scope, until: datetime, dimension: str, limi
         label = func.coalesce(DIMENSIONS[dimension], "unknown")
         query = select(label, func.count())
     query = (
-        query.where(*scope.where, _active_at(until)).group_by(label).order_by(func.count().desc(), label).limit(limit)
+        query.where(
+            *scope.where, _active_at(until) if since is None else _within(Subscription.created_at, since, until)
+        )
+        .group_by(label)
+        .order_by(func.count().desc(), label)
+        .limit(limit)
     )
     return {str(value): int(count) for value, count in session.execute(query)}
 
@@ -347,7 +364,15 @@ def _event_names(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str
     return names
 
 
-def events(*, session: Session, scope: Scope, period: Period, active: int, limit: int = 10) -> list[EventNumbers]:
+def events(
+    *,
+    session: Session,
+    scope: Scope,
+    period: Period,
+    active: int,
+    limit: int = 10,
+    reminders: list[tuple[str, str, str, int]] | None = None,
+) -> list[EventNumbers]:
     """Per event: people who clicked in the period, their clicks, engagement, reminders sent; most people first."""
     if not scope.calendar_ids:
         return []
@@ -365,7 +390,9 @@ def events(*, session: Session, scope: Scope, period: Period, active: int, limit
         for kind, event_id, people, clicks in session.execute(query.group_by(Click.event_kind, Click.event_id))
     }
     reminded: dict[tuple[str, str], int] = defaultdict(int)
-    for _, kind, event_id, count in reminder_counts(session=session, scope=scope, period=period):
+    if reminders is None:
+        reminders = reminder_counts(session=session, scope=scope, period=period)
+    for _, kind, event_id, count in reminders:
         reminded[(kind, event_id)] += count
     keys = set(clicked) | set(reminded)
     names = _event_names(session, keys)
@@ -425,12 +452,14 @@ class Numbers:
     clicks: ClickCounts
     # People who clicked in the period / active subscribers at its end (None without active subscribers).
     engagement: float | None
+    # (calendar id, event kind, event id, reminders sent) behind `reminders_sent`.
+    reminders_by_event: list[tuple[str, str, str, int]]
 
 
 def numbers(*, session: Session, scope: Scope, period: Period) -> Numbers:
     """The tiles' numbers of one period."""
     counts = subscriber_counts(session=session, scope=scope, since=period.since, until=period.until)
-    reminders = sum(count for *_, count in reminder_counts(session=session, scope=scope, period=period))
+    by_event = reminder_counts(session=session, scope=scope, period=period)
     per_calendar = clicks_by_calendar(session=session, scope=scope, period=period).values()
     clicks = ClickCounts(
         people=sum(item.people for item in per_calendar),
@@ -439,9 +468,10 @@ def numbers(*, session: Session, scope: Scope, period: Period) -> Numbers:
     )
     return Numbers(
         subscribers=counts,
-        reminders_sent=reminders,
+        reminders_sent=sum(count for *_, count in by_event),
         clicks=clicks,
         engagement=_share(clicks.people, counts.active),
+        reminders_by_event=by_event,
     )
 
 
@@ -567,7 +597,13 @@ def calendar_stats(
                 "engagement": item.engagement,
                 "reminders": item.reminders,
             }
-            for item in events(session=session, scope=where, period=chosen, active=subscribers.active)
+            for item in events(
+                session=session,
+                scope=where,
+                period=chosen,
+                active=subscribers.active,
+                reminders=counted.reminders_by_event,
+            )
         ],
     )
 

@@ -131,12 +131,19 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
         chart=bar_chart(series),
         line=line_chart(series),
         tops={
-            dimension: analytics.top(session=session, scope=scope, until=period.until, dimension=dimension)
+            dimension: analytics.top(
+                session=session, scope=scope, since=period.since, until=period.until, dimension=dimension
+            )
             for dimension in TOP_LISTS
         },
         polls=analytics.polls_by_app(session=session, scope=scope, period=period),
         events=analytics.events(
-            session=session, scope=scope, period=period, active=current.subscribers.active, limit=5
+            session=session,
+            scope=scope,
+            period=period,
+            active=current.subscribers.active,
+            limit=5,
+            reminders=current.reminders_by_event,
         ),
         calendar_codes=[item.code for item in calendars.list_calendars(session=session, account_code=account_code)],
     )

@@ -22,6 +22,9 @@ class Subscription(Base):
         Index("ix_subscriptions_calendar_id_subscriber_id", "calendar_id", "subscriber_id"),
         Index("ix_subscriptions_calendar_id_email", "calendar_id", "email"),
         Index("ix_subscriptions_account_id_created_at", "account_id", "created_at"),
+        # The dashboard's unsubscribes per day, and reminders sent counted per calendar (analytics).
+        Index("ix_subscriptions_account_id_deactivated_at", "account_id", "deactivated_at"),
+        Index("ix_subscriptions_calendar_id_created_at", "calendar_id", "created_at"),
     )
 
     id: Mapped[uuid_pk]

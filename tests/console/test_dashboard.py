@@ -137,7 +137,7 @@ def test_filters_are_get_parameters_and_top_lists_link_to_them(
 ) -> None:
     viewer = act_as(client, personas["viewer"])
     page = viewer.get("/console/owner?range=all").text
-    assert '<tr data-value="main" data-count="4">' in page
+    assert '<tr data-value="main" data-count="5">' in page  # made in the range (all time): five
     assert 'href="?range=all&amp;calendar=main"' in page
     assert tiles(viewer.get("/console/owner?range=all&device=nothing-like-this").text)["active"] == (0, None)
     assert tiles(viewer.get("/console/owner?range=all&method=WebCal&calendar=main").text)["active"] == (4, None)
