@@ -24,10 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Integer, String, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from calcast.calendars.models import BroadcastEvent, broadcast_event_tags
+from calcast.core.db import UTCDateTime
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions.models import Subscription, subscription_tags
 
@@ -58,7 +59,7 @@ def honours_reminders() -> ColumnElement[bool]:
     )
 
 
-def _receives_at(trigger_at: datetime) -> ColumnElement[bool]:
+def _receives_at(trigger_at: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(
         Subscription.created_at <= trigger_at,
         or_(Subscription.deactivated_at.is_(None), Subscription.deactivated_at > trigger_at),
@@ -72,6 +73,55 @@ def _triggered(start_at: datetime, notify_before: int | None, since: datetime, u
         return None
     trigger_at = start_at - timedelta(minutes=notify_before)
     return trigger_at if since <= trigger_at < until else None
+
+
+BATCH = 400  # events counted in one query (SQLite allows 500 SELECTs in one UNION ALL)
+
+
+def _broadcast_counts(
+    session: Session, due: dict[str, tuple[str, datetime]], where: Sequence[ColumnElement[bool]]
+) -> list[EventReminders]:
+    """Reminders of these broadcast events (id → calendar id, trigger time), counted in one query per batch:
+    the events as rows joined to their calendars' subscriptions."""
+    found: list[EventReminders] = []
+    ids = list(due)
+    for first in range(0, len(ids), BATCH):
+        batch = ids[first : first + BATCH]
+        tagged = set(
+            session.scalars(
+                select(broadcast_event_tags.c.event_id).where(broadcast_event_tags.c.event_id.in_(batch)).distinct()
+            )
+        )
+        # A UNION ALL of one-row SELECTs rather than VALUES: SQLite names no columns of a VALUES in FROM.
+        rows = [
+            select(
+                literal(event_id, String()).label("event_id"),
+                literal(due[event_id][0], String()).label("calendar_id"),
+                literal(due[event_id][1], UTCDateTime()).label("trigger_at"),
+                literal(int(event_id in tagged), Integer()).label("tagged"),
+            )
+            for event_id in batch
+        ]
+        triggers = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("triggers")
+        chosen = exists().where(
+            broadcast_event_tags.c.event_id == triggers.c.event_id,
+            broadcast_event_tags.c.tag_id == subscription_tags.c.tag_id,
+            subscription_tags.c.subscription_id == Subscription.id,
+        )
+        query = (
+            select(triggers.c.event_id, func.count(Subscription.id))
+            .select_from(triggers)
+            .join(
+                Subscription,
+                and_(Subscription.calendar_id == triggers.c.calendar_id, _receives_at(triggers.c.trigger_at)),
+            )
+            .where(or_(triggers.c.tagged == 0, chosen), *where)
+            .group_by(triggers.c.event_id)
+        )
+        for event_id, count in session.execute(query):
+            calendar_id, trigger_at = due[event_id]
+            found.append(EventReminders(calendar_id, "broadcast", event_id, trigger_at, int(count)))
+    return found
 
 
 def reminders_sent(
@@ -106,25 +156,15 @@ def reminders_sent(
             BroadcastEvent.start_at < until + min(timedelta(minutes=longest or 0), LONGEST_NOTICE),
         )
     ).all()
+    due: dict[str, tuple[str, datetime]] = {}
     for event_id, calendar_id, start_at, notify_before, visible_from, deleted_at in broadcast:
         trigger_at = _triggered(start_at, notify_before, since, until)
         if trigger_at is None or (visible_from is not None and visible_from > trigger_at):
             continue
         if deleted_at is not None and deleted_at <= trigger_at:
             continue
-        tags = list(
-            session.scalars(select(broadcast_event_tags.c.tag_id).where(broadcast_event_tags.c.event_id == event_id))
-        )
-        receives = [Subscription.calendar_id == calendar_id, _receives_at(trigger_at), *where]
-        if tags:  # those with one of its tags, found through the tag index
-            receives.append(
-                Subscription.id.in_(
-                    select(subscription_tags.c.subscription_id).where(subscription_tags.c.tag_id.in_(tags))
-                )
-            )
-        count = session.scalar(select(func.count()).select_from(Subscription).where(*receives))
-        if count:
-            found.append(EventReminders(calendar_id, "broadcast", event_id, trigger_at, int(count)))
+        due[event_id] = (calendar_id, trigger_at)
+    found.extend(_broadcast_counts(session, due, where))
     personal = session.execute(
         select(PersonalEvent.id, PersonalEvent.start_at, PersonalEvent.notify_before, PersonalEvent.visible_from)
         .where(
