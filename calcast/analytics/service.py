@@ -179,8 +179,13 @@ def _utc_day_postgresql(element: utc_day, compiler: Any, **kw: Any) -> str:
     return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
 
 
-def daily_counts(*, session: Session, scope: Scope, period: Period) -> list[DayCounts]:
-    """New, unsubscribed and active subscribers per UTC day of the period, every day listed."""
+def daily_counts(
+    *, session: Session, scope: Scope, period: Period, active_at_start: int | None = None
+) -> list[DayCounts]:
+    """New, unsubscribed and active subscribers per UTC day of the period, every day listed.
+
+    `active_at_start`: the active subscribers at the period's start when known (the period before's end).
+    """
     per_day: dict[date, list[int]] = {}
     for column, index in ((Subscription.created_at, 0), (Subscription.deactivated_at, 1)):
         day = utc_day(column)
@@ -188,7 +193,9 @@ def daily_counts(*, session: Session, scope: Scope, period: Period) -> list[DayC
         for found, count in session.execute(query):
             key = found if isinstance(found, date) else date.fromisoformat(str(found))
             per_day.setdefault(key, [0, 0])[index] = int(count)
-    active = int(session.scalar(select(func.count()).where(*scope.where, _active_at(period.since))) or 0)
+    if active_at_start is None:
+        active_at_start = int(session.scalar(select(func.count()).where(*scope.where, _active_at(period.since))) or 0)
+    active = active_at_start
     series = []
     for moment in period.days:
         new, gone = per_day.get(moment, [0, 0])

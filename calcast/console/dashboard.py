@@ -123,7 +123,12 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
         )
         for metric in TILES
     ]
-    series = analytics.daily_counts(session=session, scope=scope, period=period)
+    series = analytics.daily_counts(
+        session=session,
+        scope=scope,
+        period=period,
+        active_at_start=None if previous is None else previous.subscribers.active,
+    )
     return Dashboard(
         query=query,
         period=period,
