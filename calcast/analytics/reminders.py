@@ -154,6 +154,7 @@ def reminders_sent(
             BroadcastEvent.notify_before.is_not(None),
             BroadcastEvent.start_at >= since,
             BroadcastEvent.start_at < until + min(timedelta(minutes=longest or 0), LONGEST_NOTICE),
+            BroadcastEvent.end_at >= since,  # implied (the end is not before the start); lets its index prune
         )
     ).all()
     due: dict[str, tuple[str, datetime]] = {}

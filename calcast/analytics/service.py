@@ -118,17 +118,20 @@ def subscriber_counts(*, session: Session, scope: Scope, since: datetime | None,
     Lapsed at an earlier moment counts those lapsed then and still lapsed now: a subscription that polls again
     loses its lapse date.
     """
-    active = _active_at(until)
-    row = session.execute(
-        select(
-            _count(active),
-            _count(_within(Subscription.created_at, since, until)),
-            _count(_within(Subscription.deactivated_at, since, until)),
-            _count(active & (Subscription.lapsed_at < until)),
-        ).where(*scope.where)
-    ).one()
-    active_count, new, unsubscribed, lapsed = (int(value) for value in row)
-    return SubscriberCounts(active=active_count, new=new, unsubscribed=unsubscribed, lapsed=lapsed)
+
+    # Each a count of one index range (creation, end, lapse time per account) rather than one pass over every
+    # subscription: active = made before `until` - ended before it (a subscription ends after it is made).
+    def number(condition: ColumnElement[bool]) -> int:
+        return int(session.scalar(select(func.count()).select_from(Subscription).where(*scope.where, condition)) or 0)
+
+    made = number(Subscription.created_at < until)
+    ended = number(Subscription.deactivated_at < until)
+    return SubscriberCounts(
+        active=made - ended,
+        new=number(_within(Subscription.created_at, since, until)) if since is not None else made,
+        unsubscribed=number(_within(Subscription.deactivated_at, since, until)) if since is not None else ended,
+        lapsed=number((Subscription.lapsed_at < until) & _active_at(until)),
+    )
 
 
 def first_subscription_at(*, session: Session, account_code: str) -> datetime | None:

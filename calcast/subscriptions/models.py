@@ -25,6 +25,7 @@ class Subscription(Base):
         # The dashboard's unsubscribes per day, and reminders sent counted per calendar (analytics).
         Index("ix_subscriptions_account_id_deactivated_at", "account_id", "deactivated_at"),
         Index("ix_subscriptions_calendar_id_created_at", "calendar_id", "created_at"),
+        Index("ix_subscriptions_account_id_lapsed_at", "account_id", "lapsed_at"),
     )
 
     id: Mapped[uuid_pk]

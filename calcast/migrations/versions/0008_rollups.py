@@ -28,6 +28,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_subscriptions_calendar_id_created_at", "subscriptions", ["calendar_id", "created_at"], unique=False
     )
+    op.create_index("ix_subscriptions_account_id_lapsed_at", "subscriptions", ["account_id", "lapsed_at"], unique=False)
     op.create_table(
         "feed_polls",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -91,5 +92,6 @@ def downgrade() -> None:
     op.drop_index("ix_feed_polls_subscription_id", table_name="feed_polls")
     op.drop_index("ix_feed_polls_polled_at", table_name="feed_polls")
     op.drop_table("feed_polls")
+    op.drop_index("ix_subscriptions_account_id_lapsed_at", table_name="subscriptions")
     op.drop_index("ix_subscriptions_calendar_id_created_at", table_name="subscriptions")
     op.drop_index("ix_subscriptions_account_id_deactivated_at", table_name="subscriptions")
