@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import httpx
 
+from calcast.analytics import rollups
 from calcast.audiences.handler import AudienceSender
 from calcast.braze import service as braze
 from calcast.braze.handler import BrazeHandler
@@ -105,6 +106,12 @@ def periodic_jobs() -> Sequence[PeriodicJob]:
             interval=hourly,
             run=engagement.click_retention,
             report="Deleted %d clicks past CALCAST_CLICK_RETENTION_DAYS.",
+        ),
+        PeriodicJob(
+            name="daily-rollups",
+            interval=hourly,
+            run=rollups.rollup_job,
+            report="Rolled up %d day(s) of polls, reminders sent and clicks.",
         ),
     ]
 

@@ -6,7 +6,7 @@ import typer
 
 from calcast import assembly
 from calcast.accounts.cli import account_app, client_app
-from calcast.analytics.cli import stats
+from calcast.analytics.cli import rollup, stats
 from calcast.brazesim.cli import braze_app
 from calcast.calendars.cli import calendar_app, event_app, tag_app
 from calcast.console.cli import user_app
@@ -45,6 +45,7 @@ app.command("serve")(serve)
 app.command("demo")(demo)
 app.command("worker")(worker_command(assembly.worker))
 app.command("stats")(stats)
+app.command("rollup")(rollup)
 app.command("forget")(forget)
 
 

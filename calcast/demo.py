@@ -19,6 +19,7 @@ from calcast.core.cli import calcast_command, command_errors, open_database
 from calcast.core.config import Settings, base_url_defaults_to
 from calcast.core.errors import NotFound
 from calcast.core.security import Cipher, derived_token, digest
+from calcast.demo_history import History, fill_history
 from calcast.server import serve
 from calcast.start import DEMO_ACCOUNT, DEMO_CALENDAR
 from calcast.subscriptions import service as subscriptions
@@ -49,6 +50,7 @@ class DemoSetup:
     fan_subscription_id: str
     fan_feed_url: str
     console_password: str
+    history: History
 
 
 def _demo_client_secret(settings: Settings) -> str:
@@ -122,6 +124,7 @@ def ensure_demo(*, session: Session, settings: Settings) -> DemoSetup:
         client.secret_digest = digest(secret)
     session.flush()
     fan = _demo_fan(session=session, settings=settings)
+    history = fill_history(session=session, account_code=ACCOUNT, calendar_code=CALENDAR)
     return DemoSetup(
         landing_url=calendars.landing_url(
             session=session, settings=settings, account_code=ACCOUNT, code=CALENDAR, external_id=FAN
@@ -131,6 +134,7 @@ def ensure_demo(*, session: Session, settings: Settings) -> DemoSetup:
         fan_subscription_id=fan.id,
         fan_feed_url=subscriptions.feed_url(settings, fan),
         console_password=_ensure_console_owner(session=session, settings=settings),
+        history=history,
     )
 
 
@@ -197,6 +201,7 @@ def instructions(setup: DemoSetup, base_url: str, command: str = "calcast", *, s
   Console:                {base_url}/console/sign-in
     e-mail    {CONSOLE_OWNER}
     password  {setup.console_password}
+    (its dashboard shows {setup.history.subscriptions} made-up subscriptions of the last 90 days)
 
   OAuth client (the Braze Connected Content credential):
     client_id      {setup.client_id}

@@ -1,13 +1,14 @@
 """Every table, imported in one place so that migrations and tests see the whole schema."""
 
 from calcast.accounts.models import Account, OAuthClient
+from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay
 from calcast.audiences.models import Audience, AudienceMember
 from calcast.calendars.models import BroadcastEvent, Calendar, CalendarSource, Tag
 from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUser
 from calcast.core.db import Base
 from calcast.engagement.models import Click, FirstClick
 from calcast.events.models import PersonalEvent, PersonalEventTarget
-from calcast.feeds.models import FeedState
+from calcast.feeds.models import FeedPoll, FeedState
 from calcast.outbox.models import OutboxMessage
 from calcast.subscriptions.models import FeedToken, Subscription
 from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -21,9 +22,11 @@ __all__ = [
     "Calendar",
     "CalendarSource",
     "Click",
+    "ClickDay",
     "ConsoleMembership",
     "ConsoleSession",
     "ConsoleUser",
+    "FeedPoll",
     "FeedState",
     "FeedToken",
     "FirstClick",
@@ -31,6 +34,9 @@ __all__ = [
     "OutboxMessage",
     "PersonalEvent",
     "PersonalEventTarget",
+    "PollDay",
+    "ReminderDay",
+    "RollupDay",
     "Subscription",
     "Tag",
     "WebhookDelivery",

@@ -1,154 +1,110 @@
-"""The numbers a marketer asks for: subscribers, growth, churn, engagement, and where subscribers come from."""
+"""The numbers a marketer asks for: subscribers, growth, churn, reminders sent, engagement, and where subscribers
+come from. `calcast stats` and the console's dashboard both ask here, for the same periods (`analytics.periods`),
+so they always show the same numbers (docs/analytics.md).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, case, func, select
+from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from calcast.accounts import service as accounts
+from calcast.analytics import rollups
+from calcast.analytics.periods import Filters, Period, last_days, period
+from calcast.analytics.reminders import reminders_sent
 from calcast.calendars import service as calendars
-from calcast.calendars.models import Calendar, Tag
+from calcast.calendars.models import BroadcastEvent, Calendar, Tag
 from calcast.core.db import utcnow
-from calcast.engagement import service as engagement
+from calcast.engagement.models import Click
+from calcast.events.models import PersonalEvent
+from calcast.feeds.models import FeedPoll
 from calcast.subscriptions.models import Subscription, subscription_tags
 
 TOP = 5
-
-
-@dataclass
-class CalendarStats:
-    """One calendar's subscribers over a period that ends now."""
-
-    calendar_code: str
-    title: str
-    days: int
-    active: int = 0
-    new: int = 0
-    unsubscribed: int = 0
-    lapsed: int = 0
-    polled_last_day: int = 0
-    opt_in1: int = 0
-    opt_in2: int = 0
-    unmatched_in_crm: int = 0
-    by_tag: dict[str, int] = field(default_factory=dict)
-    by_method: dict[str, int] = field(default_factory=dict)
-    by_device: dict[str, int] = field(default_factory=dict)
-    by_client: dict[str, int] = field(default_factory=dict)
-    top_countries: dict[str, int] = field(default_factory=dict)
-    top_sources: dict[str, int] = field(default_factory=dict)
-    top_campaigns: dict[str, int] = field(default_factory=dict)
-    # Clicks on the feed's tracked links in the period: people (distinct subscriptions, bots left out), their
-    # clicks, and clicks set apart as bots or prefetching scanners; `clicked_share` = people / active.
-    clicked_people: int = 0
-    clicks: int = 0
-    bot_clicks: int = 0
-    clicked_share: float | None = None
-    clicks_by_event: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _breakdown(session: Session, calendar_id: str, column: Any, *, limit: int | None = None) -> dict[str, int]:
-    """Active subscriptions per value of `column` (unknown values as "unknown"), largest first."""
-    label = func.coalesce(column, "unknown")
-    query = (
-        select(label, func.count())
-        .where(Subscription.calendar_id == calendar_id, Subscription.deactivated_at.is_(None))
-        .group_by(label)
-        .order_by(func.count().desc(), label)
-        .limit(limit)
-    )
-    return {str(value): int(count) for value, count in session.execute(query)}
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
-def _by_tag(session: Session, calendar: Calendar) -> dict[str, int]:
-    query = (
-        select(Tag.name, func.count(Subscription.id))
-        .select_from(Tag)
-        .outerjoin(subscription_tags, subscription_tags.c.tag_id == Tag.id)
-        .outerjoin(
-            Subscription,
-            (Subscription.id == subscription_tags.c.subscription_id) & Subscription.deactivated_at.is_(None),
+# ---------------------------------------------------------------------------------------------- scope
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The subscriptions a question is about: an account's (one calendar's), narrowed by filters."""
+
+    account_id: str
+    calendar_ids: list[str]
+    filters: Filters
+    where: list[ColumnElement[bool]]
+
+
+def _is(column: Any, value: str) -> ColumnElement[bool]:
+    matched: ColumnElement[bool] = column.is_(None) if value == "unknown" else column == value
+    return matched
+
+
+def scope(*, session: Session, account_code: str, filters: Filters | None = None) -> Scope:
+    """The account's subscriptions that meet the filters; NotFound for an unknown account or calendar."""
+    chosen = filters or Filters()
+    account = accounts.get_account(session=session, code=account_code)
+    if chosen.calendar is not None:
+        calendar_ids = [calendars.get_calendar(session=session, account_code=account_code, code=chosen.calendar).id]
+    else:
+        calendar_ids = list(session.scalars(select(Calendar.id).where(Calendar.account_id == account.id)))
+    where: list[ColumnElement[bool]] = [Subscription.account_id == account.id]
+    if chosen.calendar is not None:
+        where.append(Subscription.calendar_id == calendar_ids[0])
+    if chosen.tag is not None:
+        where.append(
+            exists().where(
+                subscription_tags.c.subscription_id == Subscription.id,
+                subscription_tags.c.tag_id == Tag.id,
+                Tag.name == chosen.tag,
+            )
         )
-        .where(Tag.calendar_id == calendar.id)
-        .group_by(Tag.id, Tag.name, Tag.position)
-        .order_by(Tag.position)
+    for value, column in (
+        (chosen.source, Subscription.source),
+        (chosen.app, Subscription.client_family),
+        (chosen.device, Subscription.device),
+        (chosen.country, Subscription.country_code),
+        (chosen.method, Subscription.method),
+    ):
+        if value is not None:
+            where.append(_is(column, value))
+    return Scope(account_id=account.id, calendar_ids=calendar_ids, filters=chosen, where=where)
+
+
+def _active_at(moment: datetime) -> ColumnElement[bool]:
+    return and_(
+        Subscription.created_at < moment,
+        or_(Subscription.deactivated_at.is_(None), Subscription.deactivated_at >= moment),
     )
-    return {str(name): int(count) for name, count in session.execute(query)}
 
 
-def calendar_stats(
-    *, session: Session, account_code: str, calendar_code: str, days: int = 30, now: datetime | None = None
-) -> CalendarStats:
-    """Subscriber numbers of one calendar: totals now and changes over the last `days` days."""
-    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
-    moment = now or utcnow()
-    since = moment - timedelta(days=days)
-    active = Subscription.deactivated_at.is_(None)
-    totals = session.execute(
-        select(
-            _count(active),
-            _count(Subscription.created_at >= since),
-            _count(Subscription.deactivated_at >= since),
-            _count(active & Subscription.lapsed_at.is_not(None)),
-            _count(active & (Subscription.last_polled_at >= moment - timedelta(days=1))),
-            _count(active & Subscription.opt_in1),
-            _count(active & Subscription.opt_in2),
-            _count(active & (Subscription.crm_status == "unmatched")),
-        ).where(Subscription.calendar_id == calendar.id)
-    ).one()
-    active_count, new, unsubscribed, lapsed, polled, opt_in1, opt_in2, unmatched = (int(value) for value in totals)
-    stats = CalendarStats(
-        calendar_code=calendar.code,
-        title=calendar.title,
-        days=days,
-        active=active_count,
-        new=new,
-        unsubscribed=unsubscribed,
-        lapsed=lapsed,
-        polled_last_day=polled,
-        opt_in1=opt_in1,
-        opt_in2=opt_in2,
-        unmatched_in_crm=unmatched,
-    )
-    stats.by_tag = _by_tag(session, calendar)
-    stats.by_method = _breakdown(session, calendar.id, Subscription.method)
-    stats.by_device = _breakdown(session, calendar.id, Subscription.device)
-    stats.by_client = _breakdown(session, calendar.id, Subscription.client_family)
-    stats.top_countries = _breakdown(session, calendar.id, Subscription.country_code, limit=TOP)
-    stats.top_sources = _breakdown(session, calendar.id, Subscription.source, limit=TOP)
-    stats.top_campaigns = _breakdown(session, calendar.id, Subscription.utm_campaign, limit=TOP)
-    clicked = engagement.click_totals(session=session, calendar_id=calendar.id, since=since)
-    stats.clicked_people, stats.clicks, stats.bot_clicks = clicked.people, clicked.clicks, clicked.bot_clicks
-    stats.clicked_share = round(clicked.people / active_count, 4) if active_count else None
-    stats.clicks_by_event = [
-        asdict(item) for item in engagement.clicks_by_event(session=session, calendar_id=calendar.id, since=since)
-    ]
-    return stats
+def _within(column: Any, since: datetime | None, until: datetime) -> ColumnElement[bool]:
+    upper: ColumnElement[bool] = column < until
+    return upper if since is None else (column >= since) & upper
 
 
-def account_stats(*, session: Session, account_code: str, days: int = 30) -> list[CalendarStats]:
-    """calendar_stats for every calendar of the account, by code."""
-    return [
-        calendar_stats(session=session, account_code=account_code, calendar_code=calendar.code, days=days)
-        for calendar in calendars.list_calendars(session=session, account_code=account_code)
-    ]
-
-
-# ---------------------------------------------------------------------------------------------- account periods
+# ---------------------------------------------------------------------------------------------- subscribers
 
 
 @dataclass(frozen=True)
 class SubscriberCounts:
-    """An account's subscribers at the end of a period (active, lapsed) and what changed within it."""
+    """Subscribers at the end of a period (active, lapsed) and what changed within it."""
 
     active: int
     new: int
@@ -156,11 +112,57 @@ class SubscriberCounts:
     lapsed: int
 
 
+def subscriber_counts(*, session: Session, scope: Scope, since: datetime | None, until: datetime) -> SubscriberCounts:
+    """Active and lapsed subscribers at `until`; new and unsubscribed in [since, until).
+
+    Lapsed at an earlier moment counts those lapsed then and still lapsed now: a subscription that polls again
+    loses its lapse date.
+    """
+
+    # Each a count of one index range (creation, end, lapse time per account) rather than one pass over every
+    # subscription: active = made before `until` - ended before it (a subscription ends after it is made).
+    def number(condition: ColumnElement[bool]) -> int:
+        return int(session.scalar(select(func.count()).select_from(Subscription).where(*scope.where, condition)) or 0)
+
+    made = number(Subscription.created_at < until)
+    ended = number(Subscription.deactivated_at < until)
+    return SubscriberCounts(
+        active=made - ended,
+        new=number(_within(Subscription.created_at, since, until)) if since is not None else made,
+        unsubscribed=number(_within(Subscription.deactivated_at, since, until)) if since is not None else ended,
+        lapsed=number((Subscription.lapsed_at < until) & _active_at(until)),
+    )
+
+
+def first_subscription_at(*, session: Session, account_code: str) -> datetime | None:
+    """When the account's first subscription was made (the start of "all time")."""
+    account = accounts.get_account(session=session, code=account_code)
+    found: datetime | None = session.scalar(
+        select(func.min(Subscription.created_at)).where(Subscription.account_id == account.id)
+    )
+    return found
+
+
+def account_period(
+    *,
+    session: Session,
+    account_code: str,
+    name: str,
+    now: datetime | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> Period:
+    """The named range (`analytics.periods.RANGES`) for this account: "all" starts with its first subscription."""
+    first = first_subscription_at(session=session, account_code=account_code) if name == "all" else None
+    return period(name, now=now or utcnow(), first=first, start=start, end=end)
+
+
 @dataclass(frozen=True)
 class DayCounts:
     day: date
     new: int
     unsubscribed: int
+    active: int  # at the end of the day (or at the end of the period, for its last day)
 
 
 class utc_day(FunctionElement[date]):  # noqa: N801 - reads as the SQL function it renders
@@ -180,60 +182,448 @@ def _utc_day_postgresql(element: utc_day, compiler: Any, **kw: Any) -> str:
     return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
 
 
-def _within(column: Any, since: datetime | None, until: datetime) -> ColumnElement[bool]:
-    upper: ColumnElement[bool] = column < until
-    return upper if since is None else (column >= since) & upper
+def daily_counts(
+    *, session: Session, scope: Scope, period: Period, active_at_start: int | None = None
+) -> list[DayCounts]:
+    """New, unsubscribed and active subscribers per UTC day of the period, every day listed.
 
-
-def account_counts(
-    *, session: Session, account_code: str, since: datetime | None, until: datetime | None = None
-) -> SubscriberCounts:
-    """Active and lapsed subscribers at `until` (default now); new and unsubscribed in [since, until).
-
-    With `until` now these are the sums of calendar_stats over the account's calendars (`calcast stats`).
-    Lapsed at an earlier moment counts those lapsed then and still lapsed now: a subscription that polls again
-    loses its lapse date.
+    `active_at_start`: the active subscribers at the period's start when known (the period before's end).
     """
-    account = accounts.get_account(session=session, code=account_code)
-    end = until or utcnow()
-    active = (Subscription.created_at < end) & (
-        Subscription.deactivated_at.is_(None) | (Subscription.deactivated_at >= end)
-    )
-    row = session.execute(
-        select(
-            _count(active),
-            _count(_within(Subscription.created_at, since, end)),
-            _count(_within(Subscription.deactivated_at, since, end)),
-            _count(active & (Subscription.lapsed_at < end)),
-        ).where(Subscription.account_id == account.id)
-    ).one()
-    active_count, new, unsubscribed, lapsed = (int(value) for value in row)
-    return SubscriberCounts(active=active_count, new=new, unsubscribed=unsubscribed, lapsed=lapsed)
-
-
-def first_subscription_at(*, session: Session, account_code: str) -> datetime | None:
-    """When the account's first subscription was made (the start of "all time")."""
-    account = accounts.get_account(session=session, code=account_code)
-    found: datetime | None = session.scalar(
-        select(func.min(Subscription.created_at)).where(Subscription.account_id == account.id)
-    )
-    return found
-
-
-def daily_counts(*, session: Session, account_code: str, since: datetime, until: datetime) -> list[DayCounts]:
-    """New and unsubscribed per UTC day in [since, until), every day listed (days without any as zeros)."""
-    account = accounts.get_account(session=session, code=account_code)
     per_day: dict[date, list[int]] = {}
     for column, index in ((Subscription.created_at, 0), (Subscription.deactivated_at, 1)):
         day = utc_day(column)
-        query = (
-            select(day, func.count())
-            .where(Subscription.account_id == account.id, _within(column, since, until))
-            .group_by(day)
-        )
+        query = select(day, func.count()).where(*scope.where, _within(column, period.since, period.until)).group_by(day)
         for found, count in session.execute(query):
             key = found if isinstance(found, date) else date.fromisoformat(str(found))
             per_day.setdefault(key, [0, 0])[index] = int(count)
-    first, last = since.astimezone(UTC).date(), (until - timedelta(microseconds=1)).astimezone(UTC).date()
-    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
-    return [DayCounts(day, *per_day.get(day, [0, 0])) for day in days]
+    if active_at_start is None:
+        active_at_start = int(session.scalar(select(func.count()).where(*scope.where, _active_at(period.since))) or 0)
+    active = active_at_start
+    series = []
+    for moment in period.days:
+        new, gone = per_day.get(moment, [0, 0])
+        active += new - gone
+        series.append(DayCounts(day=moment, new=new, unsubscribed=gone, active=active))
+    return series
+
+
+def top(
+    *,
+    session: Session,
+    scope: Scope,
+    until: datetime,
+    dimension: str,
+    limit: int | None = TOP,
+    since: datetime | None = None,
+) -> dict[str, int]:
+    """Subscribers active at `until` per value of a dimension (`DIMENSIONS`), largest first; unknown as "unknown".
+
+    With `since`: the subscriptions made in [since, until) instead (where a period's new subscribers came from),
+    read through the index on the creation time, so that a short period costs little however many there are.
+    """
+    if dimension == "calendar":
+        label: Any = Calendar.code
+        query = (
+            select(label, func.count())
+            .select_from(Subscription)
+            .join(Calendar, Calendar.id == Subscription.calendar_id)
+        )
+    elif dimension == "tag":
+        label = Tag.name
+        query = (
+            select(label, func.count())
+            .select_from(Subscription)
+            .join(subscription_tags, subscription_tags.c.subscription_id == Subscription.id)
+            .join(Tag, Tag.id == subscription_tags.c.tag_id)
+        )
+    else:
+        label = func.coalesce(DIMENSIONS[dimension], "unknown")
+        query = select(label, func.count())
+    query = (
+        query.where(
+            *scope.where, _active_at(until) if since is None else _within(Subscription.created_at, since, until)
+        )
+        .group_by(label)
+        .order_by(func.count().desc(), label)
+        .limit(limit)
+    )
+    return {str(value): int(count) for value, count in session.execute(query)}
+
+
+DIMENSIONS: dict[str, Any] = {
+    "calendar": Calendar.code,
+    "tag": Tag.name,
+    "source": Subscription.source,
+    "campaign": Subscription.utm_campaign,
+    "app": Subscription.client_family,
+    "device": Subscription.device,
+    "country": Subscription.country_code,
+    "method": Subscription.method,
+}
+
+
+# ---------------------------------------------------------------------------------------------- reminders, clicks
+
+
+def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[tuple[str, str, str, int]]:
+    """Reminders sent in the period as (calendar id, event kind, event id, reminders) (analytics.reminders):
+    rollups for whole past days, raw rows for the rest; all raw when a filter other than the calendar applies
+    (the rollups are kept per calendar and event)."""
+    per: dict[tuple[str, str, str], int] = defaultdict(int)
+    if scope.filters.by_calendar_only:
+        cut = rollups.split(session=session, period=period)
+        for key, count in rollups.rolled_reminders(
+            session=session, calendar_ids=scope.calendar_ids, days=cut.days
+        ).items():
+            per[key] += count
+        pieces = cut.raw
+    else:
+        pieces = [(period.since, period.until)]
+    for since, until in pieces:
+        for item in reminders_sent(
+            session=session, calendar_ids=scope.calendar_ids, since=since, until=until, where=scope.where
+        ):
+            per[(item.calendar_id, item.event_kind, item.event_id)] += item.reminders
+    return [(calendar_id, kind, event_id, count) for (calendar_id, kind, event_id), count in per.items()]
+
+
+@dataclass(frozen=True)
+class ClickCounts:
+    """Clicks in a period: people (distinct subscriptions that clicked, bots left out), their clicks, bots' clicks."""
+
+    people: int = 0
+    clicks: int = 0
+    bot_clicks: int = 0
+
+
+def _clicks_query(scope: Scope, since: datetime, until: datetime) -> Any:
+    person = Click.is_bot.is_(False)
+    query = select(
+        Click.calendar_id,
+        func.count(distinct(case((person, Click.subscription_id)))),
+        func.coalesce(func.sum(case((person, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((person, 0), else_=1)), 0),
+    ).where(Click.calendar_id.in_(scope.calendar_ids), Click.clicked_at >= since, Click.clicked_at < until)
+    if not scope.filters.by_calendar_only:
+        query = query.join(Subscription, Subscription.id == Click.subscription_id).where(*scope.where)
+    return query.group_by(Click.calendar_id)
+
+
+def clicks_by_calendar(*, session: Session, scope: Scope, period: Period) -> dict[str, ClickCounts]:
+    """Clicks in the period per calendar id.
+
+    People who clicked are counted from the click rows (a person who clicked on two days is one person, which
+    daily counts cannot say); click totals come from the rollups for whole past days when they can.
+    """
+    if not scope.calendar_ids:
+        return {}
+    people = {
+        calendar_id: int(count)
+        for calendar_id, count, _, _ in session.execute(_clicks_query(scope, period.since, period.until))
+    }
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    if scope.filters.by_calendar_only:
+        cut = rollups.split(session=session, period=period)
+        for calendar_id, (clicks, bots) in rollups.rolled_clicks(
+            session=session, calendar_ids=scope.calendar_ids, days=cut.days
+        ).items():
+            totals[calendar_id][0] += clicks
+            totals[calendar_id][1] += bots
+        pieces = cut.raw
+    else:
+        pieces = [(period.since, period.until)]
+    for since, until in pieces:
+        for calendar_id, _, clicks, bots in session.execute(_clicks_query(scope, since, until)):
+            totals[calendar_id][0] += int(clicks)
+            totals[calendar_id][1] += int(bots)
+    return {
+        calendar_id: ClickCounts(people.get(calendar_id, 0), *totals.get(calendar_id, [0, 0]))
+        for calendar_id in set(people) | set(totals)
+    }
+
+
+@dataclass(frozen=True)
+class EventNumbers:
+    kind: str
+    event_id: str  # the brand's id: a broadcast event's key, a personal eventId ("" when the event is gone)
+    title: str
+    people: int  # who clicked its links in the period (bots left out)
+    clicks: int
+    engagement: float | None  # people / the active subscribers of its calendars
+    reminders: int
+
+
+def _event_names(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    broadcast_ids = [event_id for kind, event_id in keys if kind == "broadcast"]
+    personal_ids = [event_id for kind, event_id in keys if kind == "personal"]
+    if broadcast_ids:
+        rows = session.execute(
+            select(BroadcastEvent.id, BroadcastEvent.event_key, BroadcastEvent.title).where(
+                BroadcastEvent.id.in_(broadcast_ids)
+            )
+        )
+        names.update((("broadcast", row.id), (row.event_key, row.title)) for row in rows)
+    if personal_ids:
+        rows = session.execute(
+            select(PersonalEvent.id, PersonalEvent.event_id, PersonalEvent.title).where(
+                PersonalEvent.id.in_(personal_ids)
+            )
+        )
+        names.update((("personal", row.id), (row.event_id, row.title)) for row in rows)
+    return names
+
+
+def events(
+    *,
+    session: Session,
+    scope: Scope,
+    period: Period,
+    active: int,
+    limit: int = 10,
+    reminders: list[tuple[str, str, str, int]] | None = None,
+) -> list[EventNumbers]:
+    """Per event: people who clicked in the period, their clicks, engagement, reminders sent; most people first."""
+    if not scope.calendar_ids:
+        return []
+    person = Click.is_bot.is_(False)
+    query = select(Click.event_kind, Click.event_id, func.count(distinct(Click.subscription_id)), func.count()).where(
+        Click.calendar_id.in_(scope.calendar_ids),
+        Click.clicked_at >= period.since,
+        Click.clicked_at < period.until,
+        person,
+    )
+    if not scope.filters.by_calendar_only:
+        query = query.join(Subscription, Subscription.id == Click.subscription_id).where(*scope.where)
+    clicked = {
+        (kind, event_id): (int(people), int(clicks))
+        for kind, event_id, people, clicks in session.execute(query.group_by(Click.event_kind, Click.event_id))
+    }
+    reminded: dict[tuple[str, str], int] = defaultdict(int)
+    if reminders is None:
+        reminders = reminder_counts(session=session, scope=scope, period=period)
+    for _, kind, event_id, count in reminders:
+        reminded[(kind, event_id)] += count
+    keys = set(clicked) | set(reminded)
+    names = _event_names(session, keys)
+    found = [
+        EventNumbers(
+            kind=kind,
+            event_id=names.get((kind, event_id), ("", ""))[0],
+            title=names.get((kind, event_id), ("", "(deleted event)"))[1],
+            people=clicked.get((kind, event_id), (0, 0))[0],
+            clicks=clicked.get((kind, event_id), (0, 0))[1],
+            engagement=_share(clicked.get((kind, event_id), (0, 0))[0], active),
+            reminders=reminded.get((kind, event_id), 0),
+        )
+        for kind, event_id in keys
+    ]
+    found.sort(key=lambda item: (-item.people, -item.reminders, item.title, item.event_id))
+    return found[:limit]
+
+
+def polls_by_app(*, session: Session, scope: Scope, period: Period) -> dict[str, int] | None:
+    """Feed fetches in the period per client family; None when a filter other than calendar or app applies (the
+    fetches are kept per calendar and client family only)."""
+    if not set(scope.filters.chosen()) <= {"calendar", "app"}:
+        return None
+    family = scope.filters.app
+    cut = rollups.split(session=session, period=period)
+    per: dict[str, int] = defaultdict(int)
+    per.update(rollups.rolled_polls(session=session, calendar_ids=scope.calendar_ids, days=cut.days, family=family))
+    for since, until in cut.raw:
+        if not scope.calendar_ids:
+            break
+        query = (
+            select(FeedPoll.client_family, func.sum(FeedPoll.polls))
+            .where(
+                FeedPoll.calendar_id.in_(scope.calendar_ids),
+                FeedPoll.polled_at >= since,
+                FeedPoll.polled_at < until,
+            )
+            .group_by(FeedPoll.client_family)
+        )
+        if family is not None:
+            query = query.where(FeedPoll.client_family == family)
+        for name, count in session.execute(query):
+            per[name] += int(count)
+    return dict(sorted(per.items(), key=lambda item: (-item[1], item[0])))
+
+
+# ---------------------------------------------------------------------------------------------- one period
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Everything counted for one scope and period: the dashboard's tiles and a `calcast stats` entry."""
+
+    subscribers: SubscriberCounts
+    reminders_sent: int
+    clicks: ClickCounts
+    # People who clicked in the period / active subscribers at its end (None without active subscribers).
+    engagement: float | None
+    # (calendar id, event kind, event id, reminders sent) behind `reminders_sent`.
+    reminders_by_event: list[tuple[str, str, str, int]]
+
+
+def numbers(*, session: Session, scope: Scope, period: Period) -> Numbers:
+    """The tiles' numbers of one period."""
+    counts = subscriber_counts(session=session, scope=scope, since=period.since, until=period.until)
+    by_event = reminder_counts(session=session, scope=scope, period=period)
+    per_calendar = clicks_by_calendar(session=session, scope=scope, period=period).values()
+    clicks = ClickCounts(
+        people=sum(item.people for item in per_calendar),
+        clicks=sum(item.clicks for item in per_calendar),
+        bot_clicks=sum(item.bot_clicks for item in per_calendar),
+    )
+    return Numbers(
+        subscribers=counts,
+        reminders_sent=sum(count for *_, count in by_event),
+        clicks=clicks,
+        engagement=_share(clicks.people, counts.active),
+        reminders_by_event=by_event,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- calcast stats
+
+
+@dataclass
+class CalendarStats:
+    """One calendar's subscribers over a period (`calcast stats`)."""
+
+    calendar_code: str
+    title: str
+    period: str
+    since: str
+    until: str
+    days: int | None
+    active: int = 0
+    new: int = 0
+    unsubscribed: int = 0
+    lapsed: int = 0
+    reminders_sent: int = 0
+    # People who clicked a tracked link in the period (distinct subscriptions, bots left out) / active subscribers.
+    engagement: float | None = None
+    polled_last_day: int = 0
+    polls: dict[str, int] = field(default_factory=dict)
+    opt_in1: int = 0
+    opt_in2: int = 0
+    unmatched_in_crm: int = 0
+    by_tag: dict[str, int] = field(default_factory=dict)
+    by_method: dict[str, int] = field(default_factory=dict)
+    by_device: dict[str, int] = field(default_factory=dict)
+    by_client: dict[str, int] = field(default_factory=dict)
+    top_countries: dict[str, int] = field(default_factory=dict)
+    top_sources: dict[str, int] = field(default_factory=dict)
+    top_campaigns: dict[str, int] = field(default_factory=dict)
+    clicked_people: int = 0
+    clicks: int = 0
+    bot_clicks: int = 0
+    clicked_share: float | None = None  # the same as engagement (the name of earlier versions)
+    clicks_by_event: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _by_tag(session: Session, calendar: Calendar, until: datetime) -> dict[str, int]:
+    query = (
+        select(Tag.name, func.count(Subscription.id))
+        .select_from(Tag)
+        .outerjoin(subscription_tags, subscription_tags.c.tag_id == Tag.id)
+        .outerjoin(Subscription, (Subscription.id == subscription_tags.c.subscription_id) & _active_at(until))
+        .where(Tag.calendar_id == calendar.id)
+        .group_by(Tag.id, Tag.name, Tag.position)
+        .order_by(Tag.position)
+    )
+    return {str(name): int(count) for name, count in session.execute(query)}
+
+
+def calendar_stats(
+    *,
+    session: Session,
+    account_code: str,
+    calendar_code: str,
+    days: int | None = 30,
+    period: Period | None = None,
+    now: datetime | None = None,
+) -> CalendarStats:
+    """Subscriber numbers of one calendar over `period` (default: the last `days` days, today included)."""
+    calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
+    moment = now or utcnow()
+    chosen = period or last_days(days or 30, now=moment)
+    where = scope(session=session, account_code=account_code, filters=Filters(calendar=calendar.code))
+    counted = numbers(session=session, scope=where, period=chosen)
+    until = chosen.until
+    active = _active_at(until)
+    extra = session.execute(
+        select(
+            _count(active & (Subscription.last_polled_at >= until - timedelta(days=1))),
+            _count(active & Subscription.opt_in1),
+            _count(active & Subscription.opt_in2),
+            _count(active & (Subscription.crm_status == "unmatched")),
+        ).where(*where.where)
+    ).one()
+    polled, opt_in1, opt_in2, unmatched = (int(value) for value in extra)
+    subscribers = counted.subscribers
+
+    def breakdown(dimension: str, limit: int | None = None) -> dict[str, int]:
+        return top(session=session, scope=where, until=until, dimension=dimension, limit=limit)
+
+    return CalendarStats(
+        calendar_code=calendar.code,
+        title=calendar.title,
+        period=chosen.name,
+        since=chosen.since.isoformat(),
+        until=until.isoformat(),
+        days=len(chosen.days),
+        active=subscribers.active,
+        new=subscribers.new,
+        unsubscribed=subscribers.unsubscribed,
+        lapsed=subscribers.lapsed,
+        reminders_sent=counted.reminders_sent,
+        engagement=counted.engagement,
+        polled_last_day=polled,
+        polls=polls_by_app(session=session, scope=where, period=chosen) or {},
+        opt_in1=opt_in1,
+        opt_in2=opt_in2,
+        unmatched_in_crm=unmatched,
+        by_tag=_by_tag(session, calendar, until),
+        by_method=breakdown("method"),
+        by_device=breakdown("device"),
+        by_client=breakdown("app"),
+        top_countries=breakdown("country", TOP),
+        top_sources=breakdown("source", TOP),
+        top_campaigns=breakdown("campaign", TOP),
+        clicked_people=counted.clicks.people,
+        clicks=counted.clicks.clicks,
+        bot_clicks=counted.clicks.bot_clicks,
+        clicked_share=counted.engagement,
+        clicks_by_event=[
+            {
+                "kind": item.kind,
+                "event_id": item.event_id,
+                "title": item.title,
+                "people": item.people,
+                "clicks": item.clicks,
+                "engagement": item.engagement,
+                "reminders": item.reminders,
+            }
+            for item in events(
+                session=session,
+                scope=where,
+                period=chosen,
+                active=subscribers.active,
+                reminders=counted.reminders_by_event,
+            )
+        ],
+    )
+
+
+def account_stats(
+    *, session: Session, account_code: str, days: int | None = 30, period: Period | None = None
+) -> list[CalendarStats]:
+    """calendar_stats for every calendar of the account, by code, over the same period."""
+    chosen = period or last_days(days or 30, now=utcnow())
+    return [
+        calendar_stats(session=session, account_code=account_code, calendar_code=calendar.code, period=chosen)
+        for calendar in calendars.list_calendars(session=session, account_code=account_code)
+    ]

@@ -1,4 +1,4 @@
-"""The dashboard's chart, drawn on the server: bar geometry for an inline SVG (no script, no chart library)."""
+"""The dashboard's charts, drawn on the server: geometry for inline SVG (no script, no chart library)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Tick:
 
 
 @dataclass(frozen=True)
-class Chart:
+class BarChart:
     width: int
     height: int
     left: int
@@ -79,7 +79,7 @@ def _tick_step(value: int) -> int:
         step *= 10
 
 
-def bar_chart(days: list[DayCounts]) -> Chart:
+def bar_chart(days: list[DayCounts]) -> BarChart:
     """New and unsubscribed side by side for each day, or each month when there are many days."""
     if len(days) > MAX_DAILY_BARS:
         rows, per = _by_month(days), "month"
@@ -117,7 +117,7 @@ def bar_chart(days: list[DayCounts]) -> Chart:
             )
         )
     ticks = [Tick(y=round(TOP + plot_height - plot_height * part / 4, 2), value=step * part) for part in range(5)]
-    return Chart(
+    return BarChart(
         width=WIDTH,
         height=HEIGHT,
         left=LEFT,
@@ -125,5 +125,73 @@ def bar_chart(days: list[DayCounts]) -> Chart:
         right_x=WIDTH - RIGHT,
         per=per,
         groups=groups,
+        ticks=ticks,
+    )
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    value: int
+    x: float
+    y: float
+    show_label: bool
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """Active subscribers at the end of each day (or month): a line, its points and the data table."""
+
+    width: int
+    height: int
+    left: int
+    bottom_y: int
+    right_x: int
+    per: str
+    points: list[Point]
+    ticks: list[Tick]
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{point.x},{point.y}" for point in self.points)
+
+    @property
+    def last(self) -> int:
+        return self.points[-1].value if self.points else 0
+
+
+def line_chart(days: list[DayCounts]) -> LineChart:
+    """Active subscribers over the period: at the end of each day, or of each month when there are many days."""
+    if len(days) > MAX_DAILY_BARS:
+        months: dict[str, int] = {}
+        for day in days:
+            months[day.day.strftime("%Y-%m")] = day.active  # the month's last day wins
+        rows, per = list(months.items()), "month"
+    else:
+        rows, per = [(day.day.isoformat(), day.active) for day in days], "day"
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = _tick_step(max((value for _, value in rows), default=0))
+    top = 4 * step
+    slot = plot_width / max(len(rows), 1)
+    label_every = max(1, round(len(rows) / 8))
+    points = [
+        Point(
+            label=label,
+            value=value,
+            x=round(LEFT + index * slot + slot / 2, 2),
+            y=round(TOP + plot_height - plot_height * value / top, 2),
+            show_label=index % label_every == 0,
+        )
+        for index, (label, value) in enumerate(rows)
+    ]
+    ticks = [Tick(y=round(TOP + plot_height - plot_height * part / 4, 2), value=step * part) for part in range(5)]
+    return LineChart(
+        width=WIDTH,
+        height=HEIGHT,
+        left=LEFT,
+        bottom_y=TOP + plot_height,
+        right_x=WIDTH - RIGHT,
+        per=per,
+        points=points,
         ticks=ticks,
     )

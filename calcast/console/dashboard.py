@@ -1,63 +1,154 @@
-"""The dashboard's numbers: the analytics service asked for a range and the range before it."""
+"""The dashboard's numbers: the analytics service asked for a range, the range before it, and the filters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from calcast.analytics import service as analytics
-from calcast.analytics.service import SubscriberCounts
-from calcast.console.charts import Chart, bar_chart
+from calcast.analytics.periods import Filters, Period, parse_day
+from calcast.analytics.service import EventNumbers, Numbers
+from calcast.calendars import service as calendars
+from calcast.console.charts import BarChart, LineChart, bar_chart, line_chart
 from calcast.core.db import utcnow
 
-# range parameter → days it looks back (None: all time). The same windows as `calcast stats ACCOUNT --days N`.
-RANGES: dict[str, int | None] = {"1d": 1, "7d": 7, "30d": 30, "all": None}
 DEFAULT_RANGE = "7d"
-TILES = ("active", "new", "unsubscribed", "lapsed")
+TILES = ("active", "new", "unsubscribed", "lapsed", "reminders_sent", "engagement")
+FILTERS = tuple(item.name for item in fields(Filters))
+TOP_LISTS = ("calendar", "tag", "source", "campaign", "app", "device", "country", "method")
 
 
 @dataclass(frozen=True)
 class Tile:
     metric: str
-    value: int
-    # The change against the previous period of the same length; None for "all time", which has none.
-    change: int | None
+    # A count, or for engagement a share (0.1234 = 12.34 %), or None when there is nothing to divide by.
+    value: int | float | None
+    # The change against the previous period of the same length (for engagement in percentage points as a share);
+    # None for "all time", which has none, or when either share is missing.
+    change: int | float | None
+
+    @property
+    def is_share(self) -> bool:
+        return self.metric == "engagement"
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the dashboard was asked for: GET parameters, checked."""
+
+    range: str
+    start: date | None
+    end: date | None
+    filters: Filters
+
+    def parameters(self, **changed: str | None) -> dict[str, str]:
+        """The GET parameters of this view with some changed (None removes one): for links that keep the rest."""
+        found: dict[str, str | None] = {"range": self.range, **self.filters.chosen()}
+        if self.range == "custom":
+            found["start"] = self.start.isoformat() if self.start else None
+            found["end"] = self.end.isoformat() if self.end else None
+        found.update(changed)
+        return {name: value for name, value in found.items() if value}
+
+
+def read_query(parameters: dict[str, str]) -> Query:
+    """The view's range and filters from GET parameters; Invalid with a sentence for a malformed one."""
+    name = parameters.get("range", "") or DEFAULT_RANGE
+    start = parameters.get("start", "").strip()
+    end = parameters.get("end", "").strip()
+    filters = Filters(**{item: (parameters.get(item, "").strip()[:255] or None) for item in FILTERS})
+    return Query(
+        range=name,
+        start=parse_day(start, "start") if start else None,
+        end=parse_day(end, "end") if end else None,
+        filters=filters,
+    )
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    range: str
-    days: int | None
+    query: Query
+    period: Period
     tiles: list[Tile]
-    chart: Chart
+    chart: BarChart
+    line: LineChart
+    tops: dict[str, dict[str, int]]
+    polls: dict[str, int] | None
+    events: list[EventNumbers]
+    calendar_codes: list[str]
 
 
-def dashboard(*, session: Session, account_code: str, range_name: str, now: datetime | None = None) -> Dashboard:
-    """Tiles (each with its change against the previous period) and the new-vs-unsubscribed chart of a range."""
-    days = RANGES.get(range_name, RANGES[DEFAULT_RANGE])
-    range_name = range_name if range_name in RANGES else DEFAULT_RANGE
-    until = now or utcnow()
-    current: SubscriberCounts
-    previous: SubscriberCounts | None
-    if days is None:
-        current = analytics.account_counts(session=session, account_code=account_code, since=None, until=until)
-        previous = None
-        since = analytics.first_subscription_at(session=session, account_code=account_code) or until
-    else:
-        since = until - timedelta(days=days)
-        current = analytics.account_counts(session=session, account_code=account_code, since=since, until=until)
-        previous = analytics.account_counts(
-            session=session, account_code=account_code, since=since - timedelta(days=days), until=since
-        )
+def _value(numbers: Numbers, metric: str) -> int | float | None:
+    if metric == "reminders_sent":
+        return numbers.reminders_sent
+    if metric == "engagement":
+        return numbers.engagement
+    value: int = getattr(numbers.subscribers, metric)
+    return value
+
+
+def _change(current: int | float | None, previous: int | float | None, metric: str) -> int | float | None:
+    if current is None or previous is None:
+        return None
+    if metric == "engagement":
+        return round(current - previous, 4)
+    return current - previous
+
+
+def dashboard(*, session: Session, account_code: str, query: Query, now: datetime | None = None) -> Dashboard:
+    """Tiles (each with its change against the previous period), charts, top lists and events of a view.
+
+    Invalid for a range that does not exist or custom days out of order; NotFound for an unknown calendar.
+    """
+    period = analytics.account_period(
+        session=session,
+        account_code=account_code,
+        name=query.range,
+        now=now or utcnow(),
+        start=query.start,
+        end=query.end,
+    )
+    scope = analytics.scope(session=session, account_code=account_code, filters=query.filters)
+    current = analytics.numbers(session=session, scope=scope, period=period)
+    previous = (
+        None if period.name == "all" else analytics.numbers(session=session, scope=scope, period=period.previous())
+    )
     tiles = [
         Tile(
             metric=metric,
-            value=getattr(current, metric),
-            change=None if previous is None else getattr(current, metric) - getattr(previous, metric),
+            value=_value(current, metric),
+            change=None if previous is None else _change(_value(current, metric), _value(previous, metric), metric),
         )
         for metric in TILES
     ]
-    series = analytics.daily_counts(session=session, account_code=account_code, since=since, until=until)
-    return Dashboard(range=range_name, days=days, tiles=tiles, chart=bar_chart(series))
+    series = analytics.daily_counts(
+        session=session,
+        scope=scope,
+        period=period,
+        active_at_start=None if previous is None else previous.subscribers.active,
+    )
+    return Dashboard(
+        query=query,
+        period=period,
+        tiles=tiles,
+        chart=bar_chart(series),
+        line=line_chart(series),
+        tops={
+            dimension: analytics.top(
+                session=session, scope=scope, since=period.since, until=period.until, dimension=dimension
+            )
+            for dimension in TOP_LISTS
+        },
+        polls=analytics.polls_by_app(session=session, scope=scope, period=period),
+        events=analytics.events(
+            session=session,
+            scope=scope,
+            period=period,
+            active=current.subscribers.active,
+            limit=5,
+            reminders=current.reminders_by_event,
+        ),
+        calendar_codes=[item.code for item in calendars.list_calendars(session=session, account_code=account_code)],
+    )

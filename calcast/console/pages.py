@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from limits import RateLimitItem, RateLimitItemPerMinute
 from pydantic import BaseModel
 
+from calcast.analytics.periods import RANGES
 from calcast.console import service
 from calcast.console.auth import (
     SIGN_IN_PATH,
@@ -27,9 +28,9 @@ from calcast.console.auth import (
     safe_next,
     set_session_cookie,
 )
-from calcast.console.dashboard import DEFAULT_RANGE, RANGES, dashboard
+from calcast.console.dashboard import FILTERS, dashboard, read_query
 from calcast.core.config import Settings
-from calcast.core.errors import Invalid
+from calcast.core.errors import Invalid, NotFound
 from calcast.core.http import SessionDep, SettingsDep
 from calcast.core.ratelimit import client_network, rate_limits
 from calcast.core.security import digest
@@ -234,15 +235,33 @@ def account_frame(session: SessionDep, member: service.Member, who: service.Sign
     }
 
 
-_frame = account_frame  # the name the routes below were written with
-
-
 @router.get("/{account_code}", response_class=HTMLResponse)
 def dashboard_page(request: Request, session: SessionDep, who: SignedInDep, member: Viewer) -> HTMLResponse:
-    """Tiles and the new-vs-unsubscribed chart for a range (`?range=1d|7d|30d|all`)."""
-    shown = dashboard(
-        session=session,
-        account_code=member.account.code,
-        range_name=request.query_params.get("range", DEFAULT_RANGE),
+    """Tiles, charts and top lists for a range and filters, all GET parameters (docs/analytics.md)."""
+    frame = account_frame(session, member, who)
+    parameters = dict(request.query_params)
+    try:
+        query = read_query(parameters)
+        shown = dashboard(session=session, account_code=member.account.code, query=query)
+    except (Invalid, NotFound) as error:
+        return page(
+            request,
+            "console/dashboard.html",
+            status_code=404 if isinstance(error, NotFound) else 422,
+            dashboard=None,
+            error=error.message,
+            ranges=RANGES,
+            filters=FILTERS,
+            asked=parameters,
+            **frame,
+        )
+    return page(
+        request,
+        "console/dashboard.html",
+        dashboard=shown,
+        error="",
+        ranges=RANGES,
+        filters=FILTERS,
+        asked=shown.query.parameters(),
+        **frame,
     )
-    return page(request, "console/dashboard.html", dashboard=shown, ranges=list(RANGES), **_frame(session, member, who))

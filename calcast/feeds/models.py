@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calcast.core.db import Base, UTCDateTime, utc_datetime
@@ -41,3 +41,26 @@ class FeedChange(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     subscription_id: Mapped[str | None] = mapped_column(String(36))
     calendar_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class FeedPoll(Base):
+    """Fetches of one subscription's feed written in one telemetry batch: the raw rows of the daily poll rollups.
+
+    One row per subscription per batch (CALCAST_FEED_TELEMETRY_INTERVAL_SECONDS), dated by the batch's latest
+    fetch. The daily rollups (`analytics.rollups`) make these rows safe to trim after a few weeks.
+    """
+
+    __tablename__ = "feed_polls"
+    __table_args__ = (
+        Index("ix_feed_polls_polled_at", "polled_at"),
+        Index("ix_feed_polls_subscription_id", "subscription_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    # The subscription's calendar, kept here so that the rollup needs no join (a calendar's deletion deletes its
+    # subscriptions and so these rows).
+    calendar_id: Mapped[str] = mapped_column(String(36))
+    client_family: Mapped[str] = mapped_column(String(16))
+    polled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    polls: Mapped[int] = mapped_column(Integer)

@@ -18,13 +18,14 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, or_, update
+from sqlalchemy import Integer, String, and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from calcast.core import changes
 from calcast.core.clients import FAMILIES, OTHER, client_family
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, UTCDateTime, utcnow
+from calcast.feeds.models import FeedPoll
 from calcast.subscriptions.changes import SubscriptionLapsed
 from calcast.subscriptions.models import Subscription
 
@@ -124,9 +125,21 @@ _WRITE = (
     )
 )
 
+# The raw rows of the daily poll rollups: one per subscription and batch, with the subscription's calendar.
+_RECORD = insert(FeedPoll).from_select(
+    ["subscription_id", "calendar_id", "client_family", "polled_at", "polls"],
+    select(
+        Subscription.id,
+        Subscription.calendar_id,
+        bindparam("family", type_=String()),
+        _LAST_AT,
+        bindparam("count", type_=Integer()),
+    ).where(Subscription.id == bindparam("subscription_id")),
+)
+
 
 def write_polls(*, session: Session, pending: dict[str, Polls]) -> None:
-    """Add these fetches to their subscriptions' telemetry, in one statement per batch of subscriptions."""
+    """Add these fetches to their subscriptions' telemetry and to the raw poll rows, in batches of subscriptions."""
     parameters = [
         {
             "subscription_id": subscription_id,
@@ -138,6 +151,7 @@ def write_polls(*, session: Session, pending: dict[str, Polls]) -> None:
     ]
     for first in range(0, len(parameters), 1000):
         session.connection().execute(_WRITE, parameters[first : first + 1000])
+        session.connection().execute(_RECORD, parameters[first : first + 1000])
 
 
 def record_fetch(

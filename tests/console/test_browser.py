@@ -57,12 +57,18 @@ def test_an_editor_signs_in_reads_the_dashboard_and_creates_a_calendar(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.base_url}/console/owner")
-    assert page.locator(".tile").count() == 4
+    assert page.locator(".tile").count() == 6
     chart = page.get_by_role("img", name="New subscribers and unsubscribes per day")
-    assert chart.get_attribute("data-points") == "8"  # the 7-day window touches 8 days
-    page.get_by_text("Show the numbers as a table").click()
-    assert page.locator(".chart-table tbody tr").count() == 8
+    assert chart.get_attribute("data-points") == "7"  # the last 7 UTC days, today included
+    assert page.get_by_role("img", name="Active subscribers at the end of each day").get_attribute("data-points") == "7"
+    page.get_by_text("Show the numbers as a table").nth(1).click()
+    assert page.locator(".chart-table").nth(1).locator("tbody tr").count() == 7
     assert serious_violations(page) == []
+    # The range and filters are a plain GET form: choosing and applying gives the view's shareable address.
+    page.get_by_role("combobox", name="Period").select_option("30d")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/console/owner?range=30d**")
+    assert page.get_by_role("img", name="New subscribers and unsubscribes per day").get_attribute("data-points") == "30"
     page.screenshot(path=str(artifacts / "console-dashboard.png"), full_page=True)
 
     page.get_by_role("link", name="Calendars").click()

@@ -61,11 +61,12 @@ def test_the_tiles_show_the_numbers_of_calcast_stats(
     client: TestClient, database: Database, personas: dict[str, ConsolePersona], history: None
 ) -> None:
     act_as(client, personas["viewer"])
-    for range_name, days in (("1d", 1), ("7d", 7), ("30d", 30), ("all", 36500)):
+    for range_name in ("today", "yesterday", "7d", "30d", "month", "all"):
         shown = tiles(client.get(f"/console/owner?range={range_name}").text)
         with database.sessions() as session:
-            stats = analytics.account_stats(session=session, account_code="owner", days=days)
-        for metric in ("active", "new", "unsubscribed", "lapsed"):
+            period = analytics.account_period(session=session, account_code="owner", name=range_name)
+            stats = analytics.account_stats(session=session, account_code="owner", period=period)
+        for metric in ("active", "new", "unsubscribed", "lapsed", "reminders_sent"):
             assert shown[metric][0] == sum(getattr(item, metric) for item in stats), (range_name, metric)
 
 
@@ -74,18 +75,30 @@ def test_each_tile_shows_its_change_against_the_period_before(
 ) -> None:
     page = act_as(client, personas["owner"]).get("/console/owner?range=7d").text
     # In the last 7 days: 3 new (recent-1, recent-2, today), 1 unsubscribed; the 7 days before: 1 new (last-week).
-    assert tiles(page) == {"active": (4, 2), "new": (3, 2), "unsubscribed": (1, 1), "lapsed": (1, 1)}
+    assert tiles(page) == {
+        "active": (4, 2),
+        "new": (3, 2),
+        "unsubscribed": (1, 1),
+        "lapsed": (1, 1),
+        "reminders_sent": (0, 0),
+    }
     assert "+2 against the period before" in page
-    assert "calcast stats owner --days 7" in page
+    assert "calcast stats owner --range 7d" in page
     everything = tiles(act_as(client, personas["owner"]).get("/console/owner?range=all").text)
-    assert everything == {"active": (4, None), "new": (5, None), "unsubscribed": (1, None), "lapsed": (1, None)}
+    assert everything == {
+        "active": (4, None),
+        "new": (5, None),
+        "unsubscribed": (1, None),
+        "lapsed": (1, None),
+        "reminders_sent": (0, None),
+    }
 
 
 def test_the_chart_has_a_bar_pair_per_day_that_adds_up_to_the_tiles(
     client: TestClient, personas: dict[str, ConsolePersona], history: None
 ) -> None:
     page = act_as(client, personas["viewer"]).get("/console/owner?range=30d").text
-    assert 'data-points="31"' in page or 'data-points="30"' in page  # the days the 30-day window touches
+    assert page.count('data-points="30"') == 2  # the last 30 UTC days, today included: both charts
     new = sum(int(value) for value in re.findall(r'class="bar-new"[^>]*data-value="(\d+)"', page))
     gone = sum(int(value) for value in re.findall(r'class="bar-unsubscribed"[^>]*data-value="(\d+)"', page))
     assert (new, gone) == (tiles(page)["new"][0], tiles(page)["unsubscribed"][0]) == (4, 1)
@@ -96,16 +109,38 @@ def test_the_chart_has_a_bar_pair_per_day_that_adds_up_to_the_tiles(
     assert "Subscriptions" in page
 
 
-def test_an_unknown_range_falls_back_to_seven_days_and_german_is_spoken(
+def test_an_unknown_range_is_refused_with_a_sentence_in_a_german_page(
     client: TestClient, personas: dict[str, ConsolePersona], history: None
 ) -> None:
     page = act_as(client, personas["viewer"]).get(
         "/console/owner?range=<script>", headers={"Accept-Language": "de-DE,de;q=0.9"}
     )
-    assert page.status_code == 200
+    assert page.status_code == 422
     assert "<script>" not in page.text.split("<body", 1)[1].replace('<script src="/static', "")
-    assert 'aria-current="page">Letzte 7 Tage' in page.text
-    assert "Neue Abonnenten" in page.text
+    assert "does not exist; use one of today, yesterday, 7d, 30d, month, all, custom." in page.text
+    assert "Zeitraum und Filter" in page.text
+
+
+def test_the_subscribers_chart_ends_at_the_active_tile_and_has_a_table(
+    client: TestClient, personas: dict[str, ConsolePersona], history: None
+) -> None:
+    page = act_as(client, personas["viewer"]).get("/console/owner?range=30d").text
+    points = [int(value) for value in re.findall(r'class="point-active"[^>]*data-value="(\d+)"', page)]
+    assert len(points) == 30
+    assert points[-1] == tiles(page)["active"][0] == 4
+    assert '<title id="line-title">Active subscribers at the end of each day</title>' in page
+    assert page.count("<details") == 2
+
+
+def test_filters_are_get_parameters_and_top_lists_link_to_them(
+    client: TestClient, personas: dict[str, ConsolePersona], history: None
+) -> None:
+    viewer = act_as(client, personas["viewer"])
+    page = viewer.get("/console/owner?range=all").text
+    assert '<tr data-value="main" data-count="5">' in page  # made in the range (all time): five
+    assert 'href="?range=all&amp;calendar=main"' in page
+    assert tiles(viewer.get("/console/owner?range=all&device=nothing-like-this").text)["active"] == (0, None)
+    assert tiles(viewer.get("/console/owner?range=all&method=WebCal&calendar=main").text)["active"] == (4, None)
 
 
 def test_an_account_without_subscribers_shows_zeros(client: TestClient, personas: dict[str, ConsolePersona]) -> None:

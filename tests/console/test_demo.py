@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from calcast.console import service
@@ -24,7 +26,18 @@ def test_the_demo_prints_a_console_sign_in_that_works(client: TestClient, databa
     assert sign_in(client, email=CONSOLE_OWNER, password=setup.console_password).status_code == 303
     dashboard = client.get("/console/demo")
     assert dashboard.status_code == 200
-    assert 'data-metric="active" data-value="1"' in dashboard.text  # the demo's fan
+    # The demo's fan and the history's subscriptions that have not ended; the charts have 7 days of bars.
+    active = setup.history.subscriptions - setup.history.ended + 1
+    assert setup.history.subscriptions > 1000
+    assert setup.history.polls > 0
+    assert setup.history.clicks > 0
+    assert f'data-metric="active" data-value="{active}"' in dashboard.text
+    new_per_day = [int(value) for value in re.findall(r'class="bar-new"[^>]*data-value="(\d+)"', dashboard.text)]
+    assert len(new_per_day) == 7
+    assert all(count > 0 for count in new_per_day[:-1])  # every full day had new subscribers
+    reminders = re.search(r'data-metric="reminders_sent" data-value="(\d+)"', dashboard.text)
+    assert reminders is not None
+    assert int(reminders.group(1)) > 0
 
 
 def test_the_start_page_links_the_console(client: TestClient, database: Database) -> None:

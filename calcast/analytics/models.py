@@ -1,0 +1,61 @@
+"""Daily rollups of the high-volume facts: feed polls, reminders sent, clicks (see `analytics.rollups`).
+
+Each table holds one row per UTC day and dimension; a day is written whole by the rollup job (its rows deleted and
+inserted again in one transaction) and listed in `rollup_days` once written.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from calcast.core.db import Base, UTCDateTime
+
+
+class RollupDay(Base):
+    """A UTC day whose rollups are written: the dashboard reads them instead of the raw rows."""
+
+    __tablename__ = "rollup_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PollDay(Base):
+    """Feed fetches per calendar, client family and day, and how many subscriptions fetched."""
+
+    __tablename__ = "poll_days"
+
+    calendar_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    client_family: Mapped[str] = mapped_column(String(16), primary_key=True)
+    polls: Mapped[int] = mapped_column(BigInteger)
+    subscriptions: Mapped[int] = mapped_column(Integer)
+
+
+class ReminderDay(Base):
+    """Reminders sent per calendar, event and day (the definition: `analytics.reminders`)."""
+
+    __tablename__ = "reminder_days"
+
+    calendar_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    event_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reminders: Mapped[int] = mapped_column(Integer)
+
+
+class ClickDay(Base):
+    """Clicks per calendar, event and day: people (distinct subscriptions, bots left out), their clicks, bots'."""
+
+    __tablename__ = "click_days"
+
+    calendar_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    event_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    people: Mapped[int] = mapped_column(Integer)
+    clicks: Mapped[int] = mapped_column(Integer)
+    bot_clicks: Mapped[int] = mapped_column(Integer)

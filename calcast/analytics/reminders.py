@@ -1,0 +1,204 @@
+"""Reminders sent: the one home of the rule (docs/analytics.md, "Reminders sent").
+
+A reminder is *sent* at its trigger time, the event's start minus its `notify_before` minutes, once for each
+subscription that has the event in its feed then and whose calendar client shows reminders:
+
+- the event: a broadcast event of the subscription's calendar whose tags meet the subscription's (an untagged
+  event: everyone), or a personal event sent to the subscription before the trigger time; with a reminder
+  (`notify_before` set), visible by the trigger time (`visible_from` empty or not later), not deleted before it;
+- the subscription: made before the trigger time, not ended by it, not lapsed by it (a lapsed client stopped
+  fetching: the calendar is most likely gone from the device), fetched at least once (a feed never fetched is in
+  nobody's calendar);
+- the client: every family except Google Calendar, which drops the alarms (VALARM) of subscribed feeds
+  (`NO_REMINDER_FAMILIES`); a subscription whose events are written into the person's calendar by a push method
+  (`PUSH_METHODS`, empty until push subscriptions exist) counts whatever fetched its feed, because the reminder
+  is part of the event written.
+
+The client is the family that fetched the feed last (`subscriptions.client_family`); the calendar client cannot be
+seen in the past. Trigger times in the future are not sent yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Integer, String, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from calcast.calendars.models import BroadcastEvent, broadcast_event_tags
+from calcast.core.db import UTCDateTime
+from calcast.events.models import PersonalEvent, PersonalEventTarget
+from calcast.subscriptions.models import Subscription, subscription_tags
+
+# Client families whose subscribed calendars never ring an event's alarm.
+NO_REMINDER_FAMILIES = ("google",)
+# Subscription methods that write events into the person's calendar (push), where the reminder always comes along.
+PUSH_METHODS: tuple[str, ...] = ()
+# The longest `notify_before` an event may have (calendars.event_input.MAX_NOTIFY_BEFORE): a year of minutes.
+LONGEST_NOTICE = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class EventReminders:
+    """Reminders of one event sent to the subscriptions of one calendar, at one trigger time."""
+
+    calendar_id: str
+    event_kind: str  # "broadcast" or "personal"
+    event_id: str  # the event's row id
+    trigger_at: datetime
+    reminders: int
+
+
+def honours_reminders() -> ColumnElement[bool]:
+    """Whether a subscription's client shows the reminders of its feed's events."""
+    return or_(
+        Subscription.method.in_(PUSH_METHODS),
+        and_(Subscription.client_family.is_not(None), Subscription.client_family.not_in(NO_REMINDER_FAMILIES)),
+    )
+
+
+def _receives_at(trigger_at: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    return and_(
+        Subscription.created_at <= trigger_at,
+        or_(Subscription.deactivated_at.is_(None), Subscription.deactivated_at > trigger_at),
+        or_(Subscription.lapsed_at.is_(None), Subscription.lapsed_at > trigger_at),
+        honours_reminders(),
+    )
+
+
+def _triggered(start_at: datetime, notify_before: int | None, since: datetime, until: datetime) -> datetime | None:
+    if notify_before is None:
+        return None
+    trigger_at = start_at - timedelta(minutes=notify_before)
+    return trigger_at if since <= trigger_at < until else None
+
+
+BATCH = 400  # events counted in one query (SQLite allows 500 SELECTs in one UNION ALL)
+
+
+def _broadcast_counts(
+    session: Session, due: dict[str, tuple[str, datetime]], where: Sequence[ColumnElement[bool]]
+) -> list[EventReminders]:
+    """Reminders of these broadcast events (id → calendar id, trigger time), counted in one query per batch:
+    the events as rows joined to their calendars' subscriptions."""
+    found: list[EventReminders] = []
+    ids = list(due)
+    for first in range(0, len(ids), BATCH):
+        batch = ids[first : first + BATCH]
+        tagged = set(
+            session.scalars(
+                select(broadcast_event_tags.c.event_id).where(broadcast_event_tags.c.event_id.in_(batch)).distinct()
+            )
+        )
+        # A UNION ALL of one-row SELECTs rather than VALUES: SQLite names no columns of a VALUES in FROM.
+        rows = [
+            select(
+                literal(event_id, String()).label("event_id"),
+                literal(due[event_id][0], String()).label("calendar_id"),
+                literal(due[event_id][1], UTCDateTime()).label("trigger_at"),
+                literal(int(event_id in tagged), Integer()).label("tagged"),
+            )
+            for event_id in batch
+        ]
+        triggers = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("triggers")
+        chosen = exists().where(
+            broadcast_event_tags.c.event_id == triggers.c.event_id,
+            broadcast_event_tags.c.tag_id == subscription_tags.c.tag_id,
+            subscription_tags.c.subscription_id == Subscription.id,
+        )
+        query = (
+            select(triggers.c.event_id, func.count(Subscription.id))
+            .select_from(triggers)
+            .join(
+                Subscription,
+                and_(Subscription.calendar_id == triggers.c.calendar_id, _receives_at(triggers.c.trigger_at)),
+            )
+            .where(or_(triggers.c.tagged == 0, chosen), *where)
+            .group_by(triggers.c.event_id)
+        )
+        for event_id, count in session.execute(query):
+            calendar_id, trigger_at = due[event_id]
+            found.append(EventReminders(calendar_id, "broadcast", event_id, trigger_at, int(count)))
+    return found
+
+
+def reminders_sent(
+    *,
+    session: Session,
+    calendar_ids: Sequence[str],
+    since: datetime,
+    until: datetime,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[EventReminders]:
+    """Reminders sent in [since, until) to subscriptions of these calendars (that also meet `where`), per event."""
+    if not calendar_ids or since >= until:
+        return []
+    found: list[EventReminders] = []
+    # Events whose trigger can lie in [since, until): starting from `since` to `until` plus the longest notice
+    # any of them has (a year at most).
+    longest = session.scalar(
+        select(func.max(BroadcastEvent.notify_before)).where(BroadcastEvent.calendar_id.in_(calendar_ids))
+    )
+    broadcast = session.execute(
+        select(
+            BroadcastEvent.id,
+            BroadcastEvent.calendar_id,
+            BroadcastEvent.start_at,
+            BroadcastEvent.notify_before,
+            BroadcastEvent.visible_from,
+            BroadcastEvent.deleted_at,
+        ).where(
+            BroadcastEvent.calendar_id.in_(calendar_ids),
+            BroadcastEvent.notify_before.is_not(None),
+            BroadcastEvent.start_at >= since,
+            BroadcastEvent.start_at < until + min(timedelta(minutes=longest or 0), LONGEST_NOTICE),
+            BroadcastEvent.end_at >= since,  # implied (the end is not before the start); lets its index prune
+        )
+    ).all()
+    due: dict[str, tuple[str, datetime]] = {}
+    for event_id, calendar_id, start_at, notify_before, visible_from, deleted_at in broadcast:
+        trigger_at = _triggered(start_at, notify_before, since, until)
+        if trigger_at is None or (visible_from is not None and visible_from > trigger_at):
+            continue
+        if deleted_at is not None and deleted_at <= trigger_at:
+            continue
+        due[event_id] = (calendar_id, trigger_at)
+    found.extend(_broadcast_counts(session, due, where))
+    personal = session.execute(
+        select(PersonalEvent.id, PersonalEvent.start_at, PersonalEvent.notify_before, PersonalEvent.visible_from)
+        .where(
+            PersonalEvent.notify_before.is_not(None),
+            PersonalEvent.start_at >= since,
+            PersonalEvent.start_at < until + LONGEST_NOTICE,
+        )
+        .where(
+            exists().where(
+                PersonalEventTarget.personal_event_id == PersonalEvent.id,
+                PersonalEventTarget.subscription_id == Subscription.id,
+                Subscription.calendar_id.in_(calendar_ids),
+            )
+        )
+    ).all()
+    for event_id, start_at, notify_before, visible_from in personal:
+        trigger_at = _triggered(start_at, notify_before, since, until)
+        if trigger_at is None or (visible_from is not None and visible_from > trigger_at):
+            continue
+        per_calendar = session.execute(
+            select(Subscription.calendar_id, func.count())
+            .join(PersonalEventTarget, PersonalEventTarget.subscription_id == Subscription.id)
+            .where(
+                PersonalEventTarget.personal_event_id == event_id,
+                PersonalEventTarget.created_at <= trigger_at,
+                Subscription.calendar_id.in_(calendar_ids),
+                _receives_at(trigger_at),
+                *where,
+            )
+            .group_by(Subscription.calendar_id)
+        )
+        found.extend(
+            EventReminders(calendar_id, "personal", event_id, trigger_at, int(count))
+            for calendar_id, count in per_calendar
+        )
+    return found

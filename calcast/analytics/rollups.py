@@ -1,0 +1,203 @@
+"""The daily rollups: feed polls per calendar, client family and day; reminders sent and clicks per calendar, event
+and day. Kept by the workers' periodic job `rollup_job`; read by `analytics.service` for whole past days, while the
+rest of a period (today, a day not rolled up yet) is counted from the raw rows.
+
+The job writes each UTC day whole: in one transaction it deletes the day's rows of the three tables, inserts them
+again from the raw rows and marks the day in `rollup_days`, so running it twice changes nothing. A day is rolled
+up once it has ended; the last `CLOSE_AGAIN_DAYS` ended days are rolled up again at every run, because late raw
+rows land there (a telemetry batch is written up to CALCAST_FEED_TELEMETRY_INTERVAL_SECONDS after its fetches, a
+failed batch with the next one; a subscription ended or lapsed in the meantime changes the reminders of nothing
+already sent). Older days are final; `calcast rollup --since DAY` rolls them up again after raw rows were
+repaired or imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Date, case, delete, distinct, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay
+from calcast.analytics.periods import Period, day_start
+from calcast.analytics.reminders import reminders_sent
+from calcast.calendars.models import Calendar
+from calcast.core.config import Settings
+from calcast.core.db import Transaction, utcnow
+from calcast.engagement.models import Click
+from calcast.feeds.models import FeedPoll
+from calcast.subscriptions.models import Subscription
+
+CLOSE_AGAIN_DAYS = 2
+
+
+def _earliest(session: Session) -> date | None:
+    """The first UTC day with any raw row: nothing before it has numbers."""
+    found = [
+        session.scalar(select(func.min(Subscription.created_at))),
+        session.scalar(select(func.min(FeedPoll.polled_at))),
+        session.scalar(select(func.min(Click.clicked_at))),
+    ]
+    known = [moment for moment in found if moment is not None]
+    return min(known).astimezone(UTC).date() if known else None
+
+
+def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> None:
+    """Write one UTC day's rollups from the raw rows, replacing what was there."""
+    since, until = day_start(day), day_start(day + timedelta(days=1))
+    for table in (PollDay, ReminderDay, ClickDay, RollupDay):
+        session.execute(delete(table).where(table.day == day))
+    the_day = literal(day, Date)
+    session.execute(
+        insert(PollDay).from_select(
+            ["calendar_id", "day", "client_family", "polls", "subscriptions"],
+            select(
+                FeedPoll.calendar_id,
+                the_day,
+                FeedPoll.client_family,
+                func.sum(FeedPoll.polls),
+                func.count(distinct(FeedPoll.subscription_id)),
+            )
+            .where(FeedPoll.polled_at >= since, FeedPoll.polled_at < until)
+            .group_by(FeedPoll.calendar_id, FeedPoll.client_family),
+        )
+    )
+    person = Click.is_bot.is_(False)
+    session.execute(
+        insert(ClickDay).from_select(
+            ["calendar_id", "day", "event_kind", "event_id", "people", "clicks", "bot_clicks"],
+            select(
+                Click.calendar_id,
+                the_day,
+                Click.event_kind,
+                Click.event_id,
+                func.count(distinct(case((person, Click.subscription_id)))),
+                func.coalesce(func.sum(case((person, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((person, 0), else_=1)), 0),
+            )
+            .where(Click.clicked_at >= since, Click.clicked_at < until)
+            .group_by(Click.calendar_id, Click.event_kind, Click.event_id),
+        )
+    )
+    calendar_ids = list(session.scalars(select(Calendar.id)))
+    sent = reminders_sent(session=session, calendar_ids=calendar_ids, since=since, until=until)
+    if sent:
+        session.execute(
+            insert(ReminderDay),
+            [
+                {
+                    "calendar_id": item.calendar_id,
+                    "day": day,
+                    "event_kind": item.event_kind,
+                    "event_id": item.event_id,
+                    "reminders": item.reminders,
+                }
+                for item in sent
+            ],
+        )
+    session.add(RollupDay(day=day, computed_at=now or utcnow()))
+    session.flush()
+
+
+def days_due(*, session: Session, now: datetime, since: date | None = None) -> list[date]:
+    """The ended days to roll up: those never rolled up, the last CLOSE_AGAIN_DAYS, and every day from `since`."""
+    today = now.astimezone(UTC).date()
+    first = _earliest(session)
+    if first is None:
+        return []
+    done = set(session.scalars(select(RollupDay.day).where(RollupDay.day >= first)))
+    again = today - timedelta(days=CLOSE_AGAIN_DAYS)
+    days = [first + timedelta(days=offset) for offset in range((today - first).days)]
+    return [day for day in days if day not in done or day >= again or (since is not None and day >= since)]
+
+
+def roll_up(*, transaction: Transaction, now: datetime | None = None, since: date | None = None) -> int:
+    """Roll up every day due, one transaction per day (a failure keeps the days before it); the number of days."""
+    moment = now or utcnow()
+    with transaction() as session:
+        due = days_due(session=session, now=moment, since=since)
+    for day in due:
+        with transaction() as session:
+            roll_up_day(session=session, day=day, now=moment)
+    return len(due)
+
+
+def rollup_job(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
+    """`roll_up` as the workers' periodic job."""
+    return roll_up(transaction=transaction, now=now)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A period cut into whole days read from the rollups and [since, until) stretches counted from raw rows.
+
+    Every rolled-up day between the first and the last of `days` is one of them, so readers ask for that span.
+    """
+
+    days: list[date]
+    raw: list[tuple[datetime, datetime]]
+
+
+def split(*, session: Session, period: Period) -> Split:
+    """Which days of the period the rollups answer (whole days already rolled up) and which stretches they do not."""
+    touched = period.days
+    rolled = set(
+        session.scalars(select(RollupDay.day).where(RollupDay.day >= touched[0], RollupDay.day <= touched[-1]))
+    )
+    days: list[date] = []
+    raw: list[tuple[datetime, datetime]] = []
+    for day in touched:
+        start, end = day_start(day), day_start(day + timedelta(days=1))
+        if day in rolled and period.since <= start and end <= period.until:
+            days.append(day)
+            continue
+        piece = (max(start, period.since), min(end, period.until))
+        if raw and raw[-1][1] == piece[0]:
+            raw[-1] = (raw[-1][0], piece[1])
+        else:
+            raw.append(piece)
+    return Split(days=days, raw=raw)
+
+
+def rolled_reminders(
+    *, session: Session, calendar_ids: Sequence[str], days: Sequence[date]
+) -> dict[tuple[str, str, str], int]:
+    """Reminders sent per (calendar id, event kind, event id) on these rolled-up days."""
+    if not days or not calendar_ids:
+        return {}
+    rows = session.execute(
+        select(ReminderDay.calendar_id, ReminderDay.event_kind, ReminderDay.event_id, func.sum(ReminderDay.reminders))
+        .where(ReminderDay.calendar_id.in_(calendar_ids), ReminderDay.day >= min(days), ReminderDay.day <= max(days))
+        .group_by(ReminderDay.calendar_id, ReminderDay.event_kind, ReminderDay.event_id)
+    )
+    return {(calendar_id, kind, event_id): int(count) for calendar_id, kind, event_id, count in rows}
+
+
+def rolled_clicks(*, session: Session, calendar_ids: Sequence[str], days: Sequence[date]) -> dict[str, tuple[int, int]]:
+    """(person clicks, bot clicks) per calendar on these rolled-up days."""
+    if not days or not calendar_ids:
+        return {}
+    rows = session.execute(
+        select(ClickDay.calendar_id, func.sum(ClickDay.clicks), func.sum(ClickDay.bot_clicks))
+        .where(ClickDay.calendar_id.in_(calendar_ids), ClickDay.day >= min(days), ClickDay.day <= max(days))
+        .group_by(ClickDay.calendar_id)
+    )
+    return {calendar_id: (int(clicks), int(bots)) for calendar_id, clicks, bots in rows}
+
+
+def rolled_polls(
+    *, session: Session, calendar_ids: Sequence[str], days: Sequence[date], family: str | None = None
+) -> dict[str, int]:
+    """Feed fetches per client family on these rolled-up days."""
+    if not days or not calendar_ids:
+        return {}
+    query = (
+        select(PollDay.client_family, func.sum(PollDay.polls))
+        .where(PollDay.calendar_id.in_(calendar_ids), PollDay.day >= min(days), PollDay.day <= max(days))
+        .group_by(PollDay.client_family)
+    )
+    if family is not None:
+        query = query.where(PollDay.client_family == family)
+    return {name: int(count) for name, count in session.execute(query)}

@@ -1,0 +1,267 @@
+"""Reminders sent, engagement, polls and the daily rollups, against known data: the same exact numbers in
+`calcast stats`, in the dashboard's HTML, from the raw rows and from the rollups."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from calcast.analytics import rollups
+from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay
+from calcast.analytics.periods import day_start
+from calcast.calendars import service as calendars
+from calcast.calendars.models import BroadcastEvent
+from calcast.core.db import Database, utcnow
+from calcast.engagement.models import Click
+from calcast.feeds.models import FeedPoll
+from calcast.feeds.telemetry import Polls, write_polls
+from calcast.subscriptions import service as subscriptions
+from calcast.subscriptions.models import Subscription
+from tests.conftest import Cli
+from tests.console.conftest import ConsolePersona, act_as
+
+RANGES = ("today", "yesterday", "7d", "30d", "month", "all")
+
+
+@dataclass
+class World:
+    now: datetime
+    today: datetime  # the start of today (UTC)
+    ids: dict[str, str]
+    events: dict[str, str]
+
+
+def _subscribe(database: Database, name: str, *, calendar: str, tags: tuple[str, ...], made: datetime) -> str:
+    with database.transaction() as session:
+        done = subscriptions.subscribe(
+            session=session,
+            settings=database.settings,
+            account_code="owner",
+            calendar_code=calendar,
+            details=subscriptions.SubscriberDetails(subscriber_id=name, tags=tags),
+        )
+        session.execute(update(Subscription).where(Subscription.id == done.subscription.id).values(created_at=made))
+        return done.subscription.id
+
+
+def _event(database: Database, calendar: str, title: str, start: datetime, notify: int, tags: tuple[str, ...]) -> str:
+    with database.transaction() as session:
+        event = calendars.add_broadcast_event(
+            session=session,
+            account_code="owner",
+            calendar_code=calendar,
+            event=calendars.BroadcastEventInput(
+                title=title,
+                start=start.strftime("%Y-%m-%dT%H:%M:%S"),
+                end=(start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S"),
+                timezone="UTC",
+                tags=tags,
+                notify_before=notify,
+                url="https://tickets.example.com/" + title.lower(),
+            ),
+        )
+        session.execute(
+            update(BroadcastEvent).where(BroadcastEvent.id == event.id).values(created_at=start - timedelta(days=10))
+        )
+        return event.id
+
+
+def _polls(database: Database, subscription_id: str, count: int, at: datetime, family: str) -> None:
+    with database.transaction() as session:
+        write_polls(session=session, pending={subscription_id: Polls(count, at.timestamp(), family)})
+
+
+def _click(database: Database, world: World, who: str, event: str, at: datetime, *, bot: bool = False) -> None:
+    with database.transaction() as session:
+        calendar_id = session.scalar(select(Subscription.calendar_id).where(Subscription.id == world.ids[who]))
+        assert calendar_id is not None
+        session.add(
+            Click(
+                subscription_id=world.ids[who],
+                calendar_id=calendar_id,
+                event_kind="broadcast",
+                event_id=world.events[event],
+                link="https://tickets.example.com/" + event.lower(),
+                clicked_at=at,
+                client_family="apple",
+                is_bot=bot,
+                bot_reason="head" if bot else None,
+            )
+        )
+
+
+@pytest.fixture
+def world(database: Database, personas: dict[str, ConsolePersona]) -> World:
+    """Two calendars of `owner`, six subscriptions, four events with reminders, polls and clicks (see the test)."""
+    now = utcnow()
+    today = day_start(now.astimezone(UTC).date())
+    with database.transaction() as session:
+        calendars.create_calendar(
+            session=session,
+            account_code="owner",
+            code="second",
+            settings=calendars.CalendarSettings(title="Second"),
+            tags=("Everyone",),
+        )
+    made = today - timedelta(days=20)
+    ids = {
+        "s1": _subscribe(database, "s1", calendar="main", tags=("Team I",), made=made),
+        "s2": _subscribe(database, "s2", calendar="main", tags=("Team II",), made=made),
+        "s3": _subscribe(database, "s3", calendar="main", tags=("Team I",), made=made),
+        "s4": _subscribe(database, "s4", calendar="main", tags=("Team I",), made=made),  # never polled
+        "s5": _subscribe(database, "s5", calendar="main", tags=("Team I",), made=today - timedelta(days=3)),
+        "s6": _subscribe(database, "s6", calendar="second", tags=("Everyone",), made=today - timedelta(days=10)),
+    }
+    world = World(now=now, today=today, ids=ids, events={})
+    # Polls (through the telemetry writer): the client family of each subscription, and the raw poll rows.
+    _polls(database, ids["s1"], 5, today - timedelta(days=5, hours=-1), "apple")
+    _polls(database, ids["s2"], 2, today - timedelta(days=5, hours=-2), "google")
+    _polls(database, ids["s3"], 1, today - timedelta(days=5, hours=-3), "outlook")
+    _polls(database, ids["s5"], 1, today - timedelta(days=3, hours=-1), "apple")
+    _polls(database, ids["s6"], 3, today - timedelta(days=6), "apple")
+    _polls(database, ids["s1"], 1, now - timedelta(seconds=1), "apple")  # today: from the raw rows only
+    with database.transaction() as session:  # s3 ended a day ago, after the reminders below
+        session.execute(
+            update(Subscription).where(Subscription.id == ids["s3"]).values(deactivated_at=now - timedelta(days=1))
+        )
+    world.events = {
+        # Team I, reminder 60 min before, 4 days ago: s1 (apple) and s3 (outlook, still subscribed then); not s4
+        # (never fetched its feed), not s5 (subscribed later), not s2 (Team II).
+        "Match": _event(database, "main", "Match", today - timedelta(days=4, hours=-12), 60, ("Team I",)),
+        # Everyone, 30 min before, 2 days ago: s1, s3, s5; not s2 (Google ignores alarms), not s4.
+        "Final": _event(database, "main", "Final", today - timedelta(days=2, hours=-18), 30, ()),
+        # Not yet: the trigger is ahead.
+        "Future": _event(database, "main", "Future", now + timedelta(days=2), 15, ()),
+        # The second calendar, at the start (0 min before), yesterday: s6.
+        "Meetup": _event(database, "second", "Meetup", today - timedelta(days=1, hours=-9), 0, ()),
+    }
+    _click(database, world, "s1", "Match", today - timedelta(days=4, hours=-13))
+    _click(database, world, "s1", "Match", today - timedelta(days=4, hours=-14))
+    _click(database, world, "s5", "Final", today - timedelta(days=2, hours=-19))
+    _click(database, world, "s2", "Final", today - timedelta(days=2, hours=-19), bot=True)
+    _click(database, world, "s6", "Meetup", now - timedelta(seconds=1))
+    return world
+
+
+def tiles(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-metric="(\w+)" data-value="([^"]*)"', html))
+
+
+def stats(cli: Cli, *args: str) -> dict[str, dict[str, object]]:
+    done = cli("stats", "owner", *args, "--json")
+    assert done.exit_code == 0, done.stderr
+    return {item["calendar_code"]: item for item in json.loads(done.stdout)}
+
+
+def _account_view(found: dict[str, dict[str, object]]) -> dict[str, str]:
+    """The dashboard's tiles as the sums of `calcast stats`' calendars (engagement: people / active)."""
+    total: dict[str, int] = {}
+    for metric in ("active", "new", "unsubscribed", "lapsed", "reminders_sent", "clicked_people"):
+        total[metric] = sum(int(str(item[metric])) for item in found.values())
+    shown = {metric: str(value) for metric, value in total.items() if metric != "clicked_people"}
+    shown["engagement"] = str(round(total["clicked_people"] / total["active"], 4)) if total["active"] else ""
+    return shown
+
+
+def test_reminders_sent_and_engagement_are_exact_in_stats_and_on_the_dashboard(
+    client: TestClient, database: Database, cli: Cli, personas: dict[str, ConsolePersona], world: World
+) -> None:
+    for rolled in (False, True):  # first from the raw rows, then from the rollups: the same numbers
+        if rolled:
+            # From the first subscription's day up to yesterday.
+            assert rollups.roll_up(transaction=database.transaction) == 20
+        found = stats(cli, "--range", "7d")
+        main, second = found["main"], found["second"]
+        assert (main["active"], main["reminders_sent"], main["clicked_people"], main["engagement"]) == (4, 5, 2, 0.5)
+        assert (main["clicks"], main["bot_clicks"]) == (3, 1)
+        assert (second["active"], second["reminders_sent"], second["engagement"]) == (1, 1, 1.0)
+        assert main["polls"] == {"apple": 7, "google": 2, "outlook": 1}
+        by_event = main["clicks_by_event"]
+        assert isinstance(by_event, list)
+        assert [(event["title"], event["reminders"], event["people"]) for event in by_event] == [
+            ("Final", 3, 1),
+            ("Match", 2, 1),
+        ]
+        page = act_as(client, personas["viewer"]).get("/console/owner?range=7d").text
+        shown = tiles(page)
+        assert shown["reminders_sent"] == "6"
+        assert shown["engagement"] == "0.6"  # s1, s5, s6 clicked; 5 active
+        assert "60.0 %" in page
+        assert shown == _account_view(found)
+        one = tiles(act_as(client, personas["viewer"]).get("/console/owner?range=7d&calendar=main").text)
+        assert (one["reminders_sent"], one["engagement"]) == ("5", "0.5")
+        apple = act_as(client, personas["viewer"]).get("/console/owner?range=7d&app=apple").text
+        assert (tiles(apple)["reminders_sent"], tiles(apple)["engagement"], tiles(apple)["active"]) == ("4", "1.0", "3")
+        assert 'data-app="apple" data-polls="10"' in page  # s1 6 (one of them today), s5 1, s6 3
+        human = cli("stats", "owner", "main", "--range", "7d").stdout
+        assert "reminders   5 sent" in human
+        assert "engagement  50.0% of active subscribers clicked a link" in human
+
+
+def test_every_range_shows_the_numbers_of_calcast_stats(
+    client: TestClient, database: Database, cli: Cli, personas: dict[str, ConsolePersona], world: World
+) -> None:
+    rollups.roll_up(transaction=database.transaction)
+    for name in RANGES:
+        shown = tiles(act_as(client, personas["viewer"]).get(f"/console/owner?range={name}").text)
+        assert shown == _account_view(stats(cli, "--range", name)), name
+    day = (world.today - timedelta(days=4)).date().isoformat()
+    custom = f"/console/owner?range=custom&start={day}&end={day}"
+    shown = tiles(act_as(client, personas["viewer"]).get(custom).text)
+    assert shown == _account_view(stats(cli, "--range", "custom", "--from", day, "--to", day))
+    assert shown["reminders_sent"] == "2"
+
+
+def test_the_rollup_job_is_idempotent_and_picks_up_late_rows(database: Database, world: World) -> None:
+    def counts() -> tuple[int, ...]:
+        with database.sessions() as session:
+            return tuple(
+                int(session.scalar(select(func.count()).select_from(table)) or 0)
+                for table in (RollupDay, PollDay, ReminderDay, ClickDay)
+            )
+
+    def clicks_on(day: datetime) -> int:
+        with database.sessions() as session:
+            return int(session.scalar(select(func.sum(ClickDay.clicks)).where(ClickDay.day == day.date())) or 0)
+
+    assert rollups.roll_up(transaction=database.transaction) == 20
+    first = counts()
+    assert first == (20, 5, 3, 2)
+    # Ended days are final except the last two, which every run writes again (replacing, never adding).
+    assert rollups.roll_up(transaction=database.transaction) == 2
+    assert counts() == first
+    late = world.today - timedelta(days=2, hours=-20)
+    _click(database, world, "s1", "Final", late)
+    assert clicks_on(late) == 1
+    rollups.roll_up(transaction=database.transaction)
+    assert clicks_on(late) == 2
+    # An older day takes a late row only when asked to (`calcast rollup --since`).
+    _click(database, world, "s1", "Match", world.today - timedelta(days=4, hours=-20))
+    rollups.roll_up(transaction=database.transaction)
+    assert clicks_on(world.today - timedelta(days=4)) == 2
+    rollups.roll_up(transaction=database.transaction, since=(world.today - timedelta(days=4)).date())
+    assert clicks_on(world.today - timedelta(days=4)) == 3
+    with database.sessions() as session:
+        assert session.scalar(select(func.sum(FeedPoll.polls))) == 13
+
+
+def test_bad_ranges_and_unknown_calendars_get_a_sentence(
+    client: TestClient, personas: dict[str, ConsolePersona], world: World
+) -> None:
+    viewer = act_as(client, personas["viewer"])
+    wrong = viewer.get("/console/owner?range=custom&start=2026-02-10&end=2026-02-01")
+    assert wrong.status_code == 422
+    assert "is before the first day" in wrong.text
+    assert viewer.get("/console/owner?range=custom&start=tomorrow").status_code == 422
+    assert viewer.get("/console/owner?range=forever").status_code == 422
+    missing = viewer.get("/console/owner?calendar=nope")
+    assert missing.status_code == 404
+    assert "nope" in missing.text
+    # Another account's calendar is unknown here, not shown.
+    assert act_as(client, personas["stranger"]).get("/console/other?calendar=second").status_code == 404
