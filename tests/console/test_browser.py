@@ -195,5 +195,5 @@ def test_an_editor_sets_up_a_calendar_and_an_event_and_a_visitor_gets_it_in_thei
     assert [alarm.decoded("TRIGGER") for alarm in event.walk("VALARM")] == [timedelta(minutes=-30)]
 
     # The dashboard counts the new subscriber.
-    page.goto(f"{base}/console/owner?range=1d")
+    page.goto(f"{base}/console/owner?range=today")
     assert page.locator('.tile[data-metric="new"]').get_attribute("data-value") == "1"
