@@ -8,6 +8,7 @@ from calcast.engagement.models import Click, FirstClick
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.feeds.models import FeedState
 from calcast.outbox.models import OutboxMessage
+from calcast.push.models import PushConnection, PushedEvent
 from calcast.subscriptions.models import FeedToken, Subscription
 from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -27,6 +28,8 @@ __all__ = [
     "OutboxMessage",
     "PersonalEvent",
     "PersonalEventTarget",
+    "PushConnection",
+    "PushedEvent",
     "Subscription",
     "Tag",
     "WebhookDelivery",

@@ -12,8 +12,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from calcast.accounts.service import get_account, sign_external_id
+from calcast.calendars.changes import BroadcastEventChange
 from calcast.calendars.event_input import EventInput, apply_changes, event_values, invalid
 from calcast.calendars.models import EMAIL_CAPTURE_MODES, IDENTITY_MODES, LANGUAGES, BroadcastEvent, Calendar, Tag
+from calcast.core import changes
 from calcast.core.codes import check_code
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
@@ -261,6 +263,13 @@ def landing_url(
     return f"{url}?{urlencode({'external_id': cleaned, 'sig': signature})}"
 
 
+def _announce(session: Session, calendar: Calendar, event_key: str) -> None:
+    """Tell the consumers (push sync) that a broadcast event of the calendar changed."""
+    changes.record(
+        session, BroadcastEventChange(account_id=calendar.account_id, calendar_id=calendar.id, event_key=event_key)
+    )
+
+
 def bump_feed_version(*, session: Session, calendar_id: str) -> None:
     """Mark every feed of the calendar as changed (a broadcast event, tag or setting changed)."""
     session.execute(update(Calendar).where(Calendar.id == calendar_id).values(feed_version=Calendar.feed_version + 1))
@@ -331,6 +340,7 @@ def add_broadcast_event(
     session.add(row)
     bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
+    _announce(session, calendar, event_key)
     return row
 
 
@@ -376,6 +386,8 @@ def update_broadcast_event(
     if changed:
         bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
+    if changed:
+        _announce(session, calendar, event_key)
     return row
 
 
@@ -389,6 +401,7 @@ def delete_broadcast_event(
     row.deleted_at = utcnow()
     bump_feed_version(session=session, calendar_id=row.calendar_id)
     session.flush()
+    _announce(session, get_calendar_by_id(session=session, calendar_id=row.calendar_id), event_key)
     return row
 
 

@@ -59,6 +59,29 @@ def enqueue(*, session: Session, messages: Sequence[NewMessage]) -> list[int]:
     return list(session.scalars(insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True), rows))
 
 
+def supersede_waiting(*, session: Session, kind: str, ordering_key: str) -> list[OutboxMessage]:
+    """Mark the rows of this key that no worker has taken yet superseded, and return them (locked).
+
+    For a kind whose rows each carry the whole state (a push sync): the row queued next covers them. A row being
+    delivered, or waiting for its retry, stays; the next row waits behind it, so a provider's backoff holds.
+    """
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.ordering_key == ordering_key,
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.claimed_by.is_(None),
+        )
+        .with_for_update()
+    )
+    waiting = list(session.scalars(query))
+    for message in waiting:
+        message.status = OutboxStatus.SUPERSEDED
+        message.available_at = utcnow()
+    return waiting
+
+
 def parse_status(value: str) -> OutboxStatus:
     """The status an operator named, or Invalid with the ones there are."""
     try:
