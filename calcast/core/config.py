@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     microsoft_login_url: str = "https://login.microsoftonline.com"
     microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
     # CalDAV (iCloud, Fastmail, Nextcloud) needs no app registration: on unless switched off.
-    caldav_enabled: bool = True
+    caldav_enabled: bool = False
     push_timeout_seconds: float = Field(default=20.0, gt=0)
     # How often every push calendar is compared with what it should hold (drift, calendars deleted by the user).
     push_reconcile_minutes: int = Field(default=360, ge=1)
@@ -184,6 +184,11 @@ class Settings(BaseSettings):
     def google_push_enabled(self) -> bool:
         """Whether subscribers are offered "Google Calendar" by push (the OAuth client is configured)."""
         return bool(self.google_client_id and self.google_client_secret)
+
+    @property
+    def push_methods(self) -> tuple[str, ...]:
+        """The push methods offered on the confirmation page, in their order: those whose settings are there."""
+        return tuple(name for name, on in (("google", self.google_push_enabled), ("caldav", self.caldav_enabled)) if on)
 
 
 def secret_key_path(database: str) -> Path:

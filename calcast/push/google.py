@@ -212,7 +212,6 @@ class GoogleAdapter:
             overrides.append({"method": "popup", "minutes": minutes})
         body: dict[str, Any] = {
             "id": event_id(connection_id, event.uid),
-            "iCalUID": event.uid,
             "summary": clean_text(event.title),
             "start": start,
             "end": end,
@@ -255,7 +254,7 @@ class GoogleAdapter:
                 if refused.status != 409:
                     raise
                 # Written before (a crash between the write and its record, or a repeat): patch it instead.
-        patch = {key: value for key, value in payload.items() if key not in ("id", "iCalUID")}
+        patch = {key: value for key, value in payload.items() if key != "id"}
         try:
             response = self._api(credentials, "PATCH", event_path, json={**patch, "status": "confirmed"})
         except Refused as refused:

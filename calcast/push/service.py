@@ -32,13 +32,8 @@ UNSUBSCRIBED = "unsubscribed"
 
 
 def offered(settings: Settings) -> list[Provider]:
-    """The push methods this install offers: those whose settings are there (and whose adapter exists)."""
-    found = []
-    if settings.google_push_enabled:
-        found.append(Provider.GOOGLE)
-    if settings.caldav_enabled:
-        found.append(Provider.CALDAV)
-    return found
+    """The push methods this install offers: those whose settings are there."""
+    return [Provider(name) for name in settings.push_methods]
 
 
 def ordering_key(subscription_id: str) -> str:
