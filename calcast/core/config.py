@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     microsoft_login_url: str = "https://login.microsoftonline.com"
     microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
     # CalDAV (iCloud, Fastmail, Nextcloud) needs no app registration: on unless switched off.
-    caldav_enabled: bool = False
+    caldav_enabled: bool = True
     push_timeout_seconds: float = Field(default=20.0, gt=0)
     # How often every push calendar is compared with what it should hold (drift, calendars deleted by the user).
     push_reconcile_minutes: int = Field(default=360, ge=1)

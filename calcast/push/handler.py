@@ -15,6 +15,7 @@ from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
 from calcast.outbox.delivery import LEASE_ENDING, Claimed, Result, lease_deadline
 from calcast.push import engine, service
+from calcast.push.caldav import CalDavAdapter
 from calcast.push.google import GoogleAdapter
 from calcast.push.models import Provider, PushConnection
 from calcast.push.providers import Adapter, CalendarGone, GrantLost, RateLimited, Refused, Unavailable
@@ -95,4 +96,6 @@ def default_adapters(settings: Settings) -> dict[Provider, Adapter]:
     adapters: dict[Provider, Adapter] = {}
     if settings.google_push_enabled:
         adapters[Provider.GOOGLE] = GoogleAdapter(settings)
+    if settings.caldav_enabled:
+        adapters[Provider.CALDAV] = CalDavAdapter(settings)
     return adapters

@@ -6,28 +6,43 @@ method is configured); the manage link's token proves the visitor holds the subs
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from calcast.calendars import service as calendars
+from calcast.calendars.models import Calendar
 from calcast.core.config import Settings
 from calcast.core.errors import Invalid, NotFound
 from calcast.core.http import SessionDep, SettingsDep
+from calcast.core.outbound import check_destination
 from calcast.core.ratelimit import MANAGE_PAGE_LIMIT
 from calcast.core.security import derived_token
 from calcast.push import service
+from calcast.push.caldav import PRESETS, CalDavAdapter
 from calcast.push.google import SCOPE, GoogleAdapter, authorization_url
 from calcast.push.models import Provider
-from calcast.push.providers import PushFault
+from calcast.push.providers import Credentials, GrantLost, PushFault
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
-from calcast.web.forms import issue_form_token, read_form_token
+from calcast.web.forms import is_cross_site, issue_form_token, read_form_token
 from calcast.web.i18n import language_from_header
 from calcast.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 GOOGLE_CALLBACK = "/push/google/callback"
 STATE_PURPOSE = "push-google"
+CALDAV_PURPOSE = "push-caldav"
+
+
+class CalDavForm(BaseModel):
+    form_token: str = ""
+    provider: str = "icloud"
+    server_url: str = ""
+    username: str = ""
+    password: str = ""
 
 
 def _redirect_uri(settings: Settings) -> str:
@@ -135,5 +150,130 @@ def google_callback(request: Request, session: SessionDep, settings: SettingsDep
         language=language,
         title="push_connected_title",
         text="push_google_connected_text",
+        back=_manage_path(settings, subscription),
+    )
+
+
+def _linked(session: SessionDep, settings: Settings, subscription_id: str, token: str) -> Subscription | None:
+    try:
+        return subscriptions.by_manage_link(
+            session=session, settings=settings, subscription_id=subscription_id, token=token
+        )
+    except NotFound:
+        return None
+
+
+def _caldav_form(
+    request: Request,
+    *,
+    settings: Settings,
+    subscription: Subscription,
+    calendar: Calendar,
+    form: CalDavForm | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    form = form or CalDavForm()
+    path = _manage_path(settings, subscription)
+    return render(
+        request,
+        "push_caldav.html",
+        language=calendar.language,
+        private=True,
+        status_code=status_code,
+        calendar=calendar,
+        action=f"{path}/push/caldav",
+        back=f"{path}/add",
+        form_token=issue_form_token(settings.secret_key, purpose=CALDAV_PURPOSE, subject=subscription.id),
+        provider=form.provider,
+        server_url=form.server_url,
+        username=form.username,
+        error=error,
+    )
+
+
+@router.get("/manage/{subscription_id}/{token}/push/caldav", dependencies=[MANAGE_PAGE_LIMIT])
+def caldav_form(
+    request: Request, session: SessionDep, settings: SettingsDep, subscription_id: str, token: str
+) -> HTMLResponse:
+    """The CalDAV form: provider (or server URL), user name, app password."""
+    subscription = _linked(session, settings, subscription_id, token)
+    if subscription is None or Provider.CALDAV not in service.offered(settings):
+        return _unknown(request)
+    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+    if not subscription.is_active:
+        return _page(request, language=calendar.language, title="push_ended_title", text="push_ended_text")
+    return _caldav_form(request, settings=settings, subscription=subscription, calendar=calendar)
+
+
+@router.post("/manage/{subscription_id}/{token}/push/caldav", dependencies=[MANAGE_PAGE_LIMIT])
+def connect_caldav(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    subscription_id: str,
+    token: str,
+    form: Annotated[CalDavForm, Form()],
+) -> HTMLResponse:
+    """Check the account (PROPFIND) before anything is stored, then connect it; the first sync is on its way."""
+    subscription = _linked(session, settings, subscription_id, token)
+    if subscription is None or Provider.CALDAV not in service.offered(settings):
+        return _unknown(request)
+    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+    language = calendar.language
+
+    def again(error: str, status_code: int) -> HTMLResponse:
+        return _caldav_form(
+            request,
+            settings=settings,
+            subscription=subscription,
+            calendar=calendar,
+            form=form,
+            error=error,
+            status_code=status_code,
+        )
+
+    cross_site = is_cross_site(
+        sec_fetch_site=request.headers.get("sec-fetch-site"),
+        origin=request.headers.get("origin"),
+        own_origins={settings.base_url, str(request.base_url)},
+    )
+    if cross_site:
+        return again("error_form_foreign", 403)
+    if read_form_token(settings.secret_key, form.form_token, purpose=CALDAV_PURPOSE, subject=subscription.id) is None:
+        return again("error_form_expired", 400)
+    if not subscription.is_active:
+        return _page(request, language=language, title="push_ended_title", text="push_ended_text", status_code=409)
+    try:
+        server_url = check_destination(
+            PRESETS.get(form.provider) or form.server_url,
+            allow_private=settings.allow_private_destinations,
+            what="CalDAV server",
+        )
+    except Invalid:
+        return again("push_caldav_error_url", 422)
+    username, password = form.username.strip()[:320], form.password.strip()
+    if not username or not password or len(password) > 1024:
+        return again("push_caldav_error_auth", 422)
+    adapter = CalDavAdapter(settings)
+    try:
+        found = adapter.discover(
+            server_url,
+            Credentials(credential=password, access_token=None, access_token_expires_at=None, username=username),
+        )
+    except GrantLost:
+        return again("push_caldav_error_auth", 422)
+    except PushFault:
+        return again("push_caldav_error_server", 422)
+    finally:
+        adapter.close()
+    service.connect(
+        session=session, settings=settings, subscription=subscription, provider=Provider.CALDAV, credentials=found
+    )
+    return _page(
+        request,
+        language=language,
+        title="push_connected_title",
+        text="push_caldav_connected_text",
         back=_manage_path(settings, subscription),
     )
