@@ -500,3 +500,27 @@ def running_google_standin() -> Iterator[GoogleStandIn]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def main() -> None:
+    """Run alone (`python -m tests.support.google_standin`): prints the settings that point calcast at it, serves on.
+
+    The process runs until killed; its consent page answers for the user subscriber@example.com.
+    """
+    import sys
+
+    with running_google_standin() as standin:
+        sys.stdout.write(
+            f"CALCAST_GOOGLE_CLIENT_ID={CLIENT_ID}\n"
+            f"CALCAST_GOOGLE_CLIENT_SECRET={CLIENT_SECRET}\n"
+            f"CALCAST_GOOGLE_AUTH_URL={standin.url}/o/oauth2/v2/auth\n"
+            f"CALCAST_GOOGLE_TOKEN_URL={standin.url}/token\n"
+            f"CALCAST_GOOGLE_REVOKE_URL={standin.url}/revoke\n"
+            f"CALCAST_GOOGLE_API_URL={standin.url}/calendar/v3\n"
+        )
+        sys.stdout.flush()
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
