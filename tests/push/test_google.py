@@ -16,6 +16,7 @@ from calcast.core.config import Settings
 from calcast.core.db import Database, utcnow
 from calcast.events import service as events
 from calcast.outbox.models import OutboxMessage, OutboxStatus
+from calcast.push import service as push
 from calcast.push.models import ConnectionState
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona
@@ -244,3 +245,29 @@ def test_an_expired_access_token_is_refreshed_without_the_subscriber_noticing(
     stored = connection(push_database, subscription_id)
     assert stored.access_token is not None
     assert b"ya29." not in stored.access_token  # encrypted at rest
+
+
+def test_reconciliation_puts_back_an_event_edited_by_hand_and_leaves_one_deleted_by_hand_alone(
+    push_database: Database, owner: Persona, push_client: TestClient, google: GoogleStandIn, push_settings: Settings
+) -> None:
+    subscription_id = subscribed_by_google(push_database, push_client, google, push_settings, ["Team I"])
+    profile = braze_profile(push_database, subscription_id, EXTERNAL_ID)
+    for number in (1, 2):
+        start = tomorrow_at(9 + number)
+        seed_send(
+            push_client, owner, profile, "new_event",
+            eventId=f"Event_000{number}", eventTitle=f"Offer {number}",
+            eventStart=local_time(start), eventEnd=local_time(start),
+        )  # fmt: skip
+    drain(push_database)
+    calendar_id = the_calendar(google)
+    first, second = sorted(google.live_events(calendar_id), key=lambda event: event["summary"])
+    google.edit_event_as_user(calendar_id, first["id"], summary="My own title")
+    google.edit_event_as_user(calendar_id, second["id"], status="cancelled")
+
+    queued = push.Reconciliation()(transaction=push_database.transaction, settings=push_settings, now=utcnow())
+    assert queued == 1
+    drain(push_database)
+    assert [event["summary"] for event in google.live_events(calendar_id)] == ["Offer 1"]
+    # Compared just now: the next run leaves it until CALCAST_PUSH_RECONCILE_MINUTES have passed.
+    assert push.Reconciliation()(transaction=push_database.transaction, settings=push_settings, now=utcnow()) == 0
