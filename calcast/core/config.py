@@ -186,9 +186,19 @@ class Settings(BaseSettings):
         return bool(self.google_client_id and self.google_client_secret)
 
     @property
+    def microsoft_push_enabled(self) -> bool:
+        """Whether subscribers are offered Outlook / Microsoft 365 by push (the Entra app is configured)."""
+        return bool(self.microsoft_client_id and self.microsoft_client_secret)
+
+    @property
     def push_methods(self) -> tuple[str, ...]:
         """The push methods offered on the confirmation page, in their order: those whose settings are there."""
-        return tuple(name for name, on in (("google", self.google_push_enabled), ("caldav", self.caldav_enabled)) if on)
+        offered = (
+            ("google", self.google_push_enabled),
+            ("microsoft", self.microsoft_push_enabled),
+            ("caldav", self.caldav_enabled),
+        )
+        return tuple(name for name, on in offered if on)
 
 
 def secret_key_path(database: str) -> Path:

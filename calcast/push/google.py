@@ -119,6 +119,13 @@ class GoogleAdapter:
 
     # ------------------------------------------------------------------------------------------ OAuth
 
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str) -> str:
+        return authorization_url(self.settings, redirect_uri=redirect_uri, state=state, code_verifier=code_verifier)
+
+    def has_scope(self, granted: str) -> bool:
+        """Whether the grant holds calcast's scope (with granular consent a subscriber can untick it)."""
+        return SCOPE in granted.split()
+
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> tuple[Credentials, str]:
         """Trade an authorization code for tokens; returns the credentials and the granted scope."""
         response = self._send(

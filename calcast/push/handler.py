@@ -17,6 +17,7 @@ from calcast.outbox.delivery import LEASE_ENDING, Claimed, Result, lease_deadlin
 from calcast.push import engine, service
 from calcast.push.caldav import CalDavAdapter
 from calcast.push.google import GoogleAdapter
+from calcast.push.microsoft import MicrosoftAdapter
 from calcast.push.models import Provider, PushConnection
 from calcast.push.providers import Adapter, CalendarGone, GrantLost, RateLimited, Refused, Unavailable
 
@@ -96,6 +97,8 @@ def default_adapters(settings: Settings) -> dict[Provider, Adapter]:
     adapters: dict[Provider, Adapter] = {}
     if settings.google_push_enabled:
         adapters[Provider.GOOGLE] = GoogleAdapter(settings)
+    if settings.microsoft_push_enabled:
+        adapters[Provider.MICROSOFT] = MicrosoftAdapter(settings)
     if settings.caldav_enabled:
         adapters[Provider.CALDAV] = CalDavAdapter(settings)
     return adapters

@@ -1,4 +1,4 @@
-"""The push pages: connect a Google calendar (OAuth with PKCE and `state`) from the confirmation page.
+"""The push pages: connect a Google or Microsoft calendar (OAuth with PKCE and `state`) or a CalDAV account.
 
 Routes only parse, call a service and render. Reached from the confirmation page's choices (shown only when the
 method is configured); the manage link's token proves the visitor holds the subscription.
@@ -6,11 +6,13 @@ method is configured); the manage link's token proves the visitor holds the subs
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Calendar
@@ -22,7 +24,8 @@ from calcast.core.ratelimit import MANAGE_PAGE_LIMIT
 from calcast.core.security import derived_token
 from calcast.push import service
 from calcast.push.caldav import PRESETS, CalDavAdapter
-from calcast.push.google import SCOPE, GoogleAdapter, authorization_url
+from calcast.push.google import GoogleAdapter
+from calcast.push.microsoft import MicrosoftAdapter
 from calcast.push.models import Provider
 from calcast.push.providers import Credentials, GrantLost, PushFault
 from calcast.subscriptions import service as subscriptions
@@ -32,9 +35,25 @@ from calcast.web.i18n import language_from_header
 from calcast.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-GOOGLE_CALLBACK = "/push/google/callback"
-STATE_PURPOSE = "push-google"
 CALDAV_PURPOSE = "push-caldav"
+
+
+class OAuthAdapter(Protocol):
+    """What the connect pages need of a provider that grants access by OAuth (Google, Microsoft)."""
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str) -> str: ...
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> tuple[Credentials, str]: ...
+
+    def has_scope(self, granted: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+OAUTH: dict[Provider, Callable[[Settings], OAuthAdapter]] = {
+    Provider.GOOGLE: GoogleAdapter,
+    Provider.MICROSOFT: MicrosoftAdapter,
+}
 
 
 class CalDavForm(BaseModel):
@@ -45,9 +64,17 @@ class CalDavForm(BaseModel):
     password: str = ""
 
 
-def _redirect_uri(settings: Settings) -> str:
-    """The redirect URI registered with Google (docs/push.md)."""
-    return settings.base_url + GOOGLE_CALLBACK
+def callback_path(provider: Provider) -> str:
+    return f"/push/{provider.value}/callback"
+
+
+def _redirect_uri(settings: Settings, provider: Provider) -> str:
+    """The redirect URI registered with the provider (docs/push.md)."""
+    return settings.base_url + callback_path(provider)
+
+
+def _state_purpose(provider: Provider) -> str:
+    return f"push-{provider.value}"
 
 
 def _code_verifier(settings: Settings, state: str) -> str:
@@ -79,36 +106,32 @@ def _unknown(request: Request) -> HTMLResponse:
     return _page(request, language=language, title="bad_link_title", text="bad_link_text", status_code=404)
 
 
-@router.get("/manage/{subscription_id}/{token}/push/google", dependencies=[MANAGE_PAGE_LIMIT])
-def start_google(
-    request: Request, session: SessionDep, settings: SettingsDep, subscription_id: str, token: str
-) -> Response:
-    """Send the subscriber to Google's consent page for calcast's own calendar in their account."""
-    try:
-        subscription = subscriptions.by_manage_link(
-            session=session, settings=settings, subscription_id=subscription_id, token=token
-        )
-    except NotFound:
+def _start(request: Request, session: Session, settings: Settings, provider: Provider, linked: Linked) -> Response:
+    """Send the subscriber to the provider's consent page, with `state` (signed, names the subscription) and PKCE."""
+    if linked is None or provider not in service.offered(settings):
         return _unknown(request)
-    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
-    if Provider.GOOGLE not in service.offered(settings):
-        return _unknown(request)
+    subscription, calendar = linked
     if not subscription.is_active:
         return _page(request, language=calendar.language, title="push_ended_title", text="push_ended_text")
-    state = f"{subscription.id}.{issue_form_token(settings.secret_key, purpose=STATE_PURPOSE, subject=subscription.id)}"
-    target = authorization_url(
-        settings, redirect_uri=_redirect_uri(settings), state=state, code_verifier=_code_verifier(settings, state)
-    )
+    purpose = _state_purpose(provider)
+    state = f"{subscription.id}.{issue_form_token(settings.secret_key, purpose=purpose, subject=subscription.id)}"
+    adapter = OAUTH[provider](settings)
+    try:
+        target = adapter.authorization_url(
+            redirect_uri=_redirect_uri(settings, provider), state=state, code_verifier=_code_verifier(settings, state)
+        )
+    finally:
+        adapter.close()
     return RedirectResponse(target, status_code=303, headers={"Referrer-Policy": "no-referrer"})
 
 
-@router.get(GOOGLE_CALLBACK, response_class=HTMLResponse)
-def google_callback(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    """Google sends the subscriber back here: keep the grant, and the first sync is on its way."""
+def _callback(request: Request, session: Session, settings: Settings, provider: Provider) -> HTMLResponse:
+    """The provider sends the subscriber back: keep the grant, and the first sync is on its way."""
     query = request.query_params
     state = query.get("state", "")
     subscription_id, _, signed = state.partition(".")
-    if read_form_token(settings.secret_key, signed, purpose=STATE_PURPOSE, subject=subscription_id) is None:
+    token = read_form_token(settings.secret_key, signed, purpose=_state_purpose(provider), subject=subscription_id)
+    if token is None or provider not in service.offered(settings):
         return _unknown(request)
     try:
         subscription = subscriptions.get_subscription(session=session, subscription_id=subscription_id)
@@ -118,18 +141,21 @@ def google_callback(request: Request, session: SessionDep, settings: SettingsDep
     language, back = calendar.language, _manage_path(settings, subscription) + "/add"
     if query.get("error") or not query.get("code"):
         return _page(request, language=language, title="push_declined_title", text="push_declined_text", back=back)
-    adapter = GoogleAdapter(settings)
+    adapter = OAUTH[provider](settings)
     try:
         credentials, scope = adapter.exchange_code(
-            code=query["code"], redirect_uri=_redirect_uri(settings), code_verifier=_code_verifier(settings, state)
+            code=query["code"],
+            redirect_uri=_redirect_uri(settings, provider),
+            code_verifier=_code_verifier(settings, state),
         )
+        has_scope = adapter.has_scope(scope)
     except PushFault:
         return _page(
             request, language=language, title="push_failed_title", text="push_failed_text", status_code=502, back=back
         )
     finally:
         adapter.close()
-    if SCOPE not in scope.split():
+    if not has_scope:
         # Granular consent: the subscriber unticked the calendar permission.
         return _page(
             request, language=language, title="push_scope_title", text="push_scope_text", status_code=403, back=back
@@ -139,7 +165,7 @@ def google_callback(request: Request, session: SessionDep, settings: SettingsDep
             session=session,
             settings=settings,
             subscription=subscription,
-            provider=Provider.GOOGLE,
+            provider=provider,
             credentials=credentials,
             granted_scope=scope,
         )
@@ -149,18 +175,48 @@ def google_callback(request: Request, session: SessionDep, settings: SettingsDep
         request,
         language=language,
         title="push_connected_title",
-        text="push_google_connected_text",
+        text="push_connected_text",
         back=_manage_path(settings, subscription),
     )
 
 
-def _linked(session: SessionDep, settings: Settings, subscription_id: str, token: str) -> Subscription | None:
+Linked = tuple[Subscription, Calendar] | None
+
+
+def linked(session: SessionDep, settings: SettingsDep, subscription_id: str, token: str) -> Linked:
+    """The subscription a manage link names, with its calendar; None for a link that is not genuine."""
     try:
-        return subscriptions.by_manage_link(
+        subscription = subscriptions.by_manage_link(
             session=session, settings=settings, subscription_id=subscription_id, token=token
         )
     except NotFound:
         return None
+    return subscription, calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+
+
+LinkedDep = Annotated[Linked, Depends(linked)]
+
+
+@router.get("/manage/{subscription_id}/{token}/push/google", dependencies=[MANAGE_PAGE_LIMIT])
+def start_google(request: Request, session: SessionDep, settings: SettingsDep, found: LinkedDep) -> Response:
+    """Google's consent page, for calcast's own calendar in the subscriber's Google account."""
+    return _start(request, session, settings, Provider.GOOGLE, found)
+
+
+@router.get("/push/google/callback", response_class=HTMLResponse)
+def google_callback(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    return _callback(request, session, settings, Provider.GOOGLE)
+
+
+@router.get("/manage/{subscription_id}/{token}/push/microsoft", dependencies=[MANAGE_PAGE_LIMIT])
+def start_microsoft(request: Request, session: SessionDep, settings: SettingsDep, found: LinkedDep) -> Response:
+    """Microsoft's sign-in and consent page, for calcast's own calendar in the subscriber's Outlook."""
+    return _start(request, session, settings, Provider.MICROSOFT, found)
+
+
+@router.get("/push/microsoft/callback", response_class=HTMLResponse)
+def microsoft_callback(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    return _callback(request, session, settings, Provider.MICROSOFT)
 
 
 def _caldav_form(
@@ -193,14 +249,11 @@ def _caldav_form(
 
 
 @router.get("/manage/{subscription_id}/{token}/push/caldav", dependencies=[MANAGE_PAGE_LIMIT])
-def caldav_form(
-    request: Request, session: SessionDep, settings: SettingsDep, subscription_id: str, token: str
-) -> HTMLResponse:
+def caldav_form(request: Request, settings: SettingsDep, found: LinkedDep) -> HTMLResponse:
     """The CalDAV form: provider (or server URL), user name, app password."""
-    subscription = _linked(session, settings, subscription_id, token)
-    if subscription is None or Provider.CALDAV not in service.offered(settings):
+    if found is None or Provider.CALDAV not in service.offered(settings):
         return _unknown(request)
-    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+    subscription, calendar = found
     if not subscription.is_active:
         return _page(request, language=calendar.language, title="push_ended_title", text="push_ended_text")
     return _caldav_form(request, settings=settings, subscription=subscription, calendar=calendar)
@@ -211,15 +264,13 @@ def connect_caldav(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    subscription_id: str,
-    token: str,
+    found: LinkedDep,
     form: Annotated[CalDavForm, Form()],
 ) -> HTMLResponse:
     """Check the account (PROPFIND) before anything is stored, then connect it; the first sync is on its way."""
-    subscription = _linked(session, settings, subscription_id, token)
-    if subscription is None or Provider.CALDAV not in service.offered(settings):
+    if found is None or Provider.CALDAV not in service.offered(settings):
         return _unknown(request)
-    calendar = calendars.get_calendar_by_id(session=session, calendar_id=subscription.calendar_id)
+    subscription, calendar = found
     language = calendar.language
 
     def again(error: str, status_code: int) -> HTMLResponse:
@@ -257,7 +308,7 @@ def connect_caldav(
         return again("push_caldav_error_auth", 422)
     adapter = CalDavAdapter(settings)
     try:
-        found = adapter.discover(
+        checked = adapter.discover(
             server_url,
             Credentials(credential=password, access_token=None, access_token_expires_at=None, username=username),
         )
@@ -268,12 +319,12 @@ def connect_caldav(
     finally:
         adapter.close()
     service.connect(
-        session=session, settings=settings, subscription=subscription, provider=Provider.CALDAV, credentials=found
+        session=session, settings=settings, subscription=subscription, provider=Provider.CALDAV, credentials=checked
     )
     return _page(
         request,
         language=language,
         title="push_connected_title",
-        text="push_caldav_connected_text",
+        text="push_connected_text",
         back=_manage_path(settings, subscription),
     )

@@ -172,18 +172,21 @@ _EN: dict[str, str] = {
     ),
     "push_back": "Back",
     "push_connected_title": "Your calendar is connected",
-    "push_google_connected_text": (
-        "calcast is making its calendar in your Google account; the events appear there within seconds. To stop, "
-        "unsubscribe on the manage page: the calendar is then removed."
+    "push_microsoft": "Outlook or Microsoft 365, directly",
+    "push_microsoft_note": (
+        "calcast makes its own calendar in your Outlook and writes the events itself: they arrive within seconds "
+        "and their reminders ring. Microsoft asks to let calcast read and write your calendars."
     ),
-    "push_caldav_connected_text": (
+    "push_connected_text": (
         "calcast is making its calendar in your account; the events appear there within seconds. To stop, "
         "unsubscribe on the manage page: the calendar is then removed."
     ),
     "push_declined_title": "Nothing was connected",
     "push_declined_text": "You did not allow calcast to make its calendar. The calendar link still works.",
-    "push_failed_title": "Google did not answer",
-    "push_failed_text": "Google could not confirm the connection just now. Please try again, or use the calendar link.",
+    "push_failed_title": "Your calendar provider did not answer",
+    "push_failed_text": (
+        "Your calendar provider could not confirm the connection just now. Please try again, or use the calendar link."
+    ),
     "push_scope_title": "A permission is missing",
     "push_scope_text": (
         "calcast needs the permission to make its own calendar. Please try again and leave that box ticked, or use "
@@ -392,20 +395,22 @@ _DE: dict[str, str] = {
     ),
     "push_back": "Zurück",
     "push_connected_title": "Ihr Kalender ist verbunden",
-    "push_google_connected_text": (
-        "calcast legt seinen Kalender in Ihrem Google-Konto an; die Termine erscheinen dort in Sekunden. Zum "
-        "Beenden bestellen Sie auf der Verwaltungsseite ab: Der Kalender wird dann entfernt."
+    "push_microsoft": "Outlook oder Microsoft 365, direkt",
+    "push_microsoft_note": (
+        "calcast legt einen eigenen Kalender in Ihrem Outlook an und trägt die Termine selbst ein: Sie sind in "
+        "Sekunden da und ihre Erinnerungen klingeln. Microsoft fragt, ob calcast Ihre Kalender lesen und "
+        "schreiben darf."
     ),
-    "push_caldav_connected_text": (
+    "push_connected_text": (
         "calcast legt seinen Kalender in Ihrem Konto an; die Termine erscheinen dort in Sekunden. Zum Beenden "
         "bestellen Sie auf der Verwaltungsseite ab: Der Kalender wird dann entfernt."
     ),
     "push_declined_title": "Nichts wurde verbunden",
     "push_declined_text": "Sie haben calcast nicht erlaubt, seinen Kalender anzulegen. Der Kalender-Link gilt weiter.",
-    "push_failed_title": "Google hat nicht geantwortet",
+    "push_failed_title": "Ihr Kalenderanbieter hat nicht geantwortet",
     "push_failed_text": (
-        "Google konnte die Verbindung gerade nicht bestätigen. Bitte versuchen Sie es erneut oder nutzen Sie den "
-        "Kalender-Link."
+        "Ihr Kalenderanbieter konnte die Verbindung gerade nicht bestätigen. Bitte versuchen Sie es erneut oder "
+        "nutzen Sie den Kalender-Link."
     ),
     "push_scope_title": "Eine Berechtigung fehlt",
     "push_scope_text": (
