@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from calcast.core.db import Database
-from calcast.push.models import ConnectionState, PushConnection
+from calcast.push.models import ConnectionState, PushConnection, PushedEvent
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona
 from tests.push.conftest import braze_profile, connection, drain, local_time, manage_path, seed_send, tomorrow_at
@@ -102,6 +102,14 @@ def test_a_caldav_subscriber_gets_the_braze_event_and_every_change_in_calcasts_o
     braze_sync.change_tags(push_database, subscription_id, ["Team II"])
     drain(push_database)
     assert list(radicale.items(collection)) == [name]  # the personal event stays whatever the topics
+
+    # A worker killed after the server stored an event and before calcast recorded it: the next sync writes the
+    # same resource again (If-None-Match answers 412, the feed's version is put), never a second one.
+    with push_database.transaction() as session:
+        session.execute(delete(PushedEvent))
+    braze_sync.change_tags(push_database, subscription_id, ["Team I"])
+    drain(push_database)
+    assert list(radicale.items(collection)) == [name]
 
     braze_sync.unsubscribe(push_database, subscription_id)
     drain(push_database)

@@ -3,12 +3,14 @@ and every change of what their feed would show reaches the calendar calcast made
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from calcast import assembly
 from calcast.calendars import service as calendars
@@ -17,7 +19,7 @@ from calcast.core.db import Database, utcnow
 from calcast.events import service as events
 from calcast.outbox.models import OutboxMessage, OutboxStatus
 from calcast.push import service as push
-from calcast.push.models import ConnectionState
+from calcast.push.models import ConnectionState, PushedEvent
 from calcast.subscriptions.models import Subscription
 from tests.conftest import Persona
 from tests.push.conftest import (
@@ -271,3 +273,75 @@ def test_reconciliation_puts_back_an_event_edited_by_hand_and_leaves_one_deleted
     assert [event["summary"] for event in google.live_events(calendar_id)] == ["Offer 1"]
     # Compared just now: the next run leaves it until CALCAST_PUSH_RECONCILE_MINUTES have passed.
     assert push.Reconciliation()(transaction=push_database.transaction, settings=push_settings, now=utcnow()) == 0
+
+
+def test_a_write_whose_record_was_lost_in_a_crash_is_not_written_twice(
+    push_database: Database, owner: Persona, push_client: TestClient, google: GoogleStandIn, push_settings: Settings
+) -> None:
+    subscription_id = subscribed_by_google(push_database, push_client, google, push_settings, ["Team I"])
+    profile = braze_profile(push_database, subscription_id, EXTERNAL_ID)
+    start = tomorrow_at(9)
+    seed_send(push_client, owner, profile, "new_event", eventStart=local_time(start), eventEnd=local_time(start))
+    drain(push_database)
+    calendar_id = the_calendar(google)
+    # The worker was killed after Google stored the event and before calcast recorded it: the record is gone.
+    with push_database.transaction() as session:
+        session.execute(delete(PushedEvent))
+    seed_send(
+        push_client, owner, profile, "update_event",
+        eventTitle="Sale moved", eventStart=local_time(start), eventEnd=local_time(start),
+    )  # fmt: skip
+    drain(push_database)
+    [event] = google.live_events(calendar_id)
+    assert event["summary"] == "Sale moved"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_two_workers_on_postgresql_never_write_the_same_change_twice(
+    push_database: Database,
+    owner: Persona,
+    push_client: TestClient,
+    google: GoogleStandIn,
+    push_settings: Settings,
+    backend: str,
+) -> None:
+    subscription_ids = []
+    for number in range(4):
+        subscription_id = braze_sync.subscribe(
+            push_database, subscriber_id=f"ext-{number}", tags=["Team I"]
+        ).subscription.id
+        connect_google(push_client, google, push_settings, manage_path(push_settings, subscription_id, push_database))
+        subscription_ids.append(subscription_id)
+    # Two workers run while the changes arrive: each change queues a sync per subscriber, as the syncs go on.
+    stop = threading.Event()
+    workers = [assembly.worker(push_database, name=f"worker-{number}") for number in range(2)]
+    threads = [threading.Thread(target=worker.run, args=(stop,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        for number in range(3):
+            with push_database.transaction() as session:
+                calendars.add_broadcast_event(
+                    session=session,
+                    account_code="owner",
+                    calendar_code="main",
+                    event=calendars.BroadcastEventInput(
+                        title=f"Match {number}",
+                        start=(utcnow() + timedelta(days=2 + number)).isoformat(),
+                        end=(utcnow() + timedelta(days=2 + number, hours=2)).isoformat(),
+                        timezone="Europe/Berlin",
+                    ),
+                )
+            time.sleep(0.05)
+        drain(push_database)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        for worker in workers:
+            worker.close()
+    assert len(google.calendars) == 4
+    for calendar in google.calendars.values():
+        assert sorted(event["summary"] for event in calendar.events.values()) == ["Match 0", "Match 1", "Match 2"]
+    assert google.api_calls("calendar.events.insert") == 12
+    assert google.api_calls("calendar.calendars.insert") == 4
