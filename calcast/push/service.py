@@ -100,20 +100,19 @@ def connection_of(*, session: Session, subscription_id: str) -> PushConnection |
 
 def enqueue_syncs(*, session: Session, connections: Iterable[PushConnection], reconcile: bool = False) -> int:
     """Queue one sync per connection, replacing any sync of it that no worker has taken yet (they coalesce)."""
-    messages = []
-    for connection in connections:
-        key = ordering_key(connection.subscription_id)
-        waiting = outbox.supersede_waiting(session=session, kind=KIND, ordering_key=key)
-        wanted = reconcile or any(message.topic == RECONCILE for message in waiting)
-        messages.append(
-            outbox.NewMessage(
-                account_id=connection.account_id,
-                kind=KIND,
-                topic=RECONCILE if wanted else SYNC,
-                payload={"connection_id": connection.id},
-                ordering_key=key,
-            )
+    chosen = list(connections)
+    keys = [ordering_key(connection.subscription_id) for connection in chosen]
+    waiting = outbox.supersede_waiting(session=session, kind=KIND, ordering_keys=keys)
+    messages = [
+        outbox.NewMessage(
+            account_id=connection.account_id,
+            kind=KIND,
+            topic=RECONCILE if reconcile or RECONCILE in waiting.get(key, ()) else SYNC,
+            payload={"connection_id": connection.id},
+            ordering_key=key,
         )
+        for connection, key in zip(chosen, keys, strict=True)
+    ]
     outbox.enqueue(session=session, messages=messages)
     return len(messages)
 
