@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     # CalDAV (iCloud, Fastmail, Nextcloud) needs no app registration: on unless switched off.
     caldav_enabled: bool = True
     push_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Push syncs one worker runs at once, each for another subscriber (one provider account never sees two).
+    push_concurrency: int = Field(default=8, ge=1, le=64)
     # How often every push calendar is compared with what it should hold (drift, calendars deleted by the user).
     push_reconcile_minutes: int = Field(default=360, ge=1)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
@@ -22,7 +23,8 @@ from calcast.push.models import Provider, PushConnection
 from calcast.push.providers import Adapter, CalendarGone, GrantLost, RateLimited, Refused, Unavailable
 
 log = logging.getLogger("calcast.push")
-CLAIM_SIZE = 8
+# Enough rows to keep `CALCAST_PUSH_CONCURRENCY` syncs busy, few enough that workers share a burst.
+CLAIM_SIZE = 32
 
 
 class PushHandler:
@@ -48,14 +50,18 @@ class PushHandler:
             return None if connection is None else connection.provider
 
     def deliver(self, rows: Sequence[Claimed]) -> list[Result]:
+        """Rows of different subscriptions (a claim never holds two of one), synced side by side."""
         deadline = lease_deadline(self.settings.outbox_lease_seconds)
-        results = []
-        for row in rows:
+
+        def one(row: Claimed) -> Result:
             if time.monotonic() > deadline:
-                results.append(Result(row.id, "retry", None, LEASE_ENDING))
-                continue
-            results.append(self._deliver_one(row))
-        return results
+                return Result(row.id, "retry", None, LEASE_ENDING)
+            return self._deliver_one(row)
+
+        if len(rows) <= 1 or self.settings.push_concurrency <= 1:
+            return [one(row) for row in rows]
+        with ThreadPoolExecutor(max_workers=min(self.settings.push_concurrency, len(rows))) as pool:
+            return list(pool.map(one, rows))
 
     def _deliver_one(self, row: Claimed) -> Result:
         connection_id = str(row.payload.get("connection_id", ""))
