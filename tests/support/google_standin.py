@@ -13,6 +13,7 @@ Errors come in Google's shape (`{"error": {"code", "message", "errors": [{"domai
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import html
@@ -176,6 +177,13 @@ class GoogleStandIn:
         self.etags = itertools.count(1)
         self.token_lifetime = 3599
         self.consent_user = USER
+        # Benchmarks: every Calendar answer this late, and Google's quotas enforced (None: not enforced).
+        self.latency = 0.0
+        self.project_per_minute: int | None = None
+        self.user_per_minute: int | None = None
+        self.recent: deque[float] = deque()
+        self.recent_by_user: dict[str, deque[float]] = {}
+        self.throttled = 0
 
     # ------------------------------------------------------------------------------------------ test controls
 
@@ -229,6 +237,8 @@ class GoogleStandIn:
                 Route("/token", self.token, methods=["POST"]),
                 Route("/revoke", self.revoke, methods=["POST"]),
                 Route("/calendar/v3/{rest:path}", self.api, methods=["GET", "POST", "PATCH", "PUT", "DELETE"]),
+                Route("/bench/grants", self.bench_grants, methods=["POST"]),
+                Route("/bench/stats", self.bench_stats, methods=["GET"]),
             ]
         )
 
@@ -330,10 +340,46 @@ class GoogleStandIn:
     # ------------------------------------------------------------------------------------------ Calendar v3
 
     async def api(self, request: Request) -> Response:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         try:
             return await self._api(request)
         except GoogleError as error:
             return error.response()
+
+    async def bench_grants(self, request: Request) -> Response:
+        """Benchmarks: `count` grants of distinct users at once, as if each had pressed "Allow"."""
+        count = int(str((await request.form()).get("count", "1")))
+        found = []
+        with self.lock:
+            for number in range(count):
+                grant = Grant(user=f"user-{number}@example.com", scope=APP_CREATED)
+                refresh = "1//" + secrets.token_urlsafe(32)
+                self.grants[refresh] = grant
+                found.append({"refresh_token": refresh, "access_token": self._issue(grant)})
+        return JSONResponse({"grants": found, "expires_in": self.token_lifetime})
+
+    async def bench_stats(self, request: Request) -> Response:
+        with self.lock:
+            calls: dict[str, int] = {}
+            for method_id, _ in self.calls:
+                calls[method_id] = calls.get(method_id, 0) + 1
+            return JSONResponse({"calls": calls, "throttled": self.throttled})
+
+    def _quota(self, user: str) -> None:
+        """Google's per-project and per-user requests per minute (403 `rateLimitExceeded`/`userRateLimitExceeded`)."""
+        now = time.monotonic()
+        for window, limit, reason in (
+            (self.recent, self.project_per_minute, "rateLimitExceeded"),
+            (self.recent_by_user.setdefault(user, deque()), self.user_per_minute, "userRateLimitExceeded"),
+        ):
+            while window and window[0] < now - 60:
+                window.popleft()
+            if limit is not None and len(window) >= limit:
+                self.throttled += 1
+                raise GoogleError(403, "Rate Limit Exceeded", reason=reason, domain="usageLimits")
+        self.recent.append(now)
+        self.recent_by_user[user].append(now)
 
     async def _api(self, request: Request) -> Response:
         path = request.url.path
@@ -361,6 +407,7 @@ class GoogleStandIn:
                 raise GoogleError(400, "Parse Error", reason="parseError") from None
             self.checker.check(body, method.spec["request"], "", method.id)
         with self.lock:
+            self._quota(grant.user)
             self.calls.append((method.id, path))
             if self.faults:
                 fault = self.faults.popleft()
@@ -503,13 +550,17 @@ def running_google_standin() -> Iterator[GoogleStandIn]:
 
 
 def main() -> None:
-    """Run alone (`python -m tests.support.google_standin`): prints the settings that point calcast at it, serves on.
-
-    The process runs until killed; its consent page answers for the user subscriber@example.com.
+    """Run alone (`python -m tests.support.google_standin [--delay-ms N] [--quotas]`): prints the settings that
+    point calcast at it, serves on until killed. `--quotas` enforces Google's default 10,000 requests per minute
+    per project and 600 per user; its consent page answers for the user subscriber@example.com.
     """
     import sys
 
     with running_google_standin() as standin:
+        if "--delay-ms" in sys.argv:
+            standin.latency = float(sys.argv[sys.argv.index("--delay-ms") + 1]) / 1000
+        if "--quotas" in sys.argv:
+            standin.project_per_minute, standin.user_per_minute = 10_000, 600
         sys.stdout.write(
             f"CALCAST_GOOGLE_CLIENT_ID={CLIENT_ID}\n"
             f"CALCAST_GOOGLE_CLIENT_SECRET={CLIENT_SECRET}\n"
