@@ -32,6 +32,7 @@ from calcast.feeds.cache import FeedRuntime
 from calcast.feeds.front import FeedFront
 from calcast.outbox import api as outbox_api
 from calcast.outbox.worker import embedded_worker_slot
+from calcast.push import pages as push_pages
 from calcast.subscribers import api as subscribers_api
 from calcast.subscriptions import api as subscriptions_api
 from calcast.subscriptions import pages as subscription_pages
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(console_calendars.router)
     app.include_router(console_events.router)
     app.include_router(console_integrations.router)
+    app.include_router(push_pages.router)
     app.mount("/static", static_files(), name="static")
     # Last: its /{accountCode}/{calendarCode} would shadow the two-segment paths above.
     app.include_router(subscription_pages.router)

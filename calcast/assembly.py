@@ -16,6 +16,7 @@ from calcast.analytics import rollups
 from calcast.audiences.handler import AudienceSender
 from calcast.braze import service as braze
 from calcast.braze.handler import BrazeHandler
+from calcast.calendars.changes import BroadcastEventChange
 from calcast.console import service as console
 from calcast.core.changes import Consumers
 from calcast.core.config import Settings
@@ -29,6 +30,8 @@ from calcast.imports import service as imports
 from calcast.outbox import service as outbox
 from calcast.outbox.delivery import Handler, PeriodicJob
 from calcast.outbox.worker import Worker
+from calcast.push import service as push
+from calcast.push.handler import PushHandler
 from calcast.subscriptions.changes import SubscriptionChange, SubscriptionCreated, SubscriptionLapsed
 from calcast.webhooks import endpoints as webhook_endpoints
 from calcast.webhooks import envelopes as webhooks
@@ -45,6 +48,9 @@ def consumers() -> Consumers:
     registry.on(EventClicked, braze.on_event_clicked)
     registry.on(EventClicked, webhooks.on_event_clicked)
     registry.on(SubscriptionLapsed, braze.on_subscription_lapsed)
+    registry.on(SubscriptionChange, push.on_subscription_change)
+    registry.on(PersonalEventChange, push.on_personal_event_change)
+    registry.on(BroadcastEventChange, push.on_broadcast_event_change)
     return registry
 
 
@@ -62,6 +68,7 @@ def handlers(
         BrazeHandler(settings=settings, transaction=database.transaction, transport=braze_transport),
         WebhookHandler(settings=settings, transaction=database.transaction),
         AudienceSender(settings=settings, transaction=database.transaction),
+        PushHandler(settings=settings, transaction=database.transaction),
     ]
 
 
@@ -94,6 +101,12 @@ def periodic_jobs() -> Sequence[PeriodicJob]:
             interval=hourly,
             run=webhook_endpoints.prune_delivery_logs,
             report="Deleted %d webhook delivery logs past CALCAST_OUTBOX_RETENTION_DAYS.",
+        ),
+        PeriodicJob(
+            name="push-reconciliation",
+            interval=timedelta(minutes=15),
+            run=push.Reconciliation(),
+            report="Queued %d push calendars for a comparison with what calcast wrote.",
         ),
         PeriodicJob(
             name="console-session-retention",

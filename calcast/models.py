@@ -10,6 +10,7 @@ from calcast.engagement.models import Click, FirstClick
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.feeds.models import FeedPoll, FeedState
 from calcast.outbox.models import OutboxMessage
+from calcast.push.models import PushConnection, PushedEvent
 from calcast.subscriptions.models import FeedToken, Subscription
 from calcast.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -35,6 +36,8 @@ __all__ = [
     "PersonalEvent",
     "PersonalEventTarget",
     "PollDay",
+    "PushConnection",
+    "PushedEvent",
     "ReminderDay",
     "RollupDay",
     "Subscription",

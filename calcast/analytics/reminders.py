@@ -11,8 +11,8 @@ subscription that has the event in its feed then and whose calendar client shows
   nobody's calendar);
 - the client: every family except Google Calendar, which drops the alarms (VALARM) of subscribed feeds
   (`NO_REMINDER_FAMILIES`); a subscription whose events are written into the person's calendar by a push method
-  (`PUSH_METHODS`, empty until push subscriptions exist) counts whatever fetched its feed, because the reminder
-  is part of the event written.
+  (a push connection: Google, Microsoft or CalDAV, docs/push.md) counts whether or not anything fetched its feed,
+  because the reminder is part of the event written.
 
 The client is the family that fetched the feed last (`subscriptions.client_family`); the calendar client cannot be
 seen in the past. Trigger times in the future are not sent yet.
@@ -30,12 +30,11 @@ from sqlalchemy.orm import Session
 from calcast.calendars.models import BroadcastEvent, broadcast_event_tags
 from calcast.core.db import UTCDateTime
 from calcast.events.models import PersonalEvent, PersonalEventTarget
+from calcast.push.models import PushConnection
 from calcast.subscriptions.models import Subscription, subscription_tags
 
 # Client families whose subscribed calendars never ring an event's alarm.
 NO_REMINDER_FAMILIES = ("google",)
-# Subscription methods that write events into the person's calendar (push), where the reminder always comes along.
-PUSH_METHODS: tuple[str, ...] = ()
 # The longest `notify_before` an event may have (calendars.event_input.MAX_NOTIFY_BEFORE): a year of minutes.
 LONGEST_NOTICE = timedelta(days=366)
 
@@ -54,7 +53,7 @@ class EventReminders:
 def honours_reminders() -> ColumnElement[bool]:
     """Whether a subscription's client shows the reminders of its feed's events."""
     return or_(
-        Subscription.method.in_(PUSH_METHODS),
+        exists().where(PushConnection.subscription_id == Subscription.id),
         and_(Subscription.client_family.is_not(None), Subscription.client_family.not_in(NO_REMINDER_FAMILIES)),
     )
 

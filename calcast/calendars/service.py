@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from calcast.accounts.service import get_account, sign_external_id
+from calcast.calendars.changes import BroadcastEventChange
 from calcast.calendars.event_input import EventInput, apply_changes, event_values, invalid
 from calcast.calendars.models import (
     EMAIL_CAPTURE_MODES,
@@ -23,7 +24,7 @@ from calcast.calendars.models import (
     CalendarSource,
     Tag,
 )
-from calcast.core import outbound
+from calcast.core import changes, outbound
 from calcast.core.codes import check_code
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
@@ -351,6 +352,13 @@ def landing_url(
     return f"{url}?{urlencode({'external_id': cleaned, 'sig': signature})}"
 
 
+def _announce(session: Session, calendar: Calendar, event_key: str) -> None:
+    """Tell the consumers (push sync) that a broadcast event of the calendar changed."""
+    changes.record(
+        session, BroadcastEventChange(account_id=calendar.account_id, calendar_id=calendar.id, event_key=event_key)
+    )
+
+
 def bump_feed_version(*, session: Session, calendar_id: str) -> None:
     """Mark every feed of the calendar as changed (a broadcast event, tag or setting changed)."""
     session.execute(update(Calendar).where(Calendar.id == calendar_id).values(feed_version=Calendar.feed_version + 1))
@@ -487,6 +495,7 @@ def add_broadcast_event(
     session.add(row)
     bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
+    _announce(session, calendar, event_key)
     return row
 
 
@@ -543,9 +552,12 @@ def update_broadcast_event(
         session=session, account_code=account_code, calendar_code=calendar_code, event_key=event_key
     )
     calendar = get_calendar_by_id(session=session, calendar_id=row.calendar_id)
-    if _apply_details(calendar=calendar, row=row, event=event):
+    changed = _apply_details(calendar=calendar, row=row, event=event)
+    if changed:
         bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
+    if changed:
+        _announce(session, calendar, event_key)
     return row
 
 
@@ -632,9 +644,12 @@ def import_broadcast_events(
             outcomes.append("changed" if _apply_details(calendar=calendar, row=row, event=event) else "unchanged")
         if progress is not None:
             progress(1)
-    if any(outcome != "unchanged" for outcome in outcomes):
+    touched = [key for key, outcome in zip(keys, outcomes, strict=True) if outcome != "unchanged"]
+    if touched:
         bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
+    if touched:  # one announcement for the lot: its consumers (push sync) bring whole calendars up to date
+        _announce(session, calendar, touched[0])
     return outcomes
 
 
@@ -667,6 +682,8 @@ def remove_imported_events(
     if removed:
         bump_feed_version(session=session, calendar_id=calendar.id)
     session.flush()
+    if removed:
+        _announce(session, calendar, removed[0].event_key)
     return removed
 
 
@@ -680,6 +697,7 @@ def delete_broadcast_event(
     row.deleted_at = utcnow()
     bump_feed_version(session=session, calendar_id=row.calendar_id)
     session.flush()
+    _announce(session, get_calendar_by_id(session=session, calendar_id=row.calendar_id), event_key)
     return row
 
 

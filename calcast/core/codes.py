@@ -25,6 +25,7 @@ RESERVED_ACCOUNT_CODES = frozenset(
         "metrics",
         "oauth2",
         "openapi.json",
+        "push",
         "r",
         "redoc",
         "robots.txt",

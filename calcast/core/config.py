@@ -116,6 +116,27 @@ class Settings(BaseSettings):
     # An audience CSV uploaded in the console (100,000 e-mail addresses are about 3 MB; a .csv.gz is smaller).
     console_upload_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
 
+    # Push subscription methods (calcast.push): a method is offered only when its settings are there. The base
+    # URLs are the providers' own; tests point them at local stand-ins.
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - an address, not a secret
+    google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    google_api_url: str = "https://www.googleapis.com/calendar/v3"
+    microsoft_client_id: str | None = None
+    microsoft_client_secret: str | None = None
+    microsoft_tenant: str = "common"
+    microsoft_login_url: str = "https://login.microsoftonline.com"
+    microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
+    # CalDAV (iCloud, Fastmail, Nextcloud) needs no app registration: on unless switched off.
+    caldav_enabled: bool = True
+    push_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Push syncs one worker runs at once, each for another subscriber (one provider account never sees two).
+    push_concurrency: int = Field(default=8, ge=1, le=64)
+    # How often every push calendar is compared with what it should hold (drift, calendars deleted by the user).
+    push_reconcile_minutes: int = Field(default=360, ge=1)
+
     @field_validator("base_url")
     @classmethod
     def _base_url_is_http(cls, value: str) -> str:
@@ -174,6 +195,26 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def google_push_enabled(self) -> bool:
+        """Whether subscribers are offered "Google Calendar" by push (the OAuth client is configured)."""
+        return bool(self.google_client_id and self.google_client_secret)
+
+    @property
+    def microsoft_push_enabled(self) -> bool:
+        """Whether subscribers are offered Outlook / Microsoft 365 by push (the Entra app is configured)."""
+        return bool(self.microsoft_client_id and self.microsoft_client_secret)
+
+    @property
+    def push_methods(self) -> tuple[str, ...]:
+        """The push methods offered on the confirmation page, in their order: those whose settings are there."""
+        offered = (
+            ("google", self.google_push_enabled),
+            ("microsoft", self.microsoft_push_enabled),
+            ("caldav", self.caldav_enabled),
+        )
+        return tuple(name for name, on in offered if on)
 
 
 def secret_key_path(database: str) -> Path:

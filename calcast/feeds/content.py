@@ -193,10 +193,25 @@ def feed_content(
         return FeedContent(
             name=name, events=[], language=calendar.language, description=words["unsubscribed_description"]
         ), grace_ends_at
-    events, changes_at = select_events(
-        session=session, settings=settings, subscription_id=row.subscription_id, calendar_id=row.calendar_id, now=now
+    return subscription_content(
+        session=session,
+        settings=settings,
+        subscription=session.get_one(Subscription, row.subscription_id),
+        calendar=calendar,
+        now=now,
     )
-    subscription = session.get_one(Subscription, row.subscription_id)
+
+
+def subscription_content(
+    *, session: Session, settings: Settings, subscription: Subscription, calendar: Calendar, now: datetime
+) -> tuple[FeedContent, datetime | None]:
+    """What an active subscription's feed shows now (events, tracked links, manage link), and when time changes it.
+
+    The one selection of a subscription's content: the feed renders it, push sync writes it into calendars.
+    """
+    events, changes_at = select_events(
+        session=session, settings=settings, subscription_id=subscription.id, calendar_id=calendar.id, now=now
+    )
     if calendar.click_tracking:
         events = [
             with_tracked_links(

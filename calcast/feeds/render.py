@@ -120,7 +120,7 @@ def labels(language: str) -> dict[str, str]:
     return _LABELS.get(language, _LABELS["en"])
 
 
-def _all_day_dates(event: FeedEvent) -> tuple[date, date]:
+def all_day_dates(event: FeedEvent) -> tuple[date, date]:
     """Local start date and exclusive end date: an end inside a day includes that day; at least one day."""
     tz = zone(event.timezone)
     start = event.start_at.astimezone(tz).date()
@@ -129,23 +129,35 @@ def _all_day_dates(event: FeedEvent) -> tuple[date, date]:
     return start, max(end, start + timedelta(days=1))
 
 
-def _vevent(event: FeedEvent, content: FeedContent) -> Event:
-    title = _text(event.title)
-    start: date | datetime
-    end: date | datetime | None
-    if event.all_day:
-        start, end = _all_day_dates(event)
-    else:
-        tz = zone(event.timezone)
-        start = event.start_at.astimezone(tz)
-        end = event.end_at.astimezone(tz) if event.end_at != event.start_at else None
-    url = _uri(event.url) if event.url else ""
+def event_url(event: FeedEvent) -> str:
+    """The event's link on one line, or "" when it has none (or none that is an http(s) address)."""
+    return _uri(event.url) if event.url else ""
+
+
+def event_description(event: FeedEvent, content: FeedContent) -> str | None:
+    """The description every client shows: the event's text, its link, and the manage link."""
+    url = event_url(event)
     parts = [clean_text(event.description)] if event.description else []
     if url:
         # Outlook hides URL; the link is repeated where every client shows it.
         parts.append(url)
     if content.manage_url:
         parts.append(f"{labels(content.language)['manage']}: {content.manage_url}")
+    return "\n\n".join(parts) if parts else None
+
+
+def _vevent(event: FeedEvent, content: FeedContent) -> Event:
+    title = _text(event.title)
+    start: date | datetime
+    end: date | datetime | None
+    if event.all_day:
+        start, end = all_day_dates(event)
+    else:
+        tz = zone(event.timezone)
+        start = event.start_at.astimezone(tz)
+        end = event.end_at.astimezone(tz) if event.end_at != event.start_at else None
+    url = event_url(event)
+    description = event_description(event, content)
     stamp = event.updated_at.astimezone(UTC).replace(microsecond=0)
     vevent = Event.new(
         uid=event.uid,
@@ -155,7 +167,7 @@ def _vevent(event: FeedEvent, content: FeedContent) -> Event:
         stamp=stamp,
         last_modified=stamp,
         sequence=event.sequence,
-        description=_text("\n\n".join(parts)) if parts else None,
+        description=_text(description) if description else None,
         location=_text(event.location) if event.location else None,
         url=url or None,
     )

@@ -59,6 +59,30 @@ def enqueue(*, session: Session, messages: Sequence[NewMessage]) -> list[int]:
     return list(session.scalars(insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True), rows))
 
 
+def supersede_waiting(*, session: Session, kind: str, ordering_keys: Sequence[str]) -> dict[str, list[str]]:
+    """Mark the rows of these keys that no worker has taken yet superseded; returns their topics by key.
+
+    For a kind whose rows each carry the whole state (a push sync): the row queued next covers them. A row being
+    delivered, or waiting for its retry, stays; the next row waits behind it, so a provider's backoff holds.
+    """
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ordering_keys), 500):
+        statement = (
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.ordering_key.in_(list(ordering_keys[start : start + 500])),
+                OutboxMessage.kind == kind,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.claimed_by.is_(None),
+            )
+            .values(status=OutboxStatus.SUPERSEDED, available_at=utcnow())
+            .returning(OutboxMessage.ordering_key, OutboxMessage.topic)
+        )
+        for key, topic in session.execute(statement, execution_options={"synchronize_session": False}):
+            found.setdefault(str(key), []).append(topic)
+    return found
+
+
 def parse_status(value: str) -> OutboxStatus:
     """The status an operator named, or Invalid with the ones there are."""
     try:

@@ -248,6 +248,8 @@ def app_choice(request: Request, session: SessionDep, settings: SettingsDep, lin
         https_url=https_url,
         manage_path=_manage_path(settings, subscription),
         method_path=_manage_path(settings, subscription, "/method"),
+        # Push methods (calcast.push serves these paths): only those whose settings are there.
+        push_choices=[(name, _manage_path(settings, subscription, f"/push/{name}")) for name in settings.push_methods],
         landing_path=_landing_path(session, calendar),
         form_token=issue_form_token(settings.secret_key, purpose="method", subject=subscription.id),
     )

@@ -28,7 +28,7 @@ from calcast.subscriptions.changes import (
 )
 from calcast.subscriptions.models import FeedToken, Subscription
 
-METHODS = ("WebCal", "Google", "Microsoft")
+METHODS = ("WebCal", "Google", "Microsoft", "CalDAV")
 
 
 @dataclass(frozen=True)

@@ -591,6 +591,58 @@ _EN: dict[str, str] = {
     "console_polls_title": "Feed polls",
     "console_polls": "Polls",
     "console_polls_filtered": "Feed polls are counted per calendar and calendar app only; clear the other filters.",
+    # --- push subscription methods
+    "push_heading": "Or let calcast write the events into your calendar",
+    "push_google": "Google Calendar, directly",
+    "push_google_note": (
+        "calcast makes its own calendar in your Google account and writes the events itself: they arrive within "
+        "seconds and their reminders ring. calcast sees only the calendar it makes."
+    ),
+    "push_caldav": "iCloud, Fastmail or another CalDAV account",
+    "push_caldav_note": (
+        "calcast makes its own calendar in your account, with an app password you create for it. An app password "
+        "opens your whole calendar account; you can revoke it at any time."
+    ),
+    "push_back": "Back",
+    "push_connected_title": "Your calendar is connected",
+    "push_microsoft": "Outlook or Microsoft 365, directly",
+    "push_microsoft_note": (
+        "calcast makes its own calendar in your Outlook and writes the events itself: they arrive within seconds "
+        "and their reminders ring. Microsoft asks to let calcast read and write your calendars."
+    ),
+    "push_connected_text": (
+        "calcast is making its calendar in your account; the events appear there within seconds. To stop, "
+        "unsubscribe on the manage page: the calendar is then removed."
+    ),
+    "push_declined_title": "Nothing was connected",
+    "push_declined_text": "You did not allow calcast to make its calendar. The calendar link still works.",
+    "push_failed_title": "Your calendar provider did not answer",
+    "push_failed_text": (
+        "Your calendar provider could not confirm the connection just now. Please try again, or use the calendar link."
+    ),
+    "push_scope_title": "A permission is missing",
+    "push_scope_text": (
+        "calcast needs the permission to make its own calendar. Please try again and leave that box ticked, or use "
+        "the calendar link."
+    ),
+    "push_ended_title": "This subscription has ended",
+    "push_ended_text": "Subscribe again to connect a calendar.",
+    "push_caldav_title": "Connect a CalDAV calendar",
+    "push_caldav_server": "Provider",
+    "push_caldav_other": "Other server",
+    "push_caldav_url": "Server address (for another server)",
+    "push_caldav_username": "User name (often your e-mail address)",
+    "push_caldav_password": "App password",
+    "push_caldav_password_note": (
+        "Create an app password for calcast in your account's security settings (iCloud: appleid.apple.com; "
+        "Fastmail: Settings › Privacy & Security › App passwords) rather than using your own password."
+    ),
+    "push_caldav_submit": "Connect",
+    "push_caldav_error_auth": "The server refused this user name and app password. Please check both.",
+    "push_caldav_error_server": (
+        "That server could not be reached, or it is not a CalDAV server. Please check the address."
+    ),
+    "push_caldav_error_url": "Please enter the server's https address, for example https://dav.example.com/.",
 }
 
 _DE: dict[str, str] = {
@@ -1226,6 +1278,61 @@ _DE: dict[str, str] = {
     "console_polls_filtered": (
         "Feed-Abrufe werden nur je Kalender und Kalender-App gezählt; löschen Sie die anderen Filter."
     ),
+    # --- push subscription methods
+    "push_heading": "Oder calcast trägt die Termine selbst in Ihren Kalender ein",
+    "push_google": "Google Kalender, direkt",
+    "push_google_note": (
+        "calcast legt einen eigenen Kalender in Ihrem Google-Konto an und trägt die Termine selbst ein: Sie sind "
+        "in Sekunden da und ihre Erinnerungen klingeln. calcast sieht nur den Kalender, den es anlegt."
+    ),
+    "push_caldav": "iCloud, Fastmail oder ein anderes CalDAV-Konto",
+    "push_caldav_note": (
+        "calcast legt einen eigenen Kalender in Ihrem Konto an, mit einem App-Passwort, das Sie dafür erstellen. "
+        "Ein App-Passwort öffnet Ihr ganzes Kalenderkonto; Sie können es jederzeit widerrufen."
+    ),
+    "push_back": "Zurück",
+    "push_connected_title": "Ihr Kalender ist verbunden",
+    "push_microsoft": "Outlook oder Microsoft 365, direkt",
+    "push_microsoft_note": (
+        "calcast legt einen eigenen Kalender in Ihrem Outlook an und trägt die Termine selbst ein: Sie sind in "
+        "Sekunden da und ihre Erinnerungen klingeln. Microsoft fragt, ob calcast Ihre Kalender lesen und "
+        "schreiben darf."
+    ),
+    "push_connected_text": (
+        "calcast legt seinen Kalender in Ihrem Konto an; die Termine erscheinen dort in Sekunden. Zum Beenden "
+        "bestellen Sie auf der Verwaltungsseite ab: Der Kalender wird dann entfernt."
+    ),
+    "push_declined_title": "Nichts wurde verbunden",
+    "push_declined_text": "Sie haben calcast nicht erlaubt, seinen Kalender anzulegen. Der Kalender-Link gilt weiter.",
+    "push_failed_title": "Ihr Kalenderanbieter hat nicht geantwortet",
+    "push_failed_text": (
+        "Ihr Kalenderanbieter konnte die Verbindung gerade nicht bestätigen. Bitte versuchen Sie es erneut oder "
+        "nutzen Sie den Kalender-Link."
+    ),
+    "push_scope_title": "Eine Berechtigung fehlt",
+    "push_scope_text": (
+        "calcast braucht die Berechtigung, einen eigenen Kalender anzulegen. Bitte versuchen Sie es erneut und "
+        "lassen Sie das Häkchen gesetzt, oder nutzen Sie den Kalender-Link."
+    ),
+    "push_ended_title": "Dieses Abonnement ist beendet",
+    "push_ended_text": "Abonnieren Sie erneut, um einen Kalender zu verbinden.",
+    "push_caldav_title": "CalDAV-Kalender verbinden",
+    "push_caldav_server": "Anbieter",
+    "push_caldav_other": "Anderer Server",
+    "push_caldav_url": "Serveradresse (für einen anderen Server)",
+    "push_caldav_username": "Benutzername (oft Ihre E-Mail-Adresse)",
+    "push_caldav_password": "App-Passwort",
+    "push_caldav_password_note": (
+        "Erstellen Sie in den Sicherheitseinstellungen Ihres Kontos ein App-Passwort für calcast (iCloud: "
+        "appleid.apple.com; Fastmail: Einstellungen › Datenschutz & Sicherheit › App-Passwörter), statt Ihr "
+        "eigenes Passwort zu verwenden."
+    ),
+    "push_caldav_submit": "Verbinden",
+    "push_caldav_error_auth": "Der Server hat Benutzername und App-Passwort abgelehnt. Bitte prüfen Sie beides.",
+    "push_caldav_error_server": (
+        "Dieser Server war nicht erreichbar oder ist kein CalDAV-Server. Bitte prüfen Sie die Adresse."
+    ),
+    "push_caldav_error_url": "Bitte geben Sie die https-Adresse des Servers ein, zum Beispiel https://dav.example.com/.",
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "de": _DE}
