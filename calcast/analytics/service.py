@@ -492,7 +492,15 @@ def events(
         reminders = reminder_counts(session=session, scope=scope, period=period)
     for _, kind, event_id, count in reminders:
         reminded[(kind, event_id)] += count
-    keys = set(clicked) | set(reminded)
+    every = set(clicked) | set(reminded)
+
+    def rank(key: tuple[str, str]) -> tuple[int, int]:
+        return (-clicked.get(key, (0, 0))[0], -reminded.get(key, 0))
+
+    # Names only for the events that can make the list: those ranking as the `limit`-th or better by people and
+    # reminders (title and id only break ties), not every event a long period reminded of.
+    ranks = sorted(rank(key) for key in every)
+    keys = {key for key in every if rank(key) <= ranks[limit - 1]} if len(ranks) > limit > 0 else every
     names = _event_names(session, keys)
     found = [
         EventNumbers(
