@@ -20,6 +20,7 @@ seen in the past. Trigger times in the future are not sent yet.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,14 +75,42 @@ def _triggered(start_at: datetime, notify_before: int | None, since: datetime, u
     return trigger_at if since <= trigger_at < until else None
 
 
-BATCH = 400  # events counted in one query (SQLite allows 500 SELECTs in one UNION ALL)
+BATCH = 400  # events in one query (SQLite allows 500 SELECTs in one UNION ALL)
+# Events per calendar from which one pass over the calendars' subscriptions costs less than joining each event.
+SWEEP_FROM = 3
 
 
-def _broadcast_counts(
+def _tags_of(session: Session, event_ids: list[str]) -> dict[str, set[str]]:
+    """The tags of those of these broadcast events that have tags (an event without: everyone gets it)."""
+    found: dict[str, set[str]] = {}
+    for first in range(0, len(event_ids), BATCH):
+        rows = session.execute(
+            select(broadcast_event_tags.c.event_id, broadcast_event_tags.c.tag_id).where(
+                broadcast_event_tags.c.event_id.in_(event_ids[first : first + BATCH])
+            )
+        )
+        for event_id, tag_id in rows:
+            found.setdefault(event_id, set()).add(tag_id)
+    return found
+
+
+@dataclass
+class _Group:
+    """Subscriptions of one calendar with the same tags: when each began and, sorted, when each stopped receiving."""
+
+    starts: list[datetime]
+    stops: list[datetime]
+
+    def receiving_at(self, moment: datetime) -> int:
+        # Made by `moment` and not stopped by it; a stop always follows its start (see `_broadcast_counts`).
+        return bisect_right(self.starts, moment) - bisect_right(self.stops, moment)
+
+
+def _joined_counts(
     session: Session, due: dict[str, tuple[str, datetime]], where: Sequence[ColumnElement[bool]]
 ) -> list[EventReminders]:
     """Reminders of these broadcast events (id → calendar id, trigger time), counted in one query per batch:
-    the events as rows joined to their calendars' subscriptions."""
+    the events as rows joined to their calendars' subscriptions (each event reads its calendar's subscriptions)."""
     found: list[EventReminders] = []
     ids = list(due)
     for first in range(0, len(ids), BATCH):
@@ -121,6 +150,87 @@ def _broadcast_counts(
             calendar_id, trigger_at = due[event_id]
             found.append(EventReminders(calendar_id, "broadcast", event_id, trigger_at, int(count)))
     return found
+
+
+def _swept_counts(
+    session: Session, due: dict[str, tuple[str, datetime]], where: Sequence[ColumnElement[bool]]
+) -> list[EventReminders]:
+    """Reminders of these broadcast events (id → calendar id, trigger time).
+
+    One pass over the subscriptions of the calendars concerned that receive anything in the span of the trigger
+    times (rather than one join of every event with its calendar's subscriptions): grouped by calendar and tags,
+    each with its start and stop times sorted, so that an event's count is two binary searches per group.
+    """
+    if not due:
+        return []
+    tags = _tags_of(session, list(due))
+    calendar_ids = sorted({calendar_id for calendar_id, _ in due.values()})
+    earliest = min(trigger_at for _, trigger_at in due.values())
+    latest = max(trigger_at for _, trigger_at in due.values())
+    tagged = subscription_tags.alias("reminder_tags")  # not the one a tag filter in `where` asks about
+    query = select(
+        Subscription.id,
+        Subscription.calendar_id,
+        Subscription.created_at,
+        Subscription.deactivated_at,
+        Subscription.lapsed_at,
+        tagged.c.tag_id if tags else literal(None, String()),
+    )
+    if tags:
+        query = query.outerjoin(tagged, tagged.c.subscription_id == Subscription.id)
+    query = query.where(
+        Subscription.calendar_id.in_(calendar_ids),
+        Subscription.created_at <= latest,
+        or_(Subscription.deactivated_at.is_(None), Subscription.deactivated_at > earliest),
+        or_(Subscription.lapsed_at.is_(None), Subscription.lapsed_at > earliest),
+        honours_reminders(),
+        *where,
+    )
+    # subscription id → (calendar id, start, stop or None, its tags)
+    found_rows: dict[str, tuple[str, datetime, datetime | None, set[str]]] = {}
+    for subscription_id, calendar_id, created_at, deactivated_at, lapsed_at, tag_id in session.execute(query):
+        known = found_rows.get(subscription_id)
+        if known is None:
+            ends = [moment for moment in (deactivated_at, lapsed_at) if moment is not None]
+            known = found_rows[subscription_id] = (calendar_id, created_at, min(ends) if ends else None, set())
+        if tag_id is not None:
+            known[3].add(tag_id)
+    groups: dict[tuple[str, frozenset[str]], _Group] = {}
+    for calendar_id, start, stop, its_tags in found_rows.values():
+        if stop is not None and stop <= start:
+            continue  # stopped before it began: receives nothing at any time
+        group = groups.setdefault((calendar_id, frozenset(its_tags)), _Group([], []))
+        group.starts.append(start)
+        if stop is not None:
+            group.stops.append(stop)
+    for group in groups.values():
+        group.starts.sort()
+        group.stops.sort()
+    per_calendar: dict[str, list[tuple[frozenset[str], _Group]]] = {}
+    for (calendar_id, same_tags), group in groups.items():
+        per_calendar.setdefault(calendar_id, []).append((same_tags, group))
+    found: list[EventReminders] = []
+    for event_id, (calendar_id, trigger_at) in due.items():
+        wanted = tags.get(event_id)
+        count = sum(
+            group.receiving_at(trigger_at)
+            for its_tags, group in per_calendar.get(calendar_id, [])
+            if wanted is None or its_tags & wanted
+        )
+        if count:
+            found.append(EventReminders(calendar_id, "broadcast", event_id, trigger_at, count))
+    return found
+
+
+def _broadcast_counts(
+    session: Session, due: dict[str, tuple[str, datetime]], where: Sequence[ColumnElement[bool]]
+) -> list[EventReminders]:
+    """Reminders of these broadcast events (id → calendar id, trigger time): a few events per calendar (today, a
+    short stretch) joined each with its calendar's subscriptions, many (a filtered month or year) in one pass."""
+    calendars = {calendar_id for calendar_id, _ in due.values()}
+    if len(due) >= SWEEP_FROM * len(calendars):
+        return _swept_counts(session, due, where)
+    return _joined_counts(session, due, where)
 
 
 def reminders_sent(

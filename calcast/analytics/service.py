@@ -6,6 +6,7 @@ so they always show the same numbers (docs/analytics.md).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -69,11 +70,13 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
         where.append(Subscription.calendar_id == calendar_ids[0])
     if chosen.tag is not None:
         where.append(
-            exists().where(
+            exists()
+            .where(
                 subscription_tags.c.subscription_id == Subscription.id,
                 subscription_tags.c.tag_id == Tag.id,
                 Tag.name == chosen.tag,
             )
+            .correlate(Subscription)  # only the subscription: a query may join tags of its own (the tag top list)
         )
     for value, column in (
         (chosen.source, Subscription.source),
@@ -119,18 +122,33 @@ def subscriber_counts(*, session: Session, scope: Scope, since: datetime | None,
     loses its lapse date.
     """
 
-    # Each a count of one index range (creation, end, lapse time per account) rather than one pass over every
-    # subscription: active = made before `until` - ended before it (a subscription ends after it is made).
+    made_before = Subscription.created_at < until
+    ended_before = Subscription.deactivated_at < until
+    new = _within(Subscription.created_at, since, until) if since is not None else made_before
+    gone = _within(Subscription.deactivated_at, since, until) if since is not None else ended_before
+    lapsed = (Subscription.lapsed_at < until) & _active_at(until)
+    if not scope.filters.by_calendar_only:
+        # A filter on a column no index holds: one pass over the account's subscriptions for all five.
+        row = session.execute(
+            select(_count(made_before), _count(ended_before), _count(new), _count(gone), _count(lapsed)).where(
+                *scope.where
+            )
+        ).one()
+        made, ended, new_count, gone_count, lapsed_count = (int(value) for value in row)
+        return SubscriberCounts(active=made - ended, new=new_count, unsubscribed=gone_count, lapsed=lapsed_count)
+
+    # Each a count of one index range (creation, end, lapse time per account or calendar) rather than one pass over
+    # every subscription: active = made before `until` - ended before it (a subscription ends after it is made).
     def number(condition: ColumnElement[bool]) -> int:
         return int(session.scalar(select(func.count()).select_from(Subscription).where(*scope.where, condition)) or 0)
 
-    made = number(Subscription.created_at < until)
-    ended = number(Subscription.deactivated_at < until)
+    made = number(made_before)
+    ended = number(ended_before)
     return SubscriberCounts(
         active=made - ended,
-        new=number(_within(Subscription.created_at, since, until)) if since is not None else made,
-        unsubscribed=number(_within(Subscription.deactivated_at, since, until)) if since is not None else ended,
-        lapsed=number((Subscription.lapsed_at < until) & _active_at(until)),
+        new=number(new) if since is not None else made,
+        unsubscribed=number(gone) if since is not None else ended,
+        lapsed=number(lapsed),
     )
 
 
@@ -250,6 +268,52 @@ def top(
     return {str(value): int(count) for value, count in session.execute(query)}
 
 
+# The dimensions that are columns of the subscription: counted together in one pass (`tops`).
+COLUMN_DIMENSIONS = ("source", "campaign", "app", "device", "country", "method")
+
+
+def tops(
+    *,
+    session: Session,
+    scope: Scope,
+    since: datetime,
+    until: datetime,
+    dimensions: Sequence[str],
+    limit: int = TOP,
+) -> dict[str, dict[str, int]]:
+    """`top` of the subscriptions made in [since, until) for several dimensions at once, the same numbers and order.
+
+    The calendar and the subscription's own columns come from one GROUP BY over the range's subscriptions (one
+    pass rather than one per dimension: a long period reads many); the tag, which takes a join, on its own.
+    """
+    columns = [dimension for dimension in COLUMN_DIMENSIONS if dimension in dimensions]
+    found: dict[str, dict[str, int]] = {}
+    if columns or "calendar" in dimensions:
+        selected = [Subscription.calendar_id, *(DIMENSIONS[dimension] for dimension in columns)]
+        query = (
+            select(*selected, func.count())
+            .where(*scope.where, _within(Subscription.created_at, since, until))
+            .group_by(*selected)
+        )
+        totals: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in ["calendar", *columns]}
+        for calendar_id, *values, count in session.execute(query):
+            totals["calendar"][calendar_id] += int(count)
+            for dimension, value in zip(columns, values, strict=True):
+                totals[dimension]["unknown" if value is None else str(value)] += int(count)
+        chosen = select(Calendar.id, Calendar.code).where(Calendar.id.in_(list(totals["calendar"])))
+        codes = dict(session.execute(chosen).all())
+        totals["calendar"] = {str(codes[calendar_id]): count for calendar_id, count in totals["calendar"].items()}
+        for dimension, per in totals.items():
+            ranked = sorted(per.items(), key=lambda item: (-item[1], item[0]))
+            found[dimension] = dict(ranked[:limit])
+    for dimension in dimensions:
+        if dimension not in found:
+            found[dimension] = top(
+                session=session, scope=scope, since=since, until=until, dimension=dimension, limit=limit
+            )
+    return {dimension: found[dimension] for dimension in dimensions}
+
+
 DIMENSIONS: dict[str, Any] = {
     "calendar": Calendar.code,
     "tag": Tag.name,
@@ -285,6 +349,30 @@ def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[t
         ):
             per[(item.calendar_id, item.event_kind, item.event_id)] += item.reminders
     return [(calendar_id, kind, event_id, count) for (calendar_id, kind, event_id), count in per.items()]
+
+
+def reminder_counts_of(
+    *, session: Session, scope: Scope, periods: list[Period]
+) -> list[list[tuple[str, str, str, int]]]:
+    """`reminder_counts` of several periods (a period and the one before it): with a filter other than the calendar,
+    one count over the span they cover, each reminder then given to the period of its trigger time."""
+    if scope.filters.by_calendar_only or len(periods) < 2:
+        return [reminder_counts(session=session, scope=scope, period=chosen) for chosen in periods]
+    per: list[dict[tuple[str, str, str], int]] = [defaultdict(int) for _ in periods]
+    for item in reminders_sent(
+        session=session,
+        calendar_ids=scope.calendar_ids,
+        since=min(chosen.since for chosen in periods),
+        until=max(chosen.until for chosen in periods),
+        where=scope.where,
+    ):
+        for index, chosen in enumerate(periods):
+            if chosen.since <= item.trigger_at < chosen.until:
+                per[index][(item.calendar_id, item.event_kind, item.event_id)] += item.reminders
+    return [
+        [(calendar_id, kind, event_id, count) for (calendar_id, kind, event_id), count in found.items()]
+        for found in per
+    ]
 
 
 @dataclass(frozen=True)
@@ -404,7 +492,15 @@ def events(
         reminders = reminder_counts(session=session, scope=scope, period=period)
     for _, kind, event_id, count in reminders:
         reminded[(kind, event_id)] += count
-    keys = set(clicked) | set(reminded)
+    every = set(clicked) | set(reminded)
+
+    def rank(key: tuple[str, str]) -> tuple[int, int]:
+        return (-clicked.get(key, (0, 0))[0], -reminded.get(key, 0))
+
+    # Names only for the events that can make the list: those ranking as the `limit`-th or better by people and
+    # reminders (title and id only break ties), not every event a long period reminded of.
+    ranks = sorted(rank(key) for key in every)
+    keys = {key for key in every if rank(key) <= ranks[limit - 1]} if len(ranks) > limit > 0 else every
     names = _event_names(session, keys)
     found = [
         EventNumbers(
@@ -466,10 +562,12 @@ class Numbers:
     reminders_by_event: list[tuple[str, str, str, int]]
 
 
-def numbers(*, session: Session, scope: Scope, period: Period) -> Numbers:
-    """The tiles' numbers of one period."""
+def numbers(
+    *, session: Session, scope: Scope, period: Period, reminders: list[tuple[str, str, str, int]] | None = None
+) -> Numbers:
+    """The tiles' numbers of one period (`reminders`: its `reminder_counts` when already counted)."""
     counts = subscriber_counts(session=session, scope=scope, since=period.since, until=period.until)
-    by_event = reminder_counts(session=session, scope=scope, period=period)
+    by_event = reminder_counts(session=session, scope=scope, period=period) if reminders is None else reminders
     per_calendar = clicks_by_calendar(session=session, scope=scope, period=period).values()
     clicks = ClickCounts(
         people=sum(item.people for item in per_calendar),

@@ -111,9 +111,16 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
         end=query.end,
     )
     scope = analytics.scope(session=session, account_code=account_code, filters=query.filters)
-    current = analytics.numbers(session=session, scope=scope, period=period)
+    before = None if period.name == "all" else period.previous()
+    # Reminders of both periods at once: with a filter other than the calendar, one count over both.
+    reminders = analytics.reminder_counts_of(
+        session=session, scope=scope, periods=[period] if before is None else [period, before]
+    )
+    current = analytics.numbers(session=session, scope=scope, period=period, reminders=reminders[0])
     previous = (
-        None if period.name == "all" else analytics.numbers(session=session, scope=scope, period=period.previous())
+        None
+        if before is None
+        else analytics.numbers(session=session, scope=scope, period=before, reminders=reminders[1])
     )
     tiles = [
         Tile(
@@ -135,12 +142,7 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
         tiles=tiles,
         chart=bar_chart(series),
         line=line_chart(series),
-        tops={
-            dimension: analytics.top(
-                session=session, scope=scope, since=period.since, until=period.until, dimension=dimension
-            )
-            for dimension in TOP_LISTS
-        },
+        tops=analytics.tops(session=session, scope=scope, since=period.since, until=period.until, dimensions=TOP_LISTS),
         polls=analytics.polls_by_app(session=session, scope=scope, period=period),
         events=analytics.events(
             session=session,

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from calcast.analytics import rollups
+from calcast.analytics import reminders, rollups
 from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay
 from calcast.analytics.periods import day_start
 from calcast.calendars import service as calendars
@@ -265,3 +265,31 @@ def test_bad_ranges_and_unknown_calendars_get_a_sentence(
     assert "nope" in missing.text
     # Another account's calendar is unknown here, not shown.
     assert act_as(client, personas["stranger"]).get("/console/other?calendar=second").status_code == 404
+
+
+@pytest.mark.parametrize("sweep_from", [1, 1000], ids=["one pass over the subscriptions", "each event joined"])
+def test_reminders_are_the_same_counted_in_one_pass_or_per_event(
+    client: TestClient,
+    personas: dict[str, ConsolePersona],
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    sweep_from: int,
+) -> None:
+    # Many events per calendar are counted in one pass over the calendars' subscriptions, a few each on its own:
+    # both ways give the same reminders, with and without filters, for the period and the one before it.
+    monkeypatch.setattr(reminders, "SWEEP_FROM", sweep_from)
+    viewer = act_as(client, personas["viewer"])
+
+    def reminders_tile(query: str) -> tuple[str, str | None]:
+        page = viewer.get(f"/console/owner?{query}").text
+        found = re.search(r'data-metric="reminders_sent" data-value="([^"]*)"(?: data-change="([^"]*)")?', page)
+        assert found is not None, query
+        return found.group(1), found.group(2)
+
+    assert reminders_tile("range=7d") == ("6", "6")
+    assert reminders_tile("range=7d&app=apple") == ("4", "4")  # s1, s5 (Final), s1 (Match), s6 (Meetup)
+    assert reminders_tile("range=7d&tag=Team+I") == ("5", "5")  # Match: s1, s3; Final: s1, s3, s5
+    assert reminders_tile("range=7d&calendar=main&app=outlook") == ("2", "2")  # s3, ended a day ago
+    assert reminders_tile("range=yesterday&app=apple") == ("1", "-1")  # Meetup yesterday; Final the day before
+    assert reminders_tile("range=all&app=apple") == ("4", None)
+    assert reminders_tile("range=all&app=google") == ("0", None)  # Google Calendar drops the alarms
