@@ -18,7 +18,7 @@ from calcast.core.db import Database, upgrade
 from calcast.feeds import telemetry
 from calcast.feeds.watcher import ChangeWatcher, FeedChanges, watch_local_writes
 from calcast.subscriptions import service as subscriptions
-from tests.conftest import POSTGRES_ADMIN, Persona, make_settings
+from tests.conftest import BACKENDS, POSTGRES_ADMIN, Persona, make_settings
 from tests.feeds.conftest import World, in_days, summaries
 
 
@@ -197,12 +197,10 @@ def test_without_a_change_trigger_feeds_are_read_from_the_database(
         database.dispose()
 
 
-def test_a_connection_the_database_cut_ends_the_request_with_the_database_error(
-    database: Database, backend: str
-) -> None:
+# Cutting one connection from the server side needs PostgreSQL (pg_terminate_backend).
+@pytest.mark.parametrize("backend", [name for name in BACKENDS if name == "postgresql"], indirect=True)
+def test_a_connection_the_database_cut_ends_the_request_with_the_database_error(database: Database) -> None:
     """The watcher's rollback hook must not hide it (an OperationalError is answered 503, anything else 500)."""
-    if backend != "postgresql":
-        pytest.skip("cutting one connection from the server side needs PostgreSQL (pg_terminate_backend)")
 
     def query_after_the_cut() -> None:
         with database.transaction() as session:
