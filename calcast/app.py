@@ -32,6 +32,7 @@ from calcast.feeds.cache import FeedRuntime
 from calcast.feeds.front import FeedFront
 from calcast.outbox import api as outbox_api
 from calcast.outbox.worker import embedded_worker_slot
+from calcast.push import api as push_api
 from calcast.push import pages as push_pages
 from calcast.subscribers import api as subscribers_api
 from calcast.subscriptions import api as subscriptions_api
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(feeds_api.router)
     app.include_router(accounts_api.router)
     app.include_router(events_api.router)
+    app.include_router(push_api.router)
     app.include_router(subscriptions_api.router)
     app.include_router(subscribers_api.router)
     app.include_router(timezones_api.router)

@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     push_concurrency: int = Field(default=8, ge=1, le=64)
     # How often every push calendar is compared with what it should hold (drift, calendars deleted by the user).
     push_reconcile_minutes: int = Field(default=360, ge=1)
+    # Where a brand's own page may have obtained an authorization code for `POST /v2/subscribe` (`redirectTo`):
+    # comma-separated origins (any address on them) or full redirect URIs (exactly that one). calcast's own
+    # callback addresses are always allowed.
+    push_redirect_origins: str = ""
 
     @field_validator("base_url")
     @classmethod
@@ -215,6 +219,12 @@ class Settings(BaseSettings):
             ("caldav", self.caldav_enabled),
         )
         return tuple(name for name, on in offered if on)
+
+    @property
+    def push_redirect_allowed(self) -> tuple[str, ...]:
+        """The entries of CALCAST_PUSH_REDIRECT_ORIGINS, trimmed, without a trailing slash."""
+        entries = (entry.strip().rstrip("/") for entry in self.push_redirect_origins.split(","))
+        return tuple(entry for entry in entries if entry)
 
 
 def secret_key_path(database: str) -> Path:

@@ -126,20 +126,21 @@ class GoogleAdapter:
         """Whether the grant holds calcast's scope (with granular consent a subscriber can untick it)."""
         return SCOPE in granted.split()
 
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> tuple[Credentials, str]:
-        """Trade an authorization code for tokens; returns the credentials and the granted scope."""
-        response = self._send(
-            "POST",
-            self.settings.google_token_url,
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "client_id": self.settings.google_client_id or "",
-                "client_secret": self.settings.google_client_secret or "",
-                "code_verifier": code_verifier,
-            },
-        )
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> tuple[Credentials, str]:
+        """Trade an authorization code for tokens; returns the credentials and the granted scope.
+
+        `code_verifier` is None for a code obtained without PKCE (Google Identity Services' code model).
+        """
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": self.settings.google_client_id or "",
+            "client_secret": self.settings.google_client_secret or "",
+        }
+        if code_verifier is not None:
+            form["code_verifier"] = code_verifier
+        response = self._send("POST", self.settings.google_token_url, data=form)
         raise_for(response)
         body = response.json()
         credentials = Credentials(

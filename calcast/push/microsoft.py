@@ -140,13 +140,11 @@ class MicrosoftAdapter:
         )
         return credentials, str(body.get("scope", ""))
 
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> tuple[Credentials, str]:
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": code_verifier,
-        }
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> tuple[Credentials, str]:
+        """Trade an authorization code for tokens (`code_verifier` None: a code obtained without PKCE)."""
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        if code_verifier is not None:
+            form["code_verifier"] = code_verifier
         return self._tokens(form, None)
 
     def fresh_credentials(self, credentials: Credentials) -> Credentials:

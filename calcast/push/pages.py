@@ -6,8 +6,7 @@ method is configured); the manage link's token proves the visitor holds the subs
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Protocol
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,10 +23,8 @@ from calcast.core.ratelimit import MANAGE_PAGE_LIMIT
 from calcast.core.security import derived_token
 from calcast.push import service
 from calcast.push.caldav import PRESETS, CalDavAdapter
-from calcast.push.google import GoogleAdapter
-from calcast.push.microsoft import MicrosoftAdapter
 from calcast.push.models import Provider
-from calcast.push.providers import Credentials, GrantLost, PushFault
+from calcast.push.providers import Credentials, GrantLost, PushFault, ScopeMissing
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.models import Subscription
 from calcast.web.forms import is_cross_site, issue_form_token, read_form_token
@@ -38,24 +35,6 @@ router = APIRouter(include_in_schema=False)
 CALDAV_PURPOSE = "push-caldav"
 
 
-class OAuthAdapter(Protocol):
-    """What the connect pages need of a provider that grants access by OAuth (Google, Microsoft)."""
-
-    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str) -> str: ...
-
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> tuple[Credentials, str]: ...
-
-    def has_scope(self, granted: str) -> bool: ...
-
-    def close(self) -> None: ...
-
-
-OAUTH: dict[Provider, Callable[[Settings], OAuthAdapter]] = {
-    Provider.GOOGLE: GoogleAdapter,
-    Provider.MICROSOFT: MicrosoftAdapter,
-}
-
-
 class CalDavForm(BaseModel):
     form_token: str = ""
     provider: str = "icloud"
@@ -64,13 +43,9 @@ class CalDavForm(BaseModel):
     password: str = ""
 
 
-def callback_path(provider: Provider) -> str:
-    return f"/push/{provider.value}/callback"
-
-
 def _redirect_uri(settings: Settings, provider: Provider) -> str:
     """The redirect URI registered with the provider (docs/push.md)."""
-    return settings.base_url + callback_path(provider)
+    return service.callback_url(settings, provider)
 
 
 def _state_purpose(provider: Provider) -> str:
@@ -115,7 +90,7 @@ def _start(request: Request, session: Session, settings: Settings, provider: Pro
         return _page(request, language=calendar.language, title="push_ended_title", text="push_ended_text")
     purpose = _state_purpose(provider)
     state = f"{subscription.id}.{issue_form_token(settings.secret_key, purpose=purpose, subject=subscription.id)}"
-    adapter = OAUTH[provider](settings)
+    adapter = service.OAUTH[provider](settings)
     try:
         target = adapter.authorization_url(
             redirect_uri=_redirect_uri(settings, provider), state=state, code_verifier=_code_verifier(settings, state)
@@ -141,24 +116,22 @@ def _callback(request: Request, session: Session, settings: Settings, provider: 
     language, back = calendar.language, _manage_path(settings, subscription) + "/add"
     if query.get("error") or not query.get("code"):
         return _page(request, language=language, title="push_declined_title", text="push_declined_text", back=back)
-    adapter = OAUTH[provider](settings)
     try:
-        credentials, scope = adapter.exchange_code(
+        grant = service.exchange_code(
+            settings=settings,
+            provider=provider,
             code=query["code"],
             redirect_uri=_redirect_uri(settings, provider),
             code_verifier=_code_verifier(settings, state),
         )
-        has_scope = adapter.has_scope(scope)
-    except PushFault:
-        return _page(
-            request, language=language, title="push_failed_title", text="push_failed_text", status_code=502, back=back
-        )
-    finally:
-        adapter.close()
-    if not has_scope:
+    except ScopeMissing:
         # Granular consent: the subscriber unticked the calendar permission.
         return _page(
             request, language=language, title="push_scope_title", text="push_scope_text", status_code=403, back=back
+        )
+    except PushFault:
+        return _page(
+            request, language=language, title="push_failed_title", text="push_failed_text", status_code=502, back=back
         )
     try:
         service.connect(
@@ -166,8 +139,8 @@ def _callback(request: Request, session: Session, settings: Settings, provider: 
             settings=settings,
             subscription=subscription,
             provider=provider,
-            credentials=credentials,
-            granted_scope=scope,
+            credentials=grant.credentials,
+            granted_scope=grant.scope,
         )
     except Invalid:
         return _page(request, language=language, title="push_ended_title", text="push_ended_text", status_code=409)

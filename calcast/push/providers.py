@@ -35,6 +35,10 @@ class GrantLost(PushFault):
     reason = "push_access_revoked"
 
 
+class ScopeMissing(PushFault):
+    """The grant lacks the calendar permission (granular consent: the subscriber unticked it)."""
+
+
 class CalendarGone(PushFault):
     """The subscriber deleted calcast's calendar: the subscription ends, the calendar is never made again."""
 

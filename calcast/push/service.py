@@ -4,21 +4,27 @@ of the subscription's content, ended with the subscription (or when the grant is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from calcast.calendars import service as calendars
 from calcast.calendars.changes import BroadcastEventChange
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
-from calcast.core.errors import Invalid
+from calcast.core.errors import DomainError, FieldError, Invalid
 from calcast.core.security import Cipher
 from calcast.events.changes import PersonalEventChange
 from calcast.outbox import service as outbox
+from calcast.push.google import GoogleAdapter
+from calcast.push.microsoft import MicrosoftAdapter
 from calcast.push.models import ConnectionState, Provider, PushConnection, PushedEvent
-from calcast.push.providers import Credentials
+from calcast.push.providers import Credentials, PushFault, RateLimited, ScopeMissing, Unavailable
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.changes import SubscriptionChange
 from calcast.subscriptions.models import Subscription
@@ -34,6 +40,148 @@ UNSUBSCRIBED = "unsubscribed"
 def offered(settings: Settings) -> list[Provider]:
     """The push methods this install offers: those whose settings are there."""
     return [Provider(name) for name in settings.push_methods]
+
+
+class OAuthAdapter(Protocol):
+    """What connecting needs of a provider that grants access by OAuth (Google, Microsoft)."""
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str) -> str: ...
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> tuple[Credentials, str]: ...
+
+    def has_scope(self, granted: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+OAUTH: dict[Provider, Callable[[Settings], OAuthAdapter]] = {
+    Provider.GOOGLE: GoogleAdapter,
+    Provider.MICROSOFT: MicrosoftAdapter,
+}
+# The provider a subscriptionMethod names, for the methods that connect by an authorization code.
+PROVIDER_OF_METHOD = {METHOD_OF[provider]: provider for provider in OAUTH}
+
+
+def callback_path(provider: Provider) -> str:
+    return f"/push/{provider.value}/callback"
+
+
+def callback_url(settings: Settings, provider: Provider) -> str:
+    """The redirect URI of calcast's own consent walk, registered with the provider (docs/push.md)."""
+    return settings.base_url + callback_path(provider)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the provider granted for an authorization code: the tokens and the scope."""
+
+    credentials: Credentials
+    scope: str
+
+
+def exchange_code(
+    *, settings: Settings, provider: Provider, code: str, redirect_uri: str, code_verifier: str | None
+) -> Grant:
+    """Trade an authorization code for a grant that holds calcast's calendar permission.
+
+    Raises the provider's PushFault (code refused, provider unreachable) or ScopeMissing (the subscriber unticked
+    the calendar permission). Nothing is stored: `connect` does that with the grant.
+    """
+    adapter = OAUTH[provider](settings)
+    try:
+        credentials, scope = adapter.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=code_verifier)
+        has_scope = adapter.has_scope(scope)
+    finally:
+        adapter.close()
+    if not has_scope:
+        raise ScopeMissing(f"{METHOD_OF[provider]} granted {scope or 'no scope'}, without the calendar permission.")
+    return Grant(credentials=credentials, scope=scope)
+
+
+def _origin(address: str) -> str:
+    parts = urlsplit(address)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def redirect_allowed(settings: Settings, provider: Provider, redirect_to: str) -> bool:
+    """Whether `redirect_to` may be used as the redirect URI of a code exchange (and handed back to the caller).
+
+    Allowed: calcast's own callback for the provider, an exact entry of CALCAST_PUSH_REDIRECT_ORIGINS, or any
+    address on an origin listed there (an entry without a path). Compared after trimming one trailing slash.
+    """
+    wanted = redirect_to.strip()
+    if wanted == callback_url(settings, provider):
+        return True
+    parts = urlsplit(wanted)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        return wanted.rstrip("/") in settings.push_redirect_allowed  # e.g. "postmessage", when listed
+    for entry in settings.push_redirect_allowed:
+        if wanted.rstrip("/") == entry:
+            return True
+        entry_parts = urlsplit(entry)
+        if entry_parts.scheme and entry_parts.netloc and not entry_parts.path and _origin(wanted) == _origin(entry):
+            return True
+    return False
+
+
+class ProviderUnavailable(DomainError):
+    """The provider could not be reached or asked to wait: try the same request again later."""
+
+
+def subscribe_with_code(
+    *,
+    session: Session,
+    settings: Settings,
+    account_code: str,
+    calendar_code: str,
+    details: subscriptions.SubscriberDetails,
+    provider: Provider,
+    code: str,
+    redirect_to: str,
+) -> subscriptions.Subscribed:
+    """Subscribe and connect by push in one step (`POST /v2/subscribe` with `authCode` + `redirectTo`).
+
+    Everything is checked and the code exchanged before anything is written, so a refused code or an unreachable
+    provider leaves nothing behind: no subscription, no connection (the caller may simply try again).
+    """
+    method = METHOD_OF[provider]
+    if provider not in offered(settings):
+        message = f"Subscribing by {method} is not offered here: its settings are not configured."
+        raise Invalid(message, [FieldError("subscriptionMethod", message)])
+    if not redirect_allowed(settings, provider, redirect_to):
+        message = (
+            f"redirectTo {redirect_to[:200]!r} is not an allowed redirect address; "
+            "add its origin to CALCAST_PUSH_REDIRECT_ORIGINS."
+        )
+        raise Invalid(message, [FieldError("redirectTo", message)])
+    calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)  # 404 before the exchange
+    try:
+        grant = exchange_code(
+            settings=settings, provider=provider, code=code, redirect_uri=redirect_to.strip(), code_verifier=None
+        )
+    except ScopeMissing:
+        message = f"The {method} grant lacks the calendar permission; ask the subscriber to allow it and try again."
+        raise Invalid(message, [FieldError("authCode", message)]) from None
+    except (Unavailable, RateLimited) as error:
+        raise ProviderUnavailable(f"{method} could not be reached ({error}); nothing was stored, try again.") from None
+    except PushFault as error:
+        message = (
+            f"{method} refused the authorization code ({error}): it is used, expired or was issued for another "
+            "redirectTo. Nothing was stored; get a new code and try again."
+        )
+        raise Invalid(message, [FieldError("authCode", message)]) from None
+    done = subscriptions.subscribe(
+        session=session, settings=settings, account_code=account_code, calendar_code=calendar_code, details=details
+    )
+    connect(
+        session=session,
+        settings=settings,
+        subscription=done.subscription,
+        provider=provider,
+        credentials=grant.credentials,
+        granted_scope=grant.scope,
+    )
+    return done
 
 
 def ordering_key(subscription_id: str) -> str:

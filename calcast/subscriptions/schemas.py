@@ -39,6 +39,23 @@ class SubscribeIn(BaseModel):
     subscription_method: Annotated[
         str | int | None, Field(description="WebCal, Google or Microsoft (or 1, 2, 3).", examples=["WebCal"])
     ] = None
+    auth_code: Annotated[
+        str | None,
+        Field(
+            max_length=2048,
+            description="With subscriptionMethod Google or Microsoft: an authorization code the brand's page "
+            "obtained from the provider (e.g. Google Identity Services' code model). calcast exchanges it, makes its "
+            "own calendar in the subscriber's account and writes the events there (push).",
+        ),
+    ] = None
+    redirect_to: Annotated[
+        str | None,
+        Field(
+            max_length=2048,
+            description="With authCode: the redirect URI the code was issued for (in Google's popup mode the page's "
+            "origin). It must be on the install's allow-list (CALCAST_PUSH_REDIRECT_ORIGINS); it is echoed back.",
+        ),
+    ] = None
     action_type: Annotated[str | None, Field(max_length=64)] = None
     utm_source: Short | None = None
     utm_medium: Short | None = None
@@ -78,6 +95,12 @@ class SubscribedOut(BaseModel):
     manage_url: str
     is_new_subscription: bool
     subscriber_id: str | None
+    redirect_to: Annotated[
+        str | None, Field(description="The request's redirectTo, when the subscription was connected by push.")
+    ] = None
+    push_method: Annotated[
+        str | None, Field(description="Google or Microsoft when calcast writes into the subscriber's calendar.")
+    ] = None
 
 
 class CalendarRef(BaseModel):

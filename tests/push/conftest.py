@@ -30,6 +30,9 @@ from tests.support.braze_sync import FAST
 from tests.support.google_standin import CLIENT_ID, CLIENT_SECRET, GoogleStandIn, running_google_standin
 from tests.support.microsoft_standin import MicrosoftStandIn, running_microsoft_standin
 
+# The brand's own page that obtains authorization codes for POST /v2/subscribe (allowed by the push settings).
+WIDGET_ORIGIN = "https://shop.example.com"
+
 
 @pytest.fixture
 def google() -> Iterator[GoogleStandIn]:
@@ -58,6 +61,7 @@ def push_settings(database: Database, google: GoogleStandIn, microsoft: Microsof
             "microsoft_tenant": microsoft_standin.TENANT,
             "microsoft_login_url": microsoft.url,
             "microsoft_graph_url": f"{microsoft.url}/v1.0",
+            "push_redirect_origins": f"{WIDGET_ORIGIN}, https://other.example.com/exact/callback",
             **FAST,
         }
     )
@@ -119,6 +123,7 @@ def connect_oauth(
     assert start.status_code == 303
     consent_url = start.headers["location"]
     assert consent_url.startswith(standin_url)
+    assert "code_challenge_method=S256" in consent_url  # calcast's own walk always uses PKCE
     with httpx.Client() as browser:
         consent = browser.get(consent_url)
         assert consent.status_code == 200, consent.text

@@ -251,8 +251,11 @@ class GoogleStandIn:
                 ("redirect_uri", bool(query.get("redirect_uri"))),
                 ("response_type", query.get("response_type") == "code"),
                 ("scope", bool(query.get("scope"))),
-                ("code_challenge_method", query.get("code_challenge_method") == "S256"),
-                ("code_challenge", len(query.get("code_challenge", "")) == 43),
+                # PKCE is optional for a web client (Google Identity Services' code model sends none); when sent
+                # it must be S256 with a 43-character challenge.
+                ("code_challenge_method", query.get("code_challenge_method", "S256") == "S256"),
+                ("code_challenge", len(query.get("code_challenge", "x" * 43)) == 43),
+                ("code_challenge", ("code_challenge" in query) == ("code_challenge_method" in query)),
             )
             if not ok
         ]
@@ -302,7 +305,7 @@ class GoogleStandIn:
                     return _oauth_error("invalid_grant", "Malformed auth code.")
                 verifier = form.get("code_verifier", "")
                 challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-                if challenge != issued["code_challenge"]:
+                if "code_challenge" in issued and challenge != issued["code_challenge"]:
                     return _oauth_error("invalid_grant", "Invalid code verifier.")
                 grant = Grant(user=self.consent_user, scope=issued["scope"])
                 refresh = "1//" + secrets.token_urlsafe(32)

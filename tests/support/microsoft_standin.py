@@ -145,7 +145,8 @@ class MicrosoftStandIn:
 
     async def authorize(self, request: Request) -> Response:
         query = request.query_params
-        if query.get("client_id") != CLIENT_ID or query.get("code_challenge_method") != "S256":
+        # PKCE is optional for a confidential web client; when sent it must be S256.
+        if query.get("client_id") != CLIENT_ID or query.get("code_challenge_method", "S256") != "S256":
             return HTMLResponse("<h1>AADSTS700016: Application not found</h1>", status_code=400)
         fields = "".join(
             f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
@@ -202,7 +203,7 @@ class MicrosoftStandIn:
                 challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
                 if issued is None or issued["redirect_uri"] != form.get("redirect_uri"):
                     return refused("invalid_grant", "AADSTS70000: The provided authorization code is invalid.")
-                if challenge != issued.get("code_challenge"):
+                if "code_challenge" in issued and challenge != issued["code_challenge"]:
                     return refused("invalid_grant", "AADSTS50148: The code_verifier does not match.")
                 return JSONResponse(self._tokens(Grant(USER)))
             if form.get("grant_type") == "refresh_token":
