@@ -33,6 +33,18 @@ NAMING = {
 Transaction = Callable[[], AbstractContextManager[Session]]
 
 
+def delete_in_batches(transaction: Transaction, delete_batch: Callable[[Session], int], batch_size: int) -> int:
+    """Run `delete_batch` (deleting at most `batch_size` rows) in short transactions until a batch comes back short;
+    the rows deleted in all. Retention jobs use it so that no write holds the database for long."""
+    deleted = 0
+    while True:
+        with transaction() as session:
+            batch = delete_batch(session)
+        deleted += batch
+        if batch < batch_size:
+            return deleted
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

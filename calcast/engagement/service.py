@@ -23,7 +23,7 @@ from calcast.core import changes
 from calcast.core.clicks import ClickTarget, event_links, link_digest, read_click_token
 from calcast.core.clients import client_family
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, utcnow
+from calcast.core.db import Transaction, delete_in_batches, utcnow
 from calcast.core.errors import NotFound
 from calcast.engagement.changes import EventClicked
 from calcast.engagement.models import Click, FirstClick
@@ -336,10 +336,4 @@ def prune_clicks(*, session: Session, before: datetime, limit: int = PRUNE_BATCH
 def click_retention(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
     """The periodic job: delete clicks older than `CALCAST_CLICK_RETENTION_DAYS`, in batches."""
     before = now - timedelta(days=settings.click_retention_days)
-    pruned = 0
-    while True:
-        with transaction() as session:
-            batch = prune_clicks(session=session, before=before)
-        pruned += batch
-        if batch < PRUNE_BATCH:
-            return pruned
+    return delete_in_batches(transaction, lambda session: prune_clicks(session=session, before=before), PRUNE_BATCH)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, rowcount, utcnow
+from calcast.core.db import Transaction, delete_in_batches, rowcount, utcnow
 from calcast.core.errors import Invalid, NotFound
 from calcast.outbox.models import OutboxMessage, OutboxStatus
 
@@ -365,10 +365,4 @@ class Retention:
             erase_delivered_erasures(session=session, since=since)
         self.last_run = now
         before = now - timedelta(days=settings.outbox_retention_days)
-        pruned = 0
-        while True:
-            with transaction() as session:
-                batch = prune(session=session, before=before)
-            pruned += batch
-            if batch < PRUNE_BATCH:
-                return pruned
+        return delete_in_batches(transaction, lambda session: prune(session=session, before=before), PRUNE_BATCH)

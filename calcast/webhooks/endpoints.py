@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from calcast.accounts import service as accounts
 from calcast.core import outbound
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, utcnow
+from calcast.core.db import Transaction, delete_in_batches, utcnow
 from calcast.core.errors import FieldError, Invalid, NotFound
 from calcast.core.security import Cipher, random_secret
 from calcast.outbox import service as outbox
@@ -136,10 +136,6 @@ def erase_responses(*, session: Session, outbox_ids: Sequence[int]) -> None:
 def prune_delivery_logs(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
     """The periodic job: delete delivery logs older than `CALCAST_OUTBOX_RETENTION_DAYS`, in batches."""
     before = now - timedelta(days=settings.outbox_retention_days)
-    pruned = 0
-    while True:
-        with transaction() as session:
-            batch = prune_delivery_log(session=session, before=before, limit=PRUNE_BATCH)
-        pruned += batch
-        if batch < PRUNE_BATCH:
-            return pruned
+    return delete_in_batches(
+        transaction, lambda session: prune_delivery_log(session=session, before=before, limit=PRUNE_BATCH), PRUNE_BATCH
+    )
