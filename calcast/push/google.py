@@ -24,6 +24,7 @@ from calcast.push.providers import (
     CalendarGone,
     Credentials,
     GrantLost,
+    HttpAdapter,
     RateLimited,
     Refused,
     Unavailable,
@@ -101,21 +102,10 @@ def raise_for(response: httpx.Response, *, calendar_call: bool = False) -> None:
     raise Refused(said, status=status)
 
 
-class GoogleAdapter:
+class GoogleAdapter(HttpAdapter):
     """Calendar API v3 calls for the sync engine (`calcast.push.providers.Adapter`)."""
 
-    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
-        self.settings = settings
-        self.http = httpx.Client(timeout=settings.push_timeout_seconds, transport=transport)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self.http.request(method, url, **kwargs)
-        except httpx.HTTPError as error:
-            raise Unavailable(f"Google could not be reached ({error}).") from None
+    provider = "Google"
 
     # ------------------------------------------------------------------------------------------ OAuth
 

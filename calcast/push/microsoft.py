@@ -18,7 +18,6 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.feeds.render import FeedContent, FeedEvent, all_day_dates, clean_text, event_description
 from calcast.push.google import REFRESH_MARGIN, pkce_challenge
@@ -27,6 +26,7 @@ from calcast.push.providers import (
     CalendarGone,
     Credentials,
     GrantLost,
+    HttpAdapter,
     RateLimited,
     Refused,
     Unavailable,
@@ -80,21 +80,10 @@ def raise_for(response: httpx.Response, *, calendar_call: bool = False) -> None:
     raise Refused(said, status=status)
 
 
-class MicrosoftAdapter:
+class MicrosoftAdapter(HttpAdapter):
     """Microsoft Graph calls for the sync engine (`calcast.push.providers.Adapter`)."""
 
-    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
-        self.settings = settings
-        self.http = httpx.Client(timeout=settings.push_timeout_seconds, transport=transport)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self.http.request(method, url, **kwargs)
-        except httpx.HTTPError as error:
-            raise Unavailable(f"Microsoft could not be reached ({error}).") from None
+    provider = "Microsoft"
 
     # ------------------------------------------------------------------------------------------ OAuth
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import httpx
+
+from calcast.core.config import Settings
 from calcast.core.db import utcnow
 from calcast.feeds.render import FeedContent, FeedEvent
 
@@ -94,6 +97,25 @@ class Credentials:
     access_token_expires_at: datetime | None
     server_url: str | None = None
     username: str | None = None
+
+
+class HttpAdapter:
+    """What the Google and Microsoft adapters share: one HTTP client, and a provider out of reach is Unavailable."""
+
+    provider = ""  # the name the messages give
+
+    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
+        self.http = httpx.Client(timeout=settings.push_timeout_seconds, transport=transport)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self.http.request(method, url, **kwargs)
+        except httpx.HTTPError as error:
+            raise Unavailable(f"{self.provider} could not be reached ({error}).") from None
 
 
 class Adapter(Protocol):
