@@ -169,6 +169,7 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0  # answered in the run
 
 
 def ensure_wrk() -> None:
@@ -194,11 +195,13 @@ def parse_wrk(output: str) -> Load:
     if rate is None:
         raise RuntimeError(f"wrk printed no request rate:\n{output}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    answered = re.search(r"(\d+) requests in", output)
     return Load(
         float(rate.group(1)),
         _milliseconds(output, "50"),
         _milliseconds(output, "99"),
         int(errors.group(1)) if errors else 0,
+        int(answered.group(1)) if answered else 0,
     )
 
 

@@ -25,6 +25,7 @@ from calcast.core.config import Settings, get_settings
 from calcast.core.db import Database
 from calcast.core.http import RequestGuard, install_error_handlers
 from calcast.engagement import pages as engagement_pages
+from calcast.engagement.recorder import ClickRecorder
 from calcast.events import api as events_api
 from calcast.feeds import api as feeds_api
 from calcast.feeds import front as feeds_front
@@ -44,8 +45,8 @@ from calcast.web.traffic import App, Traffic, TrafficWriter
 
 
 @contextmanager
-def traffic_running(traffic: Traffic) -> Iterator[None]:
-    writer = TrafficWriter(traffic)
+def running(writer: TrafficWriter | ClickRecorder) -> Iterator[None]:
+    """A background writer started while the app serves, stopped (writing what it still holds) after."""
     writer.start()
     try:
         yield
@@ -75,13 +76,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     database = database or assembly.database(settings)
     feed_runtime = FeedRuntime.create(settings.feed_cache_bytes)
+    clicks = ClickRecorder(sessions=database.sessions, settings=settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         database.ensure_schema()
         with ExitStack() as stack:
-            stack.enter_context(traffic_running(app.traffic))
+            stack.enter_context(running(TrafficWriter(app.traffic)))
             stack.enter_context(feeds_front.running(database, feed_runtime))
+            stack.enter_context(running(clicks))
             if settings.run_worker_in_server:
                 worker = functools.partial(assembly.worker, database, name=f"embedded:{os.getpid()}")
                 stack.enter_context(embedded_worker_slot(worker, database.settings))
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.settings = settings
     app.state.feed_runtime = feed_runtime
+    app.state.clicks = clicks
     app.feed_front = FeedFront(database=database, runtime=feed_runtime)
     app.traffic = app.state.traffic = Traffic(metrics_dir=settings.metrics_dir, access_log=settings.access_log)
     app.observed = app.traffic.wrap(app.dispatch)

@@ -4,8 +4,9 @@
 
 Seeds an account with a calendar, SUBSCRIBERS subscriptions and one broadcast event with a URL, then loads with
 wrk (a phone browser's User-Agent, so that every click counts as a person's): the same subscriber's link every
-time (a repeated click: one read, one insert, the first-click check), and each request another subscriber's link
-(first clicks while they last: the first-click row and the consumers' work too).
+time (a repeated click), and each request another subscriber's link (first clicks while they last: the first-click
+row and the consumers' outbox rows too). The redirect reads; the clicks are written in batches every second
+(`engagement.recorder`), and after the server stops the benchmark checks that every answered click was written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import argparse
 import json
 import secrets
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from bench.common import SECRET_KEY, Load, backends, calcast_server, database_url, ensure_wrk, line, wrk
 from calcast import assembly
@@ -23,6 +24,7 @@ from calcast.calendars import service as calendars
 from calcast.core.clicks import CLICK_PATH, click_token
 from calcast.core.config import Settings
 from calcast.core.db import upgrade
+from calcast.engagement.models import Click
 from calcast.subscriptions.models import Subscription
 
 SUBSCRIBERS = 20_000
@@ -30,8 +32,8 @@ SAFARI = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Version/17.4 Mobile/15E148 Safari/604.1"
 )
-# The redirect is one read and one insert: it should keep up with a good part of what the server can do at all.
-TARGET = 0.30
+# The redirect is on a person's way to the brand's page (issue 14): at least half of what the server can do at all.
+TARGET = 0.50
 
 
 def seed(url: str) -> list[str]:
@@ -102,6 +104,17 @@ def run(backend: str, seconds: int, connections: int) -> None:
             show("GET /r/… the same link (repeat)", repeated, TARGET)
             spread = wrk(f"{base}/healthz", seconds, connections, script=lua_paths(paths[1:]))
             show("GET /r/… each another subscriber", spread, TARGET)
+        # The server has stopped: every click it answered is written (they are written in batches).
+        answered = repeated.requests + spread.requests  # wrk leaves out the answers in flight when it stops
+        print(f"{backend:10} clicks written {written(url):,}, redirects wrk counted {answered:,}")
+
+
+def written(url: str) -> int:
+    database = assembly.database(Settings(database_url=url, secret_key=SECRET_KEY, environment="production"))
+    with database.sessions() as session:
+        count = session.scalar(select(func.count()).select_from(Click)) or 0
+    database.dispose()
+    return count
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session
 
 from calcast.accounts import service as accounts
@@ -182,9 +182,18 @@ def on_subscription_lapsed(session: Session, change: SubscriptionLapsed) -> None
     )
 
 
+# Built once and run as Core (no ORM object to load and forget): every change of every subscription asks it, and a
+# batch of clicks once per first click.
+_BRAZE_CONFIGURED = select(Account.id).where(
+    Account.id == bindparam("account_id"),
+    Account.braze_rest_endpoint.is_not(None),
+    Account.braze_rest_endpoint != "",
+    Account.braze_api_key_encrypted.is_not(None),
+)
+
+
 def _braze_configured(*, session: Session, account_id: str) -> bool:
-    account = accounts.get_account_by_id(session=session, account_id=account_id)
-    return bool(account.braze_rest_endpoint) and account.braze_api_key_encrypted is not None
+    return session.connection().execute(_BRAZE_CONFIGURED, {"account_id": account_id}).first() is not None
 
 
 def queue_custom_event(

@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     source_timeout_seconds: float = Field(default=30.0, gt=0)
     # Clicks (engagement) are deleted this many days after they happened.
     click_retention_days: int = Field(default=400, ge=1)
+    # Clicks are counted in memory and written in one transaction this often (and when the server stops).
+    click_write_interval_seconds: float = Field(default=1.0, gt=0, le=60)
 
     # Operations: an access log of JSON lines on standard output (docs/operations.md says why it is off by
     # default); the folder where each server process writes its request totals for /metrics (`calcast serve`

@@ -1,4 +1,5 @@
-"""GET/HEAD /r/{token}: a tracked link in a feed; counts the click and redirects to the event's stored link."""
+"""GET/HEAD /r/{token}: a tracked link in a feed; redirects to the event's stored link and counts the click
+(written with the others of the last second: `engagement.recorder`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from calcast.core.errors import NotFound
 from calcast.core.http import database
 from calcast.engagement import service
+from calcast.engagement.recorder import ClickRecorder
 from calcast.web.i18n import language_from_header
 from calcast.web.templating import render
 
@@ -34,8 +36,8 @@ def follow(token: str, request: Request) -> Response:
     """
     db = database(request)
     try:
-        with db.transaction() as session:
-            followed = service.follow(
+        with db.sessions() as session:
+            followed = service.resolve(
                 session=session,
                 settings=db.settings,
                 token=token,
@@ -44,7 +46,15 @@ def follow(token: str, request: Request) -> Response:
             )
     except NotFound:
         return _gone(request)
+    if followed.click is not None:
+        recorder(request).add(followed.click)
     return Response(status_code=302, headers={"Location": followed.link, **_HEADERS})
+
+
+def recorder(request: Request) -> ClickRecorder:
+    """The process's click recorder (made with the app, running while it serves)."""
+    found: ClickRecorder = request.app.state.clicks
+    return found
 
 
 def _gone(request: Request) -> HTMLResponse:

@@ -1,18 +1,20 @@
 """Following a tracked link: find the stored link a token names, count the click, tell the consumers of a first one.
 
-The redirect is on a person's way to the brand's page, so it costs one read (subscription, calendar and event
-in one indexed query) and one insert; a person's first click on an event adds one insert and the consumers'
-outbox rows. Clicks by bots and link scanners are stored too, marked `is_bot`, and never count as a person's.
+The redirect is on a person's way to the brand's page, so it costs one read (subscription, calendar and event in
+one indexed query); the click is counted in memory and written with the others of the last second
+(`engagement.recorder`), where a person's first click on an event adds one insert and the consumers' outbox
+rows. Clicks by bots and link scanners are stored too, marked `is_bot`, and never count as a person's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, distinct, func, insert, select
+from sqlalchemy import Boolean, Select, String, and_, bindparam, case, delete, distinct, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,7 +25,7 @@ from calcast.core import changes
 from calcast.core.clicks import ClickTarget, event_links, link_digest, read_click_token
 from calcast.core.clients import client_family
 from calcast.core.config import Settings
-from calcast.core.db import Transaction, delete_in_batches, utcnow
+from calcast.core.db import Transaction, UTCDateTime, delete_in_batches, utcnow
 from calcast.core.errors import NotFound
 from calcast.engagement.changes import EventClicked
 from calcast.engagement.models import Click, FirstClick
@@ -62,13 +64,28 @@ BOT_FRAGMENTS = (
 
 
 @dataclass(frozen=True)
+class PendingClick:
+    """A counted click not yet written (`record_clicks`): what the click row and a first click's change hold."""
+
+    account_id: str
+    calendar_id: str
+    subscription_id: str
+    event_kind: str
+    event_id: str  # the event's row id
+    event_key: str  # the brand's id of the event (a broadcast event's key, a personal eventId)
+    title: str
+    link: str
+    clicked_at: datetime
+    client_family: str
+    bot_reason: str | None
+
+
+@dataclass(frozen=True)
 class Followed:
-    """Where the redirect goes, and how the click was counted."""
+    """Where the redirect goes, and the click to count (None when the calendar does not track clicks)."""
 
     link: str
-    counted: bool  # False when the calendar does not track clicks
-    is_bot: bool
-    first: bool  # a person's first click on this event (EventClicked recorded)
+    click: PendingClick | None
 
 
 @dataclass(frozen=True)
@@ -169,16 +186,7 @@ def bot_reason(
     return None
 
 
-def _first_click(session: Session, click: dict[str, Any]) -> bool:
-    """Record a person's first click on the event; False when there was one already (also a concurrent one)."""
-    values = {key: click[key] for key in ("subscription_id", "event_kind", "event_id", "calendar_id", "clicked_at")}
-    upsert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    # RETURNING says whether a row went in (psycopg reports no rowcount for ON CONFLICT DO NOTHING).
-    statement = upsert(FirstClick).values(**values).on_conflict_do_nothing().returning(FirstClick.subscription_id)
-    return session.execute(statement).first() is not None
-
-
-def follow(
+def resolve(
     *,
     session: Session,
     settings: Settings,
@@ -187,7 +195,10 @@ def follow(
     user_agent: str | None = None,
     now: datetime | None = None,
 ) -> Followed:
-    """Where a tracked link leads, counting the click; NotFound for a forged token or a link no longer stored."""
+    """Where a tracked link leads, and the click to count; NotFound for a forged token or a link no longer stored.
+
+    Reads only: the click is written later with others (`record_clicks`, by the process's `ClickRecorder`).
+    """
     target = read_click_token(settings.secret_key, token)
     if target is None:
         raise NotFound(GONE)
@@ -202,7 +213,7 @@ def follow(
     if link is None:
         raise NotFound(GONE)
     if not found.click_tracking:
-        return Followed(link=link, counted=False, is_bot=False, first=False)
+        return Followed(link=link, click=None)
     moment = now or utcnow()
     family = client_family(user_agent[:PARSED_USER_AGENT_CHARS] if user_agent else None)
     reason = bot_reason(
@@ -213,34 +224,125 @@ def follow(
         subscription_family=found.subscription_family,
         now=moment,
     )
-    click: dict[str, Any] = {
-        "subscription_id": target.subscription_id,
-        "calendar_id": found.calendar_id,
-        "event_kind": target.event_kind,
-        "event_id": target.event_id,
-        "link": link[:2048],
-        "clicked_at": moment,
-        "client_family": family,
-        "is_bot": reason is not None,
-        "bot_reason": reason,
-    }
-    session.execute(insert(Click).values(**click))
-    first = reason is None and _first_click(session, click)
-    if first:
-        changes.record(
-            session,
-            EventClicked(
-                account_id=found.account_id,
-                calendar_id=found.calendar_id,
-                subscription_id=target.subscription_id,
-                event_kind=target.event_kind,
-                event_id=found.event_key,
-                title=found.title,
-                link=link,
-                clicked_at=moment,
-            ),
-        )
-    return Followed(link=link, counted=True, is_bot=reason is not None, first=first)
+    click = PendingClick(
+        account_id=found.account_id,
+        calendar_id=found.calendar_id,
+        subscription_id=target.subscription_id,
+        event_kind=target.event_kind,
+        event_id=target.event_id,
+        event_key=found.event_key,
+        title=found.title,
+        link=link[:2048],
+        clicked_at=moment,
+        client_family=family,
+        bot_reason=reason,
+    )
+    return Followed(link=link, click=click)
+
+
+# Click rows and first clicks are made from the subscription's row: a click on a subscription deleted since (its
+# account removed) leaves nothing behind instead of failing the batch.
+_SUBSCRIPTION = bindparam("subscription_id", type_=String())
+_CLICK_COLUMNS = ("subscription_id", "calendar_id", "event_kind", "event_id", "link", "clicked_at", "client_family")
+_CLICKED_AT = bindparam("clicked_at", type_=UTCDateTime())
+
+
+def _click_rows() -> Any:
+    return insert(Click).from_select(
+        [*_CLICK_COLUMNS, "is_bot", "bot_reason"],
+        select(
+            Subscription.id,
+            Subscription.calendar_id,
+            bindparam("event_kind", type_=String()),
+            bindparam("event_id", type_=String()),
+            bindparam("link", type_=String()),
+            _CLICKED_AT,
+            bindparam("client_family", type_=String()),
+            bindparam("is_bot", type_=Boolean()),
+            bindparam("bot_reason", type_=String()),
+        ).where(Subscription.id == _SUBSCRIPTION),
+    )
+
+
+# First clicks checked and inserted per statement (five parameters each).
+FIRST_CLICKS_PER_STATEMENT = 500
+
+
+def _first_clicks(session: Session, clicks: Sequence[PendingClick]) -> list[PendingClick]:
+    """Record people's first clicks on events (one per subscription and event, the earliest of `clicks`); the ones
+    that went in. A click already recorded (also by another process) or of a subscription gone is left out."""
+    earliest: dict[tuple[str, str, str], PendingClick] = {}
+    for click in sorted(clicks, key=lambda item: item.clicked_at):
+        if click.bot_reason is None:
+            earliest.setdefault((click.subscription_id, click.event_kind, click.event_id), click)
+    if not earliest:
+        return []
+    subscription_ids = sorted({subscription_id for subscription_id, _, _ in earliest})
+    present = set(session.scalars(select(Subscription.id).where(Subscription.id.in_(subscription_ids))))
+    rows = [
+        {
+            "subscription_id": click.subscription_id,
+            "event_kind": click.event_kind,
+            "event_id": click.event_id,
+            "calendar_id": click.calendar_id,
+            "clicked_at": click.clicked_at,
+        }
+        for click in earliest.values()
+        if click.subscription_id in present
+    ]
+    if not rows:
+        return []
+    upsert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    # RETURNING says which rows went in (psycopg reports no rowcount for ON CONFLICT DO NOTHING); one statement
+    # for many rows (SQLAlchemy's "insertmanyvalues").
+    statement = (
+        upsert(FirstClick)
+        .on_conflict_do_nothing()
+        .returning(FirstClick.subscription_id, FirstClick.event_kind, FirstClick.event_id)
+    )
+    inserted = {(row[0], row[1], row[2]) for row in session.connection().execute(statement, rows)}
+    return [click for key, click in earliest.items() if key in inserted]
+
+
+def record_clicks(*, session: Session, clicks: Sequence[PendingClick]) -> int:
+    """Write counted clicks, and for each person's first click on an event its `EventClicked`; returns how many
+    first clicks there were."""
+    if not clicks:
+        return 0
+    session.connection().execute(
+        _click_rows(),
+        [
+            {
+                "subscription_id": click.subscription_id,
+                "event_kind": click.event_kind,
+                "event_id": click.event_id,
+                "link": click.link,
+                "clicked_at": click.clicked_at,
+                "client_family": click.client_family,
+                "is_bot": click.bot_reason is not None,
+                "bot_reason": click.bot_reason,
+            }
+            for click in clicks
+        ],
+    )
+    firsts = 0
+    for chunk in range(0, len(clicks), FIRST_CLICKS_PER_STATEMENT):
+        for click in _first_clicks(session, clicks[chunk : chunk + FIRST_CLICKS_PER_STATEMENT]):
+            firsts += 1
+            changes.record(
+                session,
+                EventClicked(
+                    account_id=click.account_id,
+                    calendar_id=click.calendar_id,
+                    subscription_id=click.subscription_id,
+                    event_kind=click.event_kind,
+                    event_id=click.event_key,
+                    title=click.title,
+                    link=click.link,
+                    clicked_at=click.clicked_at,
+                ),
+            )
+    return firsts
 
 
 # --- numbers -----------------------------------------------------------------------------------------------

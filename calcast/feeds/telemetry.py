@@ -25,6 +25,7 @@ from calcast.core import changes
 from calcast.core.clients import FAMILIES, OTHER, client_family
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, UTCDateTime, utcnow
+from calcast.core.periodic import Periodic
 from calcast.feeds.models import FeedPoll
 from calcast.subscriptions.changes import SubscriptionLapsed
 from calcast.subscriptions.models import Subscription
@@ -176,23 +177,21 @@ def record_fetch(
 
 
 class TelemetryWriter:
-    """The thread that writes a process's counted fetches in batches, and a last time when the server stops."""
+    """Writes a process's counted fetches in batches on a thread (`core.periodic`), and a last time when the server
+    stops."""
 
     def __init__(self, *, sessions: sessionmaker[Session], settings: Settings, counter: FetchCounter) -> None:
         self.sessions = sessions
         self.counter = counter
-        self.interval = max(float(settings.feed_telemetry_interval_seconds), 1.0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="calcast-feed-telemetry", daemon=True)
+        interval = max(float(settings.feed_telemetry_interval_seconds), 1.0)
+        self._periodic = Periodic(name="calcast-feed-telemetry", interval=interval, tick=self.flush)
 
     def start(self) -> None:
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
         """Stop, writing what is still counted."""
-        self._stop.set()
-        self._thread.join(timeout=10)
-        self.flush()
+        self._periodic.stop()
 
     def flush(self) -> bool:
         """Write every counted fetch now; on failure keep them for the next attempt. True when written."""
@@ -207,10 +206,6 @@ class TelemetryWriter:
             log.warning("Could not write the poll telemetry of %d subscription(s); will retry.", len(pending))
             return False
         return True
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.flush()
 
 
 def lapse_days(settings: Settings, family: str | None) -> int:

@@ -17,7 +17,6 @@ import bisect
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from pathlib import Path
@@ -27,6 +26,7 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from prometheus_client.registry import Collector
 
 from calcast.core.clients import client_family
+from calcast.core.periodic import Periodic
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -181,28 +181,24 @@ class Traffic:
 
 
 class TrafficWriter:
-    """The thread that writes this process's totals to its file every second (and the access log's buffer)."""
+    """Writes this process's totals to its file every second (and the access log's buffer) on a thread."""
 
     def __init__(self, traffic: Traffic) -> None:
         self.traffic = traffic
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="calcast-traffic", daemon=True)
+        self._periodic = Periodic(name="calcast-traffic", interval=1.0, tick=self._write)
 
     def start(self) -> None:
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.traffic.write_file()
+        self._periodic.stop(timeout=5)
         self.traffic.flush_log()
 
-    def _run(self) -> None:
-        while not self._stop.wait(1.0):
-            try:
-                self.traffic.write_file()
-            except OSError:
-                continue
+    def _write(self) -> None:
+        try:
+            self.traffic.write_file()
+        except OSError:  # a full or read-only disk: the next second tries again
+            return
 
 
 class TrafficCollector(Collector):

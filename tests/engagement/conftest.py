@@ -65,7 +65,15 @@ def path_of(tracked: str) -> str:
 
 
 def click(client: TestClient, path: str, user_agent: str = SAFARI, method: str = "GET", **options: Any) -> Response:
-    return client.request(method, path, headers={"User-Agent": user_agent}, follow_redirects=False, **options)
+    """Open a tracked link; the click is then written, as the server does within a second (`test_recorder`)."""
+    answer = client.request(method, path, headers={"User-Agent": user_agent}, follow_redirects=False, **options)
+    written(client)
+    return answer
+
+
+def written(client: TestClient) -> None:
+    """Write the clicks the server counted and has not written yet."""
+    assert client.app.state.clicks.flush()  # type: ignore[attr-defined]
 
 
 def clicks(database: Database) -> list[Click]:
