@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -83,14 +83,18 @@ def _period(session: Session, account_code: str, query: StatsQuery) -> Period:
 
 
 @router.get("/v2/stats/{accountCode}", response_model=list[CalendarStats])
-def account_stats(caller: AccountClient, session: SessionDep, query: StatsQueryDep) -> list[dict[str, Any]]:
+def account_stats(
+    caller: AccountClient,
+    session: SessionDep,
+    query: StatsQueryDep,
+    calendar: Annotated[str | None, Query(max_length=64, description="Only this calendar (a calendar code).")] = None,
+) -> list[dict[str, Any]]:
     """Every calendar's numbers over the range, of the subscriptions that meet the filters: `calcast stats ACCOUNT
     --json`, entry for entry. An account's total is the sum of its calendars (engagement: people who clicked over
     active subscribers)."""
     period = _period(session, caller.account_code, query)
-    found = service.account_stats(
-        session=session, account_code=caller.account_code, period=period, filters=query.filters
-    )
+    filters = replace(query.filters, calendar=(calendar or "").strip() or None)
+    found = service.account_stats(session=session, account_code=caller.account_code, period=period, filters=filters)
     return [item.as_json() for item in found]
 
 

@@ -114,6 +114,13 @@ def test_the_numbers_are_exact_and_follow_the_filters(
     team = client.get("/v2/stats/owner/main?range=7d&tag=Team+I", headers=headers).json()
     assert (team["active"], team["reminders_sent"], team["polls"]) == (3, 5, None)
     assert team["by_tag"] == {"All Teams": 0, "Team I": 3, "Team II": 0}
+    # The dashboard's `calendar` parameter on the account's address: that calendar's entry alone.
+    one = client.get("/v2/stats/owner?range=7d&calendar=main", headers=headers).json()
+    assert [item["calendar_code"] for item in one] == ["main"]
+    assert {**one[0], "until": None} == {**main, "until": None}
+    missing = client.get("/v2/stats/owner?range=7d&calendar=nope", headers=headers)
+    assert missing.status_code == 404
+    assert "nope" in missing.json()["Reason"]
     nobody = client.get("/v2/stats/owner/main?range=7d&country=ZZ", headers=headers).json()
     assert (nobody["active"], nobody["reminders_sent"], nobody["engagement"]) == (0, 0, None)
 
