@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 from calcast import assembly
 from calcast import start as start_page
 from calcast.accounts import api as accounts_api
+from calcast.analytics import api as analytics_api
 from calcast.calendars import api as calendars_api
 from calcast.console import audiences as console_audiences
 from calcast.console import calendars as console_calendars
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(subscribers_api.router)
     app.include_router(timezones_api.router)
     app.include_router(calendars_api.router)
+    app.include_router(analytics_api.router)
     app.include_router(outbox_api.router)
     app.include_router(engagement_pages.router)
     app.include_router(console_audiences.router)

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import typer
 
 from calcast.analytics import rollups, service
-from calcast.analytics.periods import RANGES, last_days, parse_day
+from calcast.analytics.periods import RANGES, Filters, last_days, parse_day
 from calcast.analytics.service import CalendarStats
 from calcast.core.cli import JsonOption, command_errors, emit, open_database, unit_of_work
 from calcast.core.db import utcnow
@@ -32,7 +30,10 @@ def _period_words(stats: CalendarStats) -> str:
 
 def describe(stats: CalendarStats) -> str:
     whole = stats.active
-    polls = ", ".join(f"{name} {count}" for name, count in stats.polls.items()) or "-"
+    if stats.polls is None:
+        polls = "not counted with this filter (kept per calendar and app only)"
+    else:
+        polls = ", ".join(f"{name} {count}" for name, count in stats.polls.items()) or "-"
     return "\n".join(
         [
             f"{stats.calendar_code}: {stats.title}",
@@ -71,9 +72,19 @@ def stats(
     ),
     start: str | None = typer.Option(None, "--from", help="With --range custom: the first day, YYYY-MM-DD."),
     end: str | None = typer.Option(None, "--to", help="With --range custom: the last day, YYYY-MM-DD (included)."),
+    tag: str | None = typer.Option(None, "--tag", help="Only subscriptions with this tag (a tag name)."),
+    source: str | None = typer.Option(None, "--source", help="Only subscriptions from this source."),
+    app: str | None = typer.Option(None, "--app", help="Only subscriptions of this calendar app (client family)."),
+    device: str | None = typer.Option(None, "--device", help="Only subscriptions from this device."),
+    country: str | None = typer.Option(None, "--country", help="Only subscriptions from this country (ISO code)."),
+    method: str | None = typer.Option(None, "--method", help="Only subscriptions made with this method."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Subscriber numbers per calendar: growth, churn, reminders sent, engagement, polls, apps, devices, sources."""
+    """Subscriber numbers per calendar: growth, churn, reminders sent, engagement, polls, apps, devices, sources.
+
+    The filters are the dashboard's; "unknown" selects the subscriptions where the value was not captured.
+    """
+    filters = Filters(tag=tag, source=source, app=app, device=device, country=country, method=method)
     with unit_of_work() as (session, _):
         if range_name is None:
             chosen = last_days(days, now=utcnow())
@@ -86,13 +97,15 @@ def stats(
                 end=parse_day(end, "--to") if end else None,
             )
         if calendar is None:
-            found = service.account_stats(session=session, account_code=account, period=chosen)
+            found = service.account_stats(session=session, account_code=account, period=chosen, filters=filters)
         else:
             found = [
-                service.calendar_stats(session=session, account_code=account, calendar_code=calendar, period=chosen)
+                service.calendar_stats(
+                    session=session, account_code=account, calendar_code=calendar, period=chosen, filters=filters
+                )
             ]
         emit(
-            [asdict(item) for item in found],
+            [item.as_json() for item in found],
             as_json=as_json,
             human="\n\n".join(describe(item) for item in found) or "No calendars.",
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -588,7 +588,7 @@ def numbers(
 
 @dataclass
 class CalendarStats:
-    """One calendar's subscribers over a period (`calcast stats`)."""
+    """One calendar's subscribers over a period, narrowed by filters (`calcast stats`, GET /v2/stats)."""
 
     calendar_code: str
     title: str
@@ -604,7 +604,8 @@ class CalendarStats:
     # People who clicked a tracked link in the period (distinct subscriptions, bots left out) / active subscribers.
     engagement: float | None = None
     polled_last_day: int = 0
-    polls: dict[str, int] = field(default_factory=dict)
+    # None: not counted, under a filter other than the app (feed fetches are kept per calendar and app only).
+    polls: dict[str, int] | None = field(default_factory=dict)
     opt_in1: int = 0
     opt_in2: int = 0
     unmatched_in_crm: int = 0
@@ -621,13 +622,18 @@ class CalendarStats:
     clicked_share: float | None = None  # the same as engagement (the name of earlier versions)
     clicks_by_event: list[dict[str, Any]] = field(default_factory=list)
 
+    def as_json(self) -> dict[str, Any]:
+        """The entry `calcast stats --json` prints and GET /v2/stats answers: the fields above, by name."""
+        return asdict(self)
 
-def _by_tag(session: Session, calendar: Calendar, until: datetime) -> dict[str, int]:
+
+def _by_tag(session: Session, calendar: Calendar, where: Scope, until: datetime) -> dict[str, int]:
+    counted = and_(Subscription.id == subscription_tags.c.subscription_id, _active_at(until), *where.where)
     query = (
         select(Tag.name, func.count(Subscription.id))
         .select_from(Tag)
         .outerjoin(subscription_tags, subscription_tags.c.tag_id == Tag.id)
-        .outerjoin(Subscription, (Subscription.id == subscription_tags.c.subscription_id) & _active_at(until))
+        .outerjoin(Subscription, counted)
         .where(Tag.calendar_id == calendar.id)
         .group_by(Tag.id, Tag.name, Tag.position)
         .order_by(Tag.position)
@@ -643,12 +649,15 @@ def calendar_stats(
     days: int | None = 30,
     period: Period | None = None,
     now: datetime | None = None,
+    filters: Filters | None = None,
 ) -> CalendarStats:
-    """Subscriber numbers of one calendar over `period` (default: the last `days` days, today included)."""
+    """Subscriber numbers of one calendar over `period` (default: the last `days` days, today included), of the
+    subscriptions that meet `filters` (their calendar, if any, is replaced by this one)."""
     calendar = calendars.get_calendar(session=session, account_code=account_code, code=calendar_code)
     moment = now or utcnow()
     chosen = period or last_days(days or 30, now=moment)
-    where = scope(session=session, account_code=account_code, filters=Filters(calendar=calendar.code))
+    narrowed = replace(filters or Filters(), calendar=calendar.code)
+    where = scope(session=session, account_code=account_code, filters=narrowed)
     counted = numbers(session=session, scope=where, period=chosen)
     until = chosen.until
     active = _active_at(until)
@@ -680,11 +689,11 @@ def calendar_stats(
         reminders_sent=counted.reminders_sent,
         engagement=counted.engagement,
         polled_last_day=polled,
-        polls=polls_by_app(session=session, scope=where, period=chosen) or {},
+        polls=polls_by_app(session=session, scope=where, period=chosen),
         opt_in1=opt_in1,
         opt_in2=opt_in2,
         unmatched_in_crm=unmatched,
-        by_tag=_by_tag(session, calendar, until),
+        by_tag=_by_tag(session, calendar, where, until),
         by_method=breakdown("method"),
         by_device=breakdown("device"),
         by_client=breakdown("app"),
@@ -717,11 +726,21 @@ def calendar_stats(
 
 
 def account_stats(
-    *, session: Session, account_code: str, days: int | None = 30, period: Period | None = None
+    *,
+    session: Session,
+    account_code: str,
+    days: int | None = 30,
+    period: Period | None = None,
+    filters: Filters | None = None,
 ) -> list[CalendarStats]:
-    """calendar_stats for every calendar of the account, by code, over the same period."""
+    """calendar_stats for every calendar of the account (the filter's calendar only, when it names one), by code,
+    over the same period and with the same filters."""
     chosen = period or last_days(days or 30, now=utcnow())
+    if filters is not None and filters.calendar is not None:
+        codes = [calendars.get_calendar(session=session, account_code=account_code, code=filters.calendar).code]
+    else:
+        codes = [calendar.code for calendar in calendars.list_calendars(session=session, account_code=account_code)]
     return [
-        calendar_stats(session=session, account_code=account_code, calendar_code=calendar.code, period=chosen)
-        for calendar in calendars.list_calendars(session=session, account_code=account_code)
+        calendar_stats(session=session, account_code=account_code, calendar_code=code, period=chosen, filters=filters)
+        for code in codes
     ]

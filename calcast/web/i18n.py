@@ -487,7 +487,10 @@ _EN: dict[str, str] = {
     "console_subscriber": "Subscriber",
     "console_subscriber_search_label": "Search and filter subscribers",
     "console_subscriber_search": "E-mail, external id or subscription id",
-    "console_subscriber_search_hint": "The search finds the exact value (e-mail addresses in any case).",
+    "console_subscriber_search_hint": (
+        "The search finds e-mail addresses (in any case) and external ids that start with what you type, and a "
+        "whole subscription id."
+    ),
     "console_filter_calendar": "Calendar",
     "console_filter_tag": "Tag",
     "console_filter_status": "Status",
@@ -1169,7 +1172,8 @@ _DE: dict[str, str] = {
     "console_subscriber_search_label": "Abonnenten suchen und filtern",
     "console_subscriber_search": "E-Mail, externe ID oder Abonnement-ID",
     "console_subscriber_search_hint": (
-        "Die Suche findet den genauen Wert (E-Mail-Adressen unabhängig von Groß- und Kleinschreibung)."
+        "Die Suche findet E-Mail-Adressen (unabhängig von Groß- und Kleinschreibung) und externe IDs, die mit dem "
+        "Eingegebenen beginnen, und eine vollständige Abonnement-ID."
     ),
     "console_filter_calendar": "Kalender",
     "console_filter_tag": "Thema",

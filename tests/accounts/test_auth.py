@@ -138,6 +138,8 @@ def test_the_anonymous_persona_gets_401_everywhere(client: TestClient, owner: Pe
         ("get", "/v1/subscription/owner/main/ext-1"),
         ("delete", "/v1/subscription/owner/main"),
         ("get", "/v1/calendar/owner/main/events"),
+        ("get", "/v2/stats/owner"),
+        ("get", "/v2/stats/owner/main"),
     ]
     assert anonymous.client_id is None
     for method, path in paths:

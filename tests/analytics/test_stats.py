@@ -76,3 +76,17 @@ def test_stats_of_an_unknown_calendar_fail_clearly(cli: Cli, owner: Persona) -> 
     done = cli("stats", "owner", "nope")
     assert done.exit_code == 1
     assert "has no calendar 'nope'" in done.stderr
+
+
+def test_it_counts_only_the_filtered_subscribers(cli: Cli, database: Database, owner: Persona) -> None:
+    subscribe(database, "u1", tags=["Team I"], capture=capture(user_agent=IPHONE, country_code="AU"))
+    subscribe(database, "u2", tags=["Team II"], capture=capture(user_agent=WINDOWS, country_code="DE"))
+    human = cli("stats", "owner", "--tag", "Team I").stdout
+    assert "subscribers 1 active · +1 new" in human
+    assert "Team I 1 (100%), Team II 0 (0%)" in human
+    # Feed fetches are kept per calendar and app only: under a tag filter they are not counted, not shown as none.
+    assert "polls       not counted with this filter" in human
+    [germany] = json.loads(cli("stats", "owner", "main", "--country", "DE", "--json").stdout)
+    assert (germany["active"], germany["top_countries"], germany["polls"]) == (1, {"DE": 1}, None)
+    [unknown] = json.loads(cli("stats", "owner", "main", "--country", "unknown", "--json").stdout)
+    assert unknown["active"] == 0

@@ -159,7 +159,7 @@ def stats(cli: Cli, *args: str) -> dict[str, dict[str, object]]:
     return {item["calendar_code"]: item for item in json.loads(done.stdout)}
 
 
-def _account_view(found: dict[str, dict[str, object]]) -> dict[str, str]:
+def account_view(found: dict[str, dict[str, object]]) -> dict[str, str]:
     """The dashboard's tiles as the sums of `calcast stats`' calendars (engagement: people / active)."""
     total: dict[str, int] = {}
     for metric in ("active", "new", "unsubscribed", "lapsed", "reminders_sent", "clicked_people"):
@@ -193,7 +193,7 @@ def test_reminders_sent_and_engagement_are_exact_in_stats_and_on_the_dashboard(
         assert shown["reminders_sent"] == "6"
         assert shown["engagement"] == "0.6"  # s1, s5, s6 clicked; 5 active
         assert "60.0 %" in page
-        assert shown == _account_view(found)
+        assert shown == account_view(found)
         one = tiles(act_as(client, personas["viewer"]).get("/console/owner?range=7d&calendar=main").text)
         assert (one["reminders_sent"], one["engagement"]) == ("5", "0.5")
         apple = act_as(client, personas["viewer"]).get("/console/owner?range=7d&app=apple").text
@@ -210,11 +210,11 @@ def test_every_range_shows_the_numbers_of_calcast_stats(
     rollups.roll_up(transaction=database.transaction)
     for name in RANGES:
         shown = tiles(act_as(client, personas["viewer"]).get(f"/console/owner?range={name}").text)
-        assert shown == _account_view(stats(cli, "--range", name)), name
+        assert shown == account_view(stats(cli, "--range", name)), name
     day = (world.today - timedelta(days=4)).date().isoformat()
     custom = f"/console/owner?range=custom&start={day}&end={day}"
     shown = tiles(act_as(client, personas["viewer"]).get(custom).text)
-    assert shown == _account_view(stats(cli, "--range", "custom", "--from", day, "--to", day))
+    assert shown == account_view(stats(cli, "--range", "custom", "--from", day, "--to", day))
     assert shown["reminders_sent"] == "2"
 
 

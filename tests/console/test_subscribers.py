@@ -8,10 +8,11 @@ import io
 import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from calcast.core.db import Database, utcnow
 from calcast.subscribers import listing, privacy
@@ -72,6 +73,68 @@ def test_the_list_searches_and_filters_within_the_account(
     assert listed(client, "?calendar=main&method=WebCal") == [ids["cid"], ids["ann"]]
     assert listed(client, "?calendar=nope") == []
     assert listed(client, "?after=not-a-cursor") == [ids["cid"], ids["bob"], ids["ann"]]
+
+
+def test_the_search_finds_the_start_of_an_e_mail_address_or_external_id(
+    client: TestClient, personas: dict[str, ConsolePersona], people: dict[str, Any]
+) -> None:
+    ids = {name: made.subscription.id for name, made in people.items()}
+    act_as(client, personas["viewer"])
+    assert listed(client, "?q=an") == [ids["ann"]]  # ann@example.com
+    assert listed(client, "?q=ANN%40EX") == [ids["ann"]]  # e-mail addresses in any case
+    assert listed(client, "?q=ext-") == [ids["ann"]]  # ext-ann; never `other`'s ext-eve
+    assert listed(client, "?q=EXT-") == []  # external ids as the brand wrote them
+    assert listed(client, "?q=-b") == [ids["bob"]]
+    assert listed(client, "?q=b") == [ids["bob"]]  # bob@example.com
+    # Another account's subscribers are never found, by any start of theirs.
+    for term in ("e", "ev", "eve@", "eve@example.com", "ext-e", ids["eve"], ids["eve"][:8]):
+        assert ids["eve"] not in listed(client, f"?q={quote(term)}"), term
+    assert listed(client, f"?q={ids['cid'][:8]}") == []  # a subscription id is found whole only
+    assert listed(client, "?q=example.com") == []  # the start, not the middle
+
+
+def test_percent_and_underscore_are_plain_characters_in_the_search(
+    client: TestClient, database: Database, personas: dict[str, ConsolePersona], owner: Persona
+) -> None:
+    made = {
+        "sale": subscribe(database, subscriber_id="50%_off", email="a_b@example.com"),
+        "fifty": subscribe(database, subscriber_id="50-x", email="axb@example.com"),
+        "five": subscribe(database, subscriber_id="500", email="a%b@example.com"),
+    }
+    ids = {name: done.subscription.id for name, done in made.items()}
+    act_as(client, personas["viewer"])
+    assert listed(client, f"?q={quote('50%')}") == [ids["sale"]]
+    assert listed(client, f"?q={quote('50%_')}") == [ids["sale"]]
+    assert listed(client, f"?q={quote('50_')}") == []
+    assert listed(client, f"?q={quote('5%')}") == []
+    assert listed(client, f"?q={quote('%')}") == []
+    assert listed(client, f"?q={quote('_')}") == []
+    assert listed(client, f"?q={quote('a_')}") == [ids["sale"]]
+    assert listed(client, f"?q={quote('a%')}") == [ids["five"]]
+    assert listed(client, "?q=5") == [ids["five"], ids["fifty"], ids["sale"]]  # newest first
+
+
+def test_keyset_pages_of_a_search_cover_every_match_once(database: Database, owner: Persona) -> None:
+    for number in range(7):
+        subscribe(database, subscriber_id=f"page-{number}")
+        subscribe(database, subscriber_id=f"other-{number}", email=f"x-{number}@example.com")  # not found
+    with database.transaction() as session:  # five share one instant: the id breaks the tie
+        moment = utcnow() - timedelta(hours=1)
+        session.execute(update(Subscription).where(Subscription.subscriber_id.like("page-%")).values(created_at=moment))
+        account_id = session.scalar(select(Subscription.account_id).limit(1))
+    assert account_id is not None
+    seen: list[str] = []
+    cursor = None
+    with database.sessions() as session:
+        for _ in range(10):
+            page = listing.subscriber_page(
+                session=session, account_id=account_id, wanted=SubscriberFilter(search="page-"), cursor=cursor, size=3
+            )
+            seen += [str(row.subscription.subscriber_id) for row in page.rows]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert sorted(seen) == [f"page-{number}" for number in range(7)]
 
 
 def test_keyset_pages_cover_every_subscription_once_even_with_equal_times(
