@@ -49,7 +49,14 @@ class Scope:
     account_id: str
     calendar_ids: list[str]
     filters: Filters
-    where: list[ColumnElement[bool]]
+    # The filters' conditions alone: for queries already within `calendar_ids` (the account's or the chosen
+    # calendar), which then read the calendars' own indexes.
+    narrowing: list[ColumnElement[bool]]
+
+    @property
+    def where(self) -> list[ColumnElement[bool]]:
+        """The account's subscriptions that meet the filters."""
+        return [Subscription.account_id == self.account_id, *self.narrowing]
 
 
 def _is(column: Any, value: str) -> ColumnElement[bool]:
@@ -65,11 +72,11 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
         calendar_ids = [calendars.get_calendar(session=session, account_code=account_code, code=chosen.calendar).id]
     else:
         calendar_ids = list(session.scalars(select(Calendar.id).where(Calendar.account_id == account.id)))
-    where: list[ColumnElement[bool]] = [Subscription.account_id == account.id]
+    narrowing: list[ColumnElement[bool]] = []
     if chosen.calendar is not None:
-        where.append(Subscription.calendar_id == calendar_ids[0])
+        narrowing.append(Subscription.calendar_id == calendar_ids[0])
     if chosen.tag is not None:
-        where.append(
+        narrowing.append(
             exists()
             .where(
                 subscription_tags.c.subscription_id == Subscription.id,
@@ -86,8 +93,8 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
         (chosen.method, Subscription.method),
     ):
         if value is not None:
-            where.append(_is(column, value))
-    return Scope(account_id=account.id, calendar_ids=calendar_ids, filters=chosen, where=where)
+            narrowing.append(_is(column, value))
+    return Scope(account_id=account.id, calendar_ids=calendar_ids, filters=chosen, narrowing=narrowing)
 
 
 def _active_at(moment: datetime) -> ColumnElement[bool]:
@@ -345,7 +352,7 @@ def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[t
         pieces = [(period.since, period.until)]
     for since, until in pieces:
         for item in reminders_sent(
-            session=session, calendar_ids=scope.calendar_ids, since=since, until=until, where=scope.where
+            session=session, calendar_ids=scope.calendar_ids, since=since, until=until, where=scope.narrowing
         ):
             per[(item.calendar_id, item.event_kind, item.event_id)] += item.reminders
     return [(calendar_id, kind, event_id, count) for (calendar_id, kind, event_id), count in per.items()]
@@ -364,7 +371,7 @@ def reminder_counts_of(
         calendar_ids=scope.calendar_ids,
         since=min(chosen.since for chosen in periods),
         until=max(chosen.until for chosen in periods),
-        where=scope.where,
+        where=scope.narrowing,
     ):
         for index, chosen in enumerate(periods):
             if chosen.since <= item.trigger_at < chosen.until:
