@@ -275,8 +275,9 @@ def top(
     return {str(value): int(count) for value, count in session.execute(query)}
 
 
-# The dimensions that are columns of the subscription: counted together in one pass (`tops`).
-COLUMN_DIMENSIONS = ("source", "campaign", "app", "device", "country", "method")
+# The dimensions that are columns of the subscription, held with its account and creation time by one index (see
+# `Subscription`): `tops` counts each from that index alone.
+COLUMN_DIMENSIONS = ("calendar", "source", "campaign", "app", "device", "country", "method")
 
 
 def tops(
@@ -288,37 +289,33 @@ def tops(
     dimensions: Sequence[str],
     limit: int = TOP,
 ) -> dict[str, dict[str, int]]:
-    """`top` of the subscriptions made in [since, until) for several dimensions at once, the same numbers and order.
+    """`top` of the subscriptions made in [since, until) for several dimensions, the same numbers and order.
 
-    The calendar and the subscription's own columns come from one GROUP BY over the range's subscriptions (one
-    pass rather than one per dimension: a long period reads many); the tag, which takes a join, on its own.
+    A subscription column is one GROUP BY over the account's index on creation time, which holds the column (the
+    index alone is read, not the subscriptions' rows); the tag, which takes a join, as `top` counts it.
     """
-    columns = [dimension for dimension in COLUMN_DIMENSIONS if dimension in dimensions]
     found: dict[str, dict[str, int]] = {}
-    if columns or "calendar" in dimensions:
-        selected = [Subscription.calendar_id, *(DIMENSIONS[dimension] for dimension in columns)]
-        query = (
-            select(*selected, func.count())
-            .where(*scope.where, _within(Subscription.created_at, since, until))
-            .group_by(*selected)
-        )
-        totals: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in ["calendar", *columns]}
-        for calendar_id, *values, count in session.execute(query):
-            totals["calendar"][calendar_id] += int(count)
-            for dimension, value in zip(columns, values, strict=True):
-                totals[dimension]["unknown" if value is None else str(value)] += int(count)
-        chosen = select(Calendar.id, Calendar.code).where(Calendar.id.in_(list(totals["calendar"])))
-        codes = dict(session.execute(chosen).all())
-        totals["calendar"] = {str(codes[calendar_id]): count for calendar_id, count in totals["calendar"].items()}
-        for dimension, per in totals.items():
-            ranked = sorted(per.items(), key=lambda item: (-item[1], item[0]))
-            found[dimension] = dict(ranked[:limit])
     for dimension in dimensions:
-        if dimension not in found:
+        if dimension not in COLUMN_DIMENSIONS:
             found[dimension] = top(
                 session=session, scope=scope, since=since, until=until, dimension=dimension, limit=limit
             )
-    return {dimension: found[dimension] for dimension in dimensions}
+            continue
+        column = Subscription.calendar_id if dimension == "calendar" else DIMENSIONS[dimension]
+        query = (
+            select(column, func.count())
+            .where(*scope.where, _within(Subscription.created_at, since, until))
+            .group_by(column)
+        )
+        per: dict[str, int] = defaultdict(int)
+        for value, count in session.execute(query):
+            per["unknown" if value is None else str(value)] += int(count)  # as `top`: no value counts as "unknown"
+        if dimension == "calendar":
+            codes = dict(session.execute(select(Calendar.id, Calendar.code).where(Calendar.id.in_(list(per)))).all())
+            per = {str(codes[calendar_id]): count for calendar_id, count in per.items()}
+        ranked = sorted(per.items(), key=lambda item: (-item[1], item[0]))
+        found[dimension] = dict(ranked[:limit])
+    return found
 
 
 DIMENSIONS: dict[str, Any] = {
