@@ -59,3 +59,14 @@ class ClickDay(Base):
     people: Mapped[int] = mapped_column(Integer)
     clicks: Mapped[int] = mapped_column(Integer)
     bot_clicks: Mapped[int] = mapped_column(Integer)
+
+
+class SubscriptionDay(Base):
+    """Subscriptions made and ended per calendar and day (both times are final once set)."""
+
+    __tablename__ = "subscription_days"
+
+    calendar_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    new: Mapped[int] = mapped_column(Integer)
+    ended: Mapped[int] = mapped_column(Integer)

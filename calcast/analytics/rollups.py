@@ -1,6 +1,7 @@
 """The daily rollups: feed polls per calendar, client family and day; reminders sent and clicks per calendar, event
-and day. Kept by the workers' periodic job `rollup_job`; read by `analytics.service` for whole past days, while the
-rest of a period (today, a day not rolled up yet) is counted from the raw rows.
+and day; subscriptions made and ended per calendar and day. Kept by the workers' periodic job `rollup_job`; read by
+`analytics.service` for whole past days, while the rest of a period (today, a day not rolled up yet) is counted
+from the raw rows.
 
 The job writes each UTC day whole: in one transaction it deletes the day's rows of the three tables, inserts them
 again from the raw rows and marks the day in `rollup_days`, so running it twice changes nothing. A day is rolled
@@ -20,7 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Date, case, delete, distinct, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay
+from calcast.accounts.models import Account
+from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay, SubscriptionDay
 from calcast.analytics.periods import Period, day_start
 from calcast.analytics.reminders import reminders_sent
 from calcast.calendars.models import Calendar
@@ -47,7 +49,7 @@ def _earliest(session: Session) -> date | None:
 def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> None:
     """Write one UTC day's rollups from the raw rows, replacing what was there."""
     since, until = day_start(day), day_start(day + timedelta(days=1))
-    for table in (PollDay, ReminderDay, ClickDay, RollupDay):
+    for table in (PollDay, ReminderDay, ClickDay, SubscriptionDay, RollupDay):
         session.execute(delete(table).where(table.day == day))
     the_day = literal(day, Date)
     session.execute(
@@ -82,6 +84,25 @@ def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> 
         )
     )
     calendar_ids = list(session.scalars(select(Calendar.id)))
+    per_calendar: dict[str, list[int]] = {}
+    # Per column an index range: (calendar, creation time) and (account, end time), the calendars' and accounts' all.
+    account_ids = list(session.scalars(select(Account.id)))
+    for index, counted in (
+        (0, select(Subscription.calendar_id, func.count()).where(Subscription.calendar_id.in_(calendar_ids))),
+        (1, select(Subscription.calendar_id, func.count()).where(Subscription.account_id.in_(account_ids))),
+    ):
+        column = Subscription.created_at if index == 0 else Subscription.deactivated_at
+        query = counted.where(column >= since, column < until).group_by(Subscription.calendar_id)
+        for calendar_id, count in session.execute(query):
+            per_calendar.setdefault(calendar_id, [0, 0])[index] = int(count)
+    if per_calendar:
+        session.execute(
+            insert(SubscriptionDay),
+            [
+                {"calendar_id": calendar_id, "day": day, "new": new, "ended": ended}
+                for calendar_id, (new, ended) in per_calendar.items()
+            ],
+        )
     sent = reminders_sent(session=session, calendar_ids=calendar_ids, since=since, until=until)
     if sent:
         session.execute(
@@ -201,3 +222,27 @@ def rolled_polls(
     if family is not None:
         query = query.where(PollDay.client_family == family)
     return {name: int(count) for name, count in session.execute(query)}
+
+
+def rolled_subscriptions(
+    *, session: Session, calendar_ids: Sequence[str], days: Sequence[date]
+) -> dict[date, tuple[int, int]]:
+    """(subscriptions made, ended) per rolled-up day of these; days without any are left out."""
+    if not days or not calendar_ids:
+        return {}
+    rows = session.execute(
+        select(SubscriptionDay.day, func.sum(SubscriptionDay.new), func.sum(SubscriptionDay.ended))
+        .where(
+            SubscriptionDay.calendar_id.in_(calendar_ids),
+            SubscriptionDay.day >= min(days),
+            SubscriptionDay.day <= max(days),
+        )
+        .group_by(SubscriptionDay.day)
+    )
+    return {day: (int(new), int(ended)) for day, new, ended in rows}
+
+
+def first_rolled_day(session: Session) -> date | None:
+    """The earliest day rolled up."""
+    found: date | None = session.scalar(select(func.min(RollupDay.day)))
+    return found

@@ -18,7 +18,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from calcast.accounts import service as accounts
 from calcast.analytics import rollups
-from calcast.analytics.periods import Filters, Period, last_days, period
+from calcast.analytics.periods import Filters, Period, day_start, last_days, period
 from calcast.analytics.reminders import reminders_sent
 from calcast.calendars import service as calendars
 from calcast.calendars.models import BroadcastEvent, Calendar, Tag
@@ -144,19 +144,46 @@ def subscriber_counts(*, session: Session, scope: Scope, since: datetime | None,
         made, ended, new_count, gone_count, lapsed_count = (int(value) for value in row)
         return SubscriberCounts(active=made - ended, new=new_count, unsubscribed=gone_count, lapsed=lapsed_count)
 
-    # Each a count of one index range (creation, end, lapse time per account or calendar) rather than one pass over
-    # every subscription: active = made before `until` - ended before it (a subscription ends after it is made).
-    def number(condition: ColumnElement[bool]) -> int:
+    made, ended = made_and_ended(session=session, scope=scope, since=None, until=until)
+    if since is None:
+        new_count, gone_count = made, ended
+    else:
+        new_count, gone_count = made_and_ended(session=session, scope=scope, since=since, until=until)
+    lapsed_count = int(session.scalar(select(func.count()).select_from(Subscription).where(*scope.where, lapsed)) or 0)
+    return SubscriberCounts(active=made - ended, new=new_count, unsubscribed=gone_count, lapsed=lapsed_count)
+
+
+def _raw_made_and_ended(session: Session, scope: Scope, since: datetime | None, until: datetime) -> tuple[int, int]:
+    """Subscriptions made and ended in [since, until) from their rows: each a count of one index range."""
+
+    def number(column: Any) -> int:
+        condition = _within(column, since, until)
         return int(session.scalar(select(func.count()).select_from(Subscription).where(*scope.where, condition)) or 0)
 
-    made = number(made_before)
-    ended = number(ended_before)
-    return SubscriberCounts(
-        active=made - ended,
-        new=number(new) if since is not None else made,
-        unsubscribed=number(gone) if since is not None else ended,
-        lapsed=number(lapsed),
-    )
+    return number(Subscription.created_at), number(Subscription.deactivated_at)
+
+
+def made_and_ended(*, session: Session, scope: Scope, since: datetime | None, until: datetime) -> tuple[int, int]:
+    """Subscriptions made and ended in [since, until) (`since` None: ever before `until`), for a scope of the account
+    or its calendars: whole rolled-up days from the daily rollups, the rest (today) from the rows."""
+    first = rollups.first_rolled_day(session)
+    if first is None or not scope.filters.by_calendar_only:
+        return _raw_made_and_ended(session, scope, since, until)
+    made = ended = 0
+    if since is None:
+        since = day_start(first)
+        made, ended = _raw_made_and_ended(session, scope, None, since)  # before the first day rolled up: none, or few
+    if since >= until:
+        return made, ended
+    cut = rollups.split(session=session, period=Period(name="", since=since, until=until))
+    for new, gone in rollups.rolled_subscriptions(
+        session=session, calendar_ids=scope.calendar_ids, days=cut.days
+    ).values():
+        made, ended = made + new, ended + gone
+    for start, stop in cut.raw:
+        new, gone = _raw_made_and_ended(session, scope, start, stop)
+        made, ended = made + new, ended + gone
+    return made, ended
 
 
 def first_subscription_at(*, session: Session, account_code: str) -> datetime | None:
@@ -215,14 +242,24 @@ def daily_counts(
     `active_at_start`: the active subscribers at the period's start when known (the period before's end).
     """
     per_day: dict[date, list[int]] = {}
-    for column, index in ((Subscription.created_at, 0), (Subscription.deactivated_at, 1)):
-        day = utc_day(column)
-        query = select(day, func.count()).where(*scope.where, _within(column, period.since, period.until)).group_by(day)
-        for found, count in session.execute(query):
-            key = found if isinstance(found, date) else date.fromisoformat(str(found))
-            per_day.setdefault(key, [0, 0])[index] = int(count)
+    pieces: list[tuple[datetime, datetime]] = [(period.since, period.until)]
+    if scope.filters.by_calendar_only:
+        cut = rollups.split(session=session, period=period)
+        for rolled, (new, gone) in rollups.rolled_subscriptions(
+            session=session, calendar_ids=scope.calendar_ids, days=cut.days
+        ).items():
+            per_day[rolled] = [new, gone]
+        pieces = cut.raw
+    for since, until in pieces:
+        for column, index in ((Subscription.created_at, 0), (Subscription.deactivated_at, 1)):
+            day_of = utc_day(column)
+            query = select(day_of, func.count()).where(*scope.where, _within(column, since, until)).group_by(day_of)
+            for found, count in session.execute(query):
+                key = found if isinstance(found, date) else date.fromisoformat(str(found))
+                per_day.setdefault(key, [0, 0])[index] += int(count)
     if active_at_start is None:
-        active_at_start = int(session.scalar(select(func.count()).where(*scope.where, _active_at(period.since))) or 0)
+        made, ended = made_and_ended(session=session, scope=scope, since=None, until=period.since)
+        active_at_start = made - ended
     active = active_at_start
     series = []
     for moment in period.days:

@@ -13,10 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from calcast.analytics import reminders, rollups
-from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay
-from calcast.analytics.periods import day_start
+from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay, SubscriptionDay
+from calcast.analytics.periods import Filters, day_start
 from calcast.calendars import service as calendars
 from calcast.calendars.models import BroadcastEvent
+from calcast.console.charts import BarChart, LineChart
+from calcast.console.dashboard import Query, Tile, dashboard
 from calcast.core.db import Database, utcnow
 from calcast.engagement.models import Click
 from calcast.feeds.models import FeedPoll
@@ -293,3 +295,35 @@ def test_reminders_are_the_same_counted_in_one_pass_or_per_event(
     assert reminders_tile("range=yesterday&app=apple") == ("1", "-1")  # Meetup yesterday; Final the day before
     assert reminders_tile("range=all&app=apple") == ("4", None)
     assert reminders_tile("range=all&app=google") == ("0", None)  # Google Calendar drops the alarms
+
+
+def test_subscriber_numbers_and_charts_are_the_same_from_the_rows_and_from_the_rollups(
+    database: Database, world: World
+) -> None:
+    views = [Query(range=name, start=None, end=None, filters=Filters()) for name in RANGES]
+    views += [Query(range=name, start=None, end=None, filters=Filters(calendar="main")) for name in ("7d", "all")]
+
+    def shown() -> list[tuple[list[Tile], BarChart, LineChart]]:
+        with database.sessions() as session:
+            found = [dashboard(session=session, account_code="owner", query=view, now=world.now) for view in views]
+        return [(view.tiles, view.chart, view.line) for view in found]
+
+    from_rows = shown()
+    rollups.roll_up(transaction=database.transaction, now=world.now)
+    with database.sessions() as session:
+        rolled = {
+            (row.day, row.new, row.ended)
+            for row in session.scalars(select(SubscriptionDay).order_by(SubscriptionDay.day))
+        }
+    made, s5, s6 = (world.today - timedelta(days=days) for days in (20, 3, 10))
+    # s1-s4 made 20 days ago, s5 three and s6 ten days ago (s3's end, a day ago, is in the last days rolled up).
+    assert {(made.date(), 4, 0), (s5.date(), 1, 0), (s6.date(), 1, 0)} <= rolled
+    assert from_rows == shown()
+    # And they are read: a rolled-up day that said otherwise would be believed.
+    with database.transaction() as session:
+        session.execute(
+            update(SubscriptionDay).where(SubscriptionDay.day == made.date()).values(new=SubscriptionDay.new + 100)
+        )
+    all_time = RANGES.index("all")
+    active = shown()[all_time][0][0]
+    assert (active.metric, active.value) == ("active", 5 + 100)

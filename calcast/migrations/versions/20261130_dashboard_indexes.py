@@ -1,4 +1,4 @@
-"""subscriptions: the indexes on creation time also hold what the dashboard counts
+"""dashboard: the indexes on creation time hold what it counts; subscriptions made and ended per day
 
 Revision ID: 0013_dashboard_indexes
 Revises: 0012_push
@@ -12,11 +12,17 @@ reads the index alone instead of every subscription's row:
 - `(account_id, created_at)` gains the calendar, source, campaign, client, device, country, method and id: where
   a period's new subscribers came from (the top lists; the id for the tags').
 
+A new rollup, `subscription_days` (subscriptions made and ended per calendar and day), for the subscriber counts
+and charts. The days rolled up before it existed are marked as not rolled up, so that the workers' next rollup run
+writes them again with it; until then the dashboard counts them from the raw rows (the same numbers, read more
+slowly).
+
 Plain CREATE/DROP INDEX: no table with feed-change triggers (0006) is rebuilt.
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_dashboard_indexes"
@@ -44,9 +50,19 @@ def upgrade() -> None:
     op.drop_index("ix_subscriptions_calendar_id_created_at", table_name="subscriptions")
     op.create_index("ix_subscriptions_account_origins", "subscriptions", ORIGINS, unique=False)
     op.drop_index("ix_subscriptions_account_id_created_at", table_name="subscriptions")
+    op.create_table(
+        "subscription_days",
+        sa.Column("calendar_id", sa.String(length=36), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("new", sa.Integer(), nullable=False),
+        sa.Column("ended", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("calendar_id", "day", name=op.f("pk_subscription_days")),
+    )
+    op.execute("DELETE FROM rollup_days")
 
 
 def downgrade() -> None:
+    op.drop_table("subscription_days")
     op.create_index("ix_subscriptions_account_id_created_at", "subscriptions", ["account_id", "created_at"])
     op.drop_index("ix_subscriptions_account_origins", table_name="subscriptions")
     op.create_index("ix_subscriptions_calendar_id_created_at", "subscriptions", ["calendar_id", "created_at"])
