@@ -75,6 +75,23 @@ def _triggered(start_at: datetime, notify_before: int | None, since: datetime, u
     return trigger_at if since <= trigger_at < until else None
 
 
+def trigger_times(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
+    """When the reminder of each of these events (kind, row id) triggers; events gone or without one left out."""
+    found: dict[tuple[str, str], datetime] = {}
+    for kind, model in (("broadcast", BroadcastEvent), ("personal", PersonalEvent)):
+        ids = sorted(event_id for event_kind, event_id in keys if event_kind == kind)
+        if not ids:
+            continue
+        rows = session.execute(
+            select(model.id, model.start_at, model.notify_before).where(
+                model.id.in_(ids), model.notify_before.is_not(None)
+            )
+        )
+        for event_id, start_at, notify_before in rows:
+            found[(kind, event_id)] = start_at - timedelta(minutes=notify_before or 0)
+    return found
+
+
 BATCH = 400  # events in one query (SQLite allows 500 SELECTs in one UNION ALL)
 # Events per calendar from which one pass over the calendars' subscriptions costs less than joining each event.
 SWEEP_FROM = 3

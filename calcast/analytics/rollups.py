@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from calcast.accounts.models import Account
 from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay, SubscriptionDay
 from calcast.analytics.periods import Period, day_start
-from calcast.analytics.reminders import reminders_sent
+from calcast.analytics.reminders import reminders_sent, trigger_times
 from calcast.calendars.models import Calendar
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
@@ -194,6 +194,28 @@ def rolled_reminders(
         .group_by(ReminderDay.calendar_id, ReminderDay.event_kind, ReminderDay.event_id)
     )
     return {(calendar_id, kind, event_id): int(count) for calendar_id, kind, event_id, count in rows}
+
+
+def rolled_reminders_within(
+    *, session: Session, calendar_ids: Sequence[str], since: datetime, until: datetime
+) -> dict[tuple[str, str, str], int] | None:
+    """Reminders sent in [since, until), a stretch of one UTC day, per (calendar id, event kind, event id), when that
+    day is rolled up (else None): the day's counts of the events whose reminder triggered within the stretch. An
+    event's reminders all trigger at one moment, so a rolled-up day answers for any part of it."""
+    day = since.astimezone(UTC).date()
+    if session.get(RollupDay, day) is None:
+        return None
+    rows = session.execute(
+        select(ReminderDay.calendar_id, ReminderDay.event_kind, ReminderDay.event_id, ReminderDay.reminders).where(
+            ReminderDay.calendar_id.in_(calendar_ids), ReminderDay.day == day
+        )
+    ).all()
+    triggers = trigger_times(session, {(kind, event_id) for _, kind, event_id, _ in rows})
+    return {
+        (calendar_id, kind, event_id): int(count)
+        for calendar_id, kind, event_id, count in rows
+        if (kind, event_id) in triggers and since <= triggers[(kind, event_id)] < until
+    }
 
 
 def rolled_clicks(*, session: Session, calendar_ids: Sequence[str], days: Sequence[date]) -> dict[str, tuple[int, int]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, or_, select
@@ -370,20 +370,38 @@ DIMENSIONS: dict[str, Any] = {
 # ---------------------------------------------------------------------------------------------- reminders, clicks
 
 
+def _by_day(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    """[since, until) cut at UTC midnights."""
+    pieces = []
+    while since < until:
+        midnight = day_start(since.astimezone(UTC).date() + timedelta(days=1))
+        pieces.append((since, min(midnight, until)))
+        since = midnight
+    return pieces
+
+
 def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[tuple[str, str, str, int]]:
     """Reminders sent in the period as (calendar id, event kind, event id, reminders) (analytics.reminders):
-    rollups for whole past days, raw rows for the rest; all raw when a filter other than the calendar applies
-    (the rollups are kept per calendar and event)."""
+    rollups for past days (also a part of one), raw rows for the rest; all raw when a filter other than the
+    calendar applies (the rollups are kept per calendar and event)."""
     per: dict[tuple[str, str, str], int] = defaultdict(int)
+    pieces = [(period.since, period.until)]
     if scope.filters.by_calendar_only:
         cut = rollups.split(session=session, period=period)
         for key, count in rollups.rolled_reminders(
             session=session, calendar_ids=scope.calendar_ids, days=cut.days
         ).items():
             per[key] += count
-        pieces = cut.raw
-    else:
-        pieces = [(period.since, period.until)]
+        pieces = []
+        for since, until in (piece for stretch in cut.raw for piece in _by_day(*stretch)):
+            rolled = rollups.rolled_reminders_within(
+                session=session, calendar_ids=scope.calendar_ids, since=since, until=until
+            )
+            if rolled is None:
+                pieces.append((since, until))
+                continue
+            for key, count in rolled.items():
+                per[key] += count
     for since, until in pieces:
         for item in reminders_sent(
             session=session, calendar_ids=scope.calendar_ids, since=since, until=until, where=scope.narrowing

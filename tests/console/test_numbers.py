@@ -14,7 +14,8 @@ from sqlalchemy import func, select, update
 
 from calcast.analytics import reminders, rollups
 from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay, SubscriptionDay
-from calcast.analytics.periods import Filters, day_start
+from calcast.analytics.periods import Filters, Period, day_start
+from calcast.analytics.service import reminder_counts, scope
 from calcast.calendars import service as calendars
 from calcast.calendars.models import BroadcastEvent
 from calcast.console.charts import BarChart, LineChart
@@ -297,7 +298,7 @@ def test_reminders_are_the_same_counted_in_one_pass_or_per_event(
     assert reminders_tile("range=all&app=google") == ("0", None)  # Google Calendar drops the alarms
 
 
-def test_subscriber_numbers_and_charts_are_the_same_from_the_rows_and_from_the_rollups(
+def test_subscriber_numbers_charts_and_part_days_reminders_are_the_same_from_the_rows_and_from_the_rollups(
     database: Database, world: World
 ) -> None:
     views = [Query(range=name, start=None, end=None, filters=Filters()) for name in RANGES]
@@ -308,8 +309,20 @@ def test_subscriber_numbers_and_charts_are_the_same_from_the_rows_and_from_the_r
             found = [dashboard(session=session, account_code="owner", query=view, now=world.now) for view in views]
         return [(view.tiles, view.chart, view.line) for view in found]
 
+    # Parts of a day: its reminders belong to the part in which they trigger (Meetup, yesterday at 09:00, 1 sent).
+    noon = world.today - timedelta(hours=12)
+    halves = [Period("morning", noon - timedelta(hours=12), noon), Period("afternoon", noon, world.today)]
+
+    def reminders_in_halves() -> list[int]:
+        with database.sessions() as session:
+            where = scope(session=session, account_code="owner")
+            counted = [reminder_counts(session=session, scope=where, period=half) for half in halves]
+        return [sum(count for *_, count in half) for half in counted]
+
     from_rows = shown()
+    assert reminders_in_halves() == [1, 0]
     rollups.roll_up(transaction=database.transaction, now=world.now)
+    assert reminders_in_halves() == [1, 0]
     with database.sessions() as session:
         rolled = {
             (row.day, row.new, row.ended)
@@ -324,6 +337,9 @@ def test_subscriber_numbers_and_charts_are_the_same_from_the_rows_and_from_the_r
         session.execute(
             update(SubscriptionDay).where(SubscriptionDay.day == made.date()).values(new=SubscriptionDay.new + 100)
         )
+    with database.transaction() as session:
+        session.execute(update(ReminderDay).values(reminders=ReminderDay.reminders + 100))
+    assert reminders_in_halves() == [101, 0]
     all_time = RANGES.index("all")
     active = shown()[all_time][0][0]
     assert (active.metric, active.value) == ("active", 5 + 100)
