@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, or_, select
+from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -331,27 +331,53 @@ def tops(
     A subscription column is one GROUP BY over the account's index on creation time, which holds the column (the
     index alone is read, not the subscriptions' rows); the tag, which takes a join, as `top` counts it.
     """
+    columns = [dimension for dimension in dimensions if dimension in COLUMN_DIMENSIONS]
+    per: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in columns}
+    for dimension, value, count in _column_counts(session, scope, since, until, columns):
+        per[dimension]["unknown" if value is None else str(value)] += count  # as `top`: no value is "unknown"
+    if "calendar" in per:
+        chosen = select(Calendar.id, Calendar.code).where(Calendar.id.in_(list(per["calendar"])))
+        codes = dict(session.execute(chosen).all())
+        per["calendar"] = {str(codes[calendar_id]): count for calendar_id, count in per["calendar"].items()}
     found: dict[str, dict[str, int]] = {}
     for dimension in dimensions:
-        if dimension not in COLUMN_DIMENSIONS:
+        if dimension in per:
+            found[dimension] = dict(sorted(per[dimension].items(), key=lambda item: (-item[1], item[0]))[:limit])
+        else:
             found[dimension] = top(
                 session=session, scope=scope, since=since, until=until, dimension=dimension, limit=limit
             )
-            continue
-        column = Subscription.calendar_id if dimension == "calendar" else DIMENSIONS[dimension]
-        query = (
-            select(column, func.count())
-            .where(*scope.where, _within(Subscription.created_at, since, until))
-            .group_by(column)
-        )
-        per: dict[str, int] = defaultdict(int)
-        for value, count in session.execute(query):
-            per["unknown" if value is None else str(value)] += int(count)  # as `top`: no value counts as "unknown"
-        if dimension == "calendar":
-            codes = dict(session.execute(select(Calendar.id, Calendar.code).where(Calendar.id.in_(list(per)))).all())
-            per = {str(codes[calendar_id]): count for calendar_id, count in per.items()}
-        ranked = sorted(per.items(), key=lambda item: (-item[1], item[0]))
-        found[dimension] = dict(ranked[:limit])
+    return found
+
+
+def _column_counts(
+    session: Session, scope: Scope, since: datetime, until: datetime, dimensions: Sequence[str]
+) -> list[tuple[str, Any, int]]:
+    """(dimension, value, subscriptions) of the subscriptions made in [since, until), for these column dimensions.
+
+    PostgreSQL counts them all in one pass over the index (GROUPING SETS, with GROUPING() telling which dimension
+    a row is about, since a value may be NULL); SQLite, which has no grouping sets, in one GROUP BY each.
+    """
+    if not dimensions:
+        return []
+    made = [*scope.where, _within(Subscription.created_at, since, until)]
+    columns = [Subscription.calendar_id if name == "calendar" else DIMENSIONS[name] for name in dimensions]
+    if session.get_bind().dialect.name != "postgresql":
+        return [
+            (name, value, int(count))
+            for name, column in zip(dimensions, columns, strict=True)
+            for value, count in session.execute(select(column, func.count()).where(*made).group_by(column))
+        ]
+    query = (
+        select(*columns, *(func.grouping(column) for column in columns), func.count())
+        .where(*made)
+        .group_by(func.grouping_sets(*(tuple_(column) for column in columns)))
+    )
+    found = []
+    for row in session.execute(query):
+        values, grouped, count = row[: len(columns)], row[len(columns) : 2 * len(columns)], row[-1]
+        index = list(grouped).index(0)  # the one dimension this row is about (GROUPING() is 0 for it)
+        found.append((dimensions[index], values[index], int(count)))
     return found
 
 

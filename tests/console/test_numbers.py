@@ -15,11 +15,11 @@ from sqlalchemy import func, select, update
 from calcast.analytics import reminders, rollups
 from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay, SubscriptionDay
 from calcast.analytics.periods import Filters, Period, day_start
-from calcast.analytics.service import reminder_counts, scope
+from calcast.analytics.service import reminder_counts, scope, top, tops
 from calcast.calendars import service as calendars
 from calcast.calendars.models import BroadcastEvent
 from calcast.console.charts import BarChart, LineChart
-from calcast.console.dashboard import Query, Tile, dashboard
+from calcast.console.dashboard import TOP_LISTS, Query, Tile, dashboard
 from calcast.core.db import Database, utcnow
 from calcast.engagement.models import Click
 from calcast.feeds.models import FeedPoll
@@ -343,3 +343,16 @@ def test_subscriber_numbers_charts_and_part_days_reminders_are_the_same_from_the
     all_time = RANGES.index("all")
     active = shown()[all_time][0][0]
     assert (active.metric, active.value) == ("active", 5 + 100)
+
+
+def test_the_top_lists_counted_together_are_each_dimensions_own_count(database: Database, world: World) -> None:
+    with database.sessions() as session:
+        for filters, made in ((Filters(), 6), (Filters(calendar="main"), 5), (Filters(app="apple"), 3)):
+            where = scope(session=session, account_code="owner", filters=filters)
+            since, until = world.today - timedelta(days=30), world.now
+            together = tops(session=session, scope=where, since=since, until=until, dimensions=TOP_LISTS)
+            for dimension in TOP_LISTS:
+                alone = top(session=session, scope=where, since=since, until=until, dimension=dimension)
+                assert together[dimension] == alone, (filters, dimension)
+            assert together["source"] == {"unknown": made}  # no source captured: "unknown", as `top` says
+        assert together["calendar"] == {"main": 2, "second": 1}  # apple: s1 and s5 of main, s6
