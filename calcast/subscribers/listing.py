@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from calcast.calendars.models import Calendar, Tag
+from calcast.core.clients import FAMILIES
 from calcast.core.errors import NotFound
 from calcast.events import service as events
 from calcast.outbox.models import OutboxMessage
@@ -157,24 +158,19 @@ def subscriber_page(
 
 
 def filter_choices(*, session: Session, account_id: str) -> dict[str, list[str]]:
-    """The values the filters offer: the account's calendars and tag names, methods, and polling apps seen."""
+    """The values the filters offer: the account's calendars and tag names, methods, and the calendar apps calcast
+    tells apart (every family, rather than those seen: finding those reads every subscription of the account)."""
     calendars = session.scalars(select(Calendar.code).where(Calendar.account_id == account_id).order_by(Calendar.code))
     tags = session.scalars(
         select(Tag.name).join(Calendar, Calendar.id == Tag.calendar_id).where(Calendar.account_id == account_id)
         .distinct().order_by(Tag.name)
     )  # fmt: skip
-    apps = session.scalars(
-        select(Subscription.client_family)
-        .where(Subscription.account_id == account_id, Subscription.client_family.is_not(None))
-        .distinct()
-        .order_by(Subscription.client_family)
-    )
     return {
         "calendar": list(calendars),
         "tag": list(tags),
         "status": list(STATUSES),
         "method": ["WebCal", "Google", "Microsoft"],
-        "app": [str(app) for app in apps],
+        "app": sorted(FAMILIES),
     }
 
 
