@@ -84,16 +84,19 @@ def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> 
         )
     )
     calendar_ids = list(session.scalars(select(Calendar.id)))
-    per_calendar: dict[str, list[int]] = {}
-    # Per column an index range: (calendar, creation time) and (account, end time), the calendars' and accounts' all.
+    # Each an index range: (calendar, creation time) of every calendar, (account, end time) of every account.
     account_ids = list(session.scalars(select(Account.id)))
-    for index, counted in (
-        (0, select(Subscription.calendar_id, func.count()).where(Subscription.calendar_id.in_(calendar_ids))),
-        (1, select(Subscription.calendar_id, func.count()).where(Subscription.account_id.in_(account_ids))),
-    ):
-        column = Subscription.created_at if index == 0 else Subscription.deactivated_at
-        query = counted.where(column >= since, column < until).group_by(Subscription.calendar_id)
-        for calendar_id, count in session.execute(query):
+    made = select(Subscription.calendar_id, func.count()).where(
+        Subscription.calendar_id.in_(calendar_ids), Subscription.created_at >= since, Subscription.created_at < until
+    )
+    ended = select(Subscription.calendar_id, func.count()).where(
+        Subscription.account_id.in_(account_ids),
+        Subscription.deactivated_at >= since,
+        Subscription.deactivated_at < until,
+    )
+    per_calendar: dict[str, list[int]] = {}
+    for index, query in enumerate((made, ended)):
+        for calendar_id, count in session.execute(query.group_by(Subscription.calendar_id)):
             per_calendar.setdefault(calendar_id, [0, 0])[index] = int(count)
     if per_calendar:
         session.execute(

@@ -171,7 +171,7 @@ def made_and_ended(*, session: Session, scope: Scope, since: datetime | None, un
         return _raw_made_and_ended(session, scope, since, until)
     made = ended = 0
     if since is None:
-        since = day_start(first)
+        since = min(day_start(first), until)
         made, ended = _raw_made_and_ended(session, scope, None, since)  # before the first day rolled up: none, or few
     if since >= until:
         return made, ended
