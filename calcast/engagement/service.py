@@ -240,28 +240,32 @@ def resolve(
     return Followed(link=link, click=click)
 
 
-# Click rows and first clicks are made from the subscription's row: a click on a subscription deleted since (its
-# account removed) leaves nothing behind instead of failing the batch.
-_SUBSCRIPTION = bindparam("subscription_id", type_=String())
-_CLICK_COLUMNS = ("subscription_id", "calendar_id", "event_kind", "event_id", "link", "clicked_at", "client_family")
-_CLICKED_AT = bindparam("clicked_at", type_=UTCDateTime())
-
-
-def _click_rows() -> Any:
-    return insert(Click).from_select(
-        [*_CLICK_COLUMNS, "is_bot", "bot_reason"],
-        select(
-            Subscription.id,
-            Subscription.calendar_id,
-            bindparam("event_kind", type_=String()),
-            bindparam("event_id", type_=String()),
-            bindparam("link", type_=String()),
-            _CLICKED_AT,
-            bindparam("client_family", type_=String()),
-            bindparam("is_bot", type_=Boolean()),
-            bindparam("bot_reason", type_=String()),
-        ).where(Subscription.id == _SUBSCRIPTION),
-    )
+# Built once: each batch's click rows, made from their subscription's row, so that a click on a subscription deleted
+# since (its account removed) leaves nothing behind instead of failing the batch (first clicks: `_first_clicks`).
+_CLICK_ROWS = insert(Click).from_select(
+    [
+        "subscription_id",
+        "calendar_id",
+        "event_kind",
+        "event_id",
+        "link",
+        "clicked_at",
+        "client_family",
+        "is_bot",
+        "bot_reason",
+    ],
+    select(
+        Subscription.id,
+        Subscription.calendar_id,
+        bindparam("event_kind", type_=String()),
+        bindparam("event_id", type_=String()),
+        bindparam("link", type_=String()),
+        bindparam("clicked_at", type_=UTCDateTime()),
+        bindparam("client_family", type_=String()),
+        bindparam("is_bot", type_=Boolean()),
+        bindparam("bot_reason", type_=String()),
+    ).where(Subscription.id == bindparam("subscription_id", type_=String())),
+)
 
 
 # First clicks checked and inserted per statement (five parameters each).
@@ -310,7 +314,7 @@ def record_clicks(*, session: Session, clicks: Sequence[PendingClick]) -> int:
     if not clicks:
         return 0
     session.connection().execute(
-        _click_rows(),
+        _CLICK_ROWS,
         [
             {
                 "subscription_id": click.subscription_id,
