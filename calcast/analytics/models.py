@@ -70,3 +70,32 @@ class SubscriptionDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     new: Mapped[int] = mapped_column(Integer)
     ended: Mapped[int] = mapped_column(Integer)
+
+
+class SubscriptionValueDay(Base):
+    """Subscriptions made per account, day and value of each top-list dimension (`analytics.dimensions`): the
+    calendar's and tags' ids, the other columns' values ("unknown" when none was captured), as they were when the
+    day was rolled up."""
+
+    __tablename__ = "subscription_value_days"
+
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    subscriptions: Mapped[int] = mapped_column(Integer)
+
+
+class ReminderValueDay(Base):
+    """Reminders sent per calendar, event, day and value of each dimension a filter narrows by (tags by id), of the
+    subscriptions as they were when the day was rolled up."""
+
+    __tablename__ = "reminder_value_days"
+
+    calendar_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    event_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reminders: Mapped[int] = mapped_column(Integer)

@@ -111,3 +111,10 @@ class Filters:
     def by_calendar_only(self) -> bool:
         """Whether the daily rollups (kept per calendar) can answer: no filter but the calendar."""
         return set(self.chosen()) <= {"calendar"}
+
+    @property
+    def one_besides_calendar(self) -> tuple[str, str] | None:
+        """The one filter set besides the calendar, as (name, value), when exactly one is (the reminder rollups per
+        value answer it)."""
+        others = [(name, value) for name, value in self.chosen().items() if name != "calendar"]
+        return others[0] if len(others) == 1 else None

@@ -21,13 +21,17 @@ seen in the past. Trigger times in the future are not sent yet.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from calcast.analytics.dimensions import COLUMNS, FILTERED, counts_by_each, label
 from calcast.calendars.models import BroadcastEvent, broadcast_event_tags
 from calcast.core.db import UTCDateTime
 from calcast.events.models import PersonalEvent, PersonalEventTarget
@@ -123,6 +127,42 @@ class _Group:
         return bisect_right(self.starts, moment) - bisect_right(self.stops, moment)
 
 
+def _joined(session: Session, due: dict[str, tuple[str, datetime]], batch: list[str]) -> tuple[Select[Any], Any]:
+    """A SELECT (for its FROM and WHERE) of the batch's broadcast events (of `due`: id → calendar id, trigger time)
+    as rows, each joined to its calendar's subscriptions that received its reminder; and the event id column."""
+    tagged = set(
+        session.scalars(
+            select(broadcast_event_tags.c.event_id).where(broadcast_event_tags.c.event_id.in_(batch)).distinct()
+        )
+    )
+    # A UNION ALL of one-row SELECTs rather than VALUES: SQLite names no columns of a VALUES in FROM.
+    rows = [
+        select(
+            literal(event_id, String()).label("event_id"),
+            literal(due[event_id][0], String()).label("calendar_id"),
+            literal(due[event_id][1], UTCDateTime()).label("trigger_at"),
+            literal(int(event_id in tagged), Integer()).label("tagged"),
+        )
+        for event_id in batch
+    ]
+    triggers = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("triggers")
+    chosen = exists().where(
+        broadcast_event_tags.c.event_id == triggers.c.event_id,
+        broadcast_event_tags.c.tag_id == subscription_tags.c.tag_id,
+        subscription_tags.c.subscription_id == Subscription.id,
+    )
+    query = (
+        select(triggers.c.event_id)
+        .select_from(triggers)
+        .join(
+            Subscription,
+            and_(Subscription.calendar_id == triggers.c.calendar_id, _receives_at(triggers.c.trigger_at)),
+        )
+        .where(or_(triggers.c.tagged == 0, chosen))
+    )
+    return query, triggers.c.event_id
+
+
 def _joined_counts(
     session: Session, due: dict[str, tuple[str, datetime]], where: Sequence[ColumnElement[bool]]
 ) -> list[EventReminders]:
@@ -131,39 +171,9 @@ def _joined_counts(
     found: list[EventReminders] = []
     ids = list(due)
     for first in range(0, len(ids), BATCH):
-        batch = ids[first : first + BATCH]
-        tagged = set(
-            session.scalars(
-                select(broadcast_event_tags.c.event_id).where(broadcast_event_tags.c.event_id.in_(batch)).distinct()
-            )
-        )
-        # A UNION ALL of one-row SELECTs rather than VALUES: SQLite names no columns of a VALUES in FROM.
-        rows = [
-            select(
-                literal(event_id, String()).label("event_id"),
-                literal(due[event_id][0], String()).label("calendar_id"),
-                literal(due[event_id][1], UTCDateTime()).label("trigger_at"),
-                literal(int(event_id in tagged), Integer()).label("tagged"),
-            )
-            for event_id in batch
-        ]
-        triggers = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("triggers")
-        chosen = exists().where(
-            broadcast_event_tags.c.event_id == triggers.c.event_id,
-            broadcast_event_tags.c.tag_id == subscription_tags.c.tag_id,
-            subscription_tags.c.subscription_id == Subscription.id,
-        )
-        query = (
-            select(triggers.c.event_id, func.count(Subscription.id))
-            .select_from(triggers)
-            .join(
-                Subscription,
-                and_(Subscription.calendar_id == triggers.c.calendar_id, _receives_at(triggers.c.trigger_at)),
-            )
-            .where(or_(triggers.c.tagged == 0, chosen), *where)
-            .group_by(triggers.c.event_id)
-        )
-        for event_id, count in session.execute(query):
+        query, event_id_column = _joined(session, due, ids[first : first + BATCH])
+        counted = query.with_only_columns(event_id_column, func.count(Subscription.id)).where(*where)
+        for event_id, count in session.execute(counted.group_by(event_id_column)):
             calendar_id, trigger_at = due[event_id]
             found.append(EventReminders(calendar_id, "broadcast", event_id, trigger_at, int(count)))
     return found
@@ -250,18 +260,18 @@ def _broadcast_counts(
     return _joined_counts(session, due, where)
 
 
-def reminders_sent(
-    *,
-    session: Session,
-    calendar_ids: Sequence[str],
-    since: datetime,
-    until: datetime,
-    where: Sequence[ColumnElement[bool]] = (),
-) -> list[EventReminders]:
-    """Reminders sent in [since, until) to subscriptions of these calendars (that also meet `where`), per event."""
-    if not calendar_ids or since >= until:
-        return []
-    found: list[EventReminders] = []
+@dataclass(frozen=True)
+class _Due:
+    """The events whose reminders trigger in a stretch: broadcast (id → calendar id, trigger time) and personal
+    (id, trigger time)."""
+
+    broadcast: dict[str, tuple[str, datetime]]
+    personal: list[tuple[str, datetime]]
+
+
+def _due(session: Session, calendar_ids: Sequence[str], since: datetime, until: datetime) -> _Due:
+    """The events of these calendars (personal events: sent to any of their subscriptions) whose reminder triggers
+    in [since, until), visible by then and not deleted before."""
     # Events whose trigger can lie in [since, until): starting from `since` to `until` plus the longest notice
     # any of them has (a year at most).
     longest = session.scalar(
@@ -283,15 +293,14 @@ def reminders_sent(
             BroadcastEvent.end_at >= since,  # implied (the end is not before the start); lets its index prune
         )
     ).all()
-    due: dict[str, tuple[str, datetime]] = {}
+    due = _Due(broadcast={}, personal=[])
     for event_id, calendar_id, start_at, notify_before, visible_from, deleted_at in broadcast:
         trigger_at = _triggered(start_at, notify_before, since, until)
         if trigger_at is None or (visible_from is not None and visible_from > trigger_at):
             continue
         if deleted_at is not None and deleted_at <= trigger_at:
             continue
-        due[event_id] = (calendar_id, trigger_at)
-    found.extend(_broadcast_counts(session, due, where))
+        due.broadcast[event_id] = (calendar_id, trigger_at)
     personal = session.execute(
         select(PersonalEvent.id, PersonalEvent.start_at, PersonalEvent.notify_before, PersonalEvent.visible_from)
         .where(
@@ -309,22 +318,100 @@ def reminders_sent(
     ).all()
     for event_id, start_at, notify_before, visible_from in personal:
         trigger_at = _triggered(start_at, notify_before, since, until)
-        if trigger_at is None or (visible_from is not None and visible_from > trigger_at):
-            continue
+        if trigger_at is not None and (visible_from is None or visible_from <= trigger_at):
+            due.personal.append((event_id, trigger_at))
+    return due
+
+
+def _personal_receivers(event_id: str, trigger_at: datetime, calendar_ids: Sequence[str]) -> Select[Any]:
+    """A SELECT (for its FROM and WHERE) of the subscriptions of these calendars that received the reminder of a
+    personal event."""
+    return (
+        select(Subscription.calendar_id)
+        .join(PersonalEventTarget, PersonalEventTarget.subscription_id == Subscription.id)
+        .where(
+            PersonalEventTarget.personal_event_id == event_id,
+            PersonalEventTarget.created_at <= trigger_at,
+            Subscription.calendar_id.in_(calendar_ids),
+            _receives_at(trigger_at),
+        )
+    )
+
+
+def reminders_sent(
+    *,
+    session: Session,
+    calendar_ids: Sequence[str],
+    since: datetime,
+    until: datetime,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[EventReminders]:
+    """Reminders sent in [since, until) to subscriptions of these calendars (that also meet `where`), per event."""
+    if not calendar_ids or since >= until:
+        return []
+    due = _due(session, calendar_ids, since, until)
+    found = _broadcast_counts(session, due.broadcast, where)
+    for event_id, trigger_at in due.personal:
+        receivers = _personal_receivers(event_id, trigger_at, calendar_ids).where(*where)
         per_calendar = session.execute(
-            select(Subscription.calendar_id, func.count())
-            .join(PersonalEventTarget, PersonalEventTarget.subscription_id == Subscription.id)
-            .where(
-                PersonalEventTarget.personal_event_id == event_id,
-                PersonalEventTarget.created_at <= trigger_at,
-                Subscription.calendar_id.in_(calendar_ids),
-                _receives_at(trigger_at),
-                *where,
-            )
-            .group_by(Subscription.calendar_id)
+            receivers.with_only_columns(Subscription.calendar_id, func.count()).group_by(Subscription.calendar_id)
         )
         found.extend(
             EventReminders(calendar_id, "personal", event_id, trigger_at, int(count))
             for calendar_id, count in per_calendar
         )
     return found
+
+
+@dataclass(frozen=True)
+class ValueReminders:
+    """Reminders of one event sent to the subscriptions of one calendar with one value of a dimension
+    (`analytics.dimensions.FILTERED`; a tag by its id, no value as "unknown")."""
+
+    calendar_id: str
+    event_kind: str
+    event_id: str
+    dimension: str
+    value: str
+    reminders: int
+
+
+def _personal_event(event_id: str, calendar_id: str) -> tuple[str, str, str]:
+    return (calendar_id, "personal", event_id)
+
+
+def reminders_by_value(
+    *, session: Session, calendar_ids: Sequence[str], since: datetime, until: datetime
+) -> list[ValueReminders]:
+    """`reminders_sent` in [since, until) per event and value of each dimension a filter narrows by (what the
+    rollups keep, so that a filtered view reads them): each event joined to its calendar's subscriptions."""
+    if not calendar_ids or since >= until:
+        return []
+    due = _due(session, calendar_ids, since, until)
+    columns = {name: COLUMNS[name] for name in FILTERED if name in COLUMNS}
+    tags = subscription_tags.alias("value_tags")  # not the one that tells whether an event's tags are met
+    per: dict[tuple[str, str, str, str, str], int] = defaultdict(int)
+
+    def add(query: Select[Any], key: Any, event_of: Callable[[Any], tuple[str, str, str]]) -> None:
+        """Count the subscriptions `query` finds per `key` (an event or a calendar) and value of each dimension."""
+        by_tag = query.join(tags, tags.c.subscription_id == Subscription.id).with_only_columns(
+            key, tags.c.tag_id, func.count()
+        )
+        rows = [
+            *counts_by_each(session, query, columns, keys=[key]),
+            *(
+                ((found,), "tag", tag_id, count)
+                for found, tag_id, count in session.execute(by_tag.group_by(key, tags.c.tag_id))
+            ),
+        ]
+        for (found,), dimension, value, count in rows:
+            per[(*event_of(found), dimension, label(value))] += int(count)
+
+    ids = list(due.broadcast)
+    for first in range(0, len(ids), BATCH):
+        query, event_id_column = _joined(session, due.broadcast, ids[first : first + BATCH])
+        add(query, event_id_column, lambda event_id: (due.broadcast[event_id][0], "broadcast", event_id))
+    for event_id, trigger_at in due.personal:
+        receivers = _personal_receivers(event_id, trigger_at, calendar_ids)
+        add(receivers, Subscription.calendar_id, partial(_personal_event, event_id))
+    return [ValueReminders(*key, count) for key, count in per.items()]

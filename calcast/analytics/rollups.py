@@ -14,23 +14,34 @@ repaired or imported.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Date, case, delete, distinct, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from calcast.accounts.models import Account
-from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay, SubscriptionDay
+from calcast.analytics.dimensions import COLUMNS, counts_by_each, label
+from calcast.analytics.models import (
+    ClickDay,
+    PollDay,
+    ReminderDay,
+    ReminderValueDay,
+    RollupDay,
+    SubscriptionDay,
+    SubscriptionValueDay,
+)
 from calcast.analytics.periods import Period, day_start
-from calcast.analytics.reminders import reminders_sent, trigger_times
+from calcast.analytics.reminders import reminders_by_value, reminders_sent, trigger_times
 from calcast.calendars.models import Calendar
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
 from calcast.engagement.models import Click
 from calcast.feeds.models import FeedPoll
-from calcast.subscriptions.models import Subscription
+from calcast.subscriptions.models import Subscription, subscription_tags
 
 CLOSE_AGAIN_DAYS = 2
 
@@ -49,7 +60,7 @@ def _earliest(session: Session) -> date | None:
 def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> None:
     """Write one UTC day's rollups from the raw rows, replacing what was there."""
     since, until = day_start(day), day_start(day + timedelta(days=1))
-    for table in (PollDay, ReminderDay, ClickDay, SubscriptionDay, RollupDay):
+    for table in (PollDay, ReminderDay, ReminderValueDay, ClickDay, SubscriptionDay, SubscriptionValueDay, RollupDay):
         session.execute(delete(table).where(table.day == day))
     the_day = literal(day, Date)
     session.execute(
@@ -106,6 +117,10 @@ def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> 
                 for calendar_id, (new, ended) in per_calendar.items()
             ],
         )
+    _roll_up_values(session, day, account_ids)
+    by_value = reminders_by_value(session=session, calendar_ids=calendar_ids, since=since, until=until)
+    if by_value:
+        session.execute(insert(ReminderValueDay), [{"day": day, **asdict(item)} for item in by_value])
     sent = reminders_sent(session=session, calendar_ids=calendar_ids, since=since, until=until)
     if sent:
         session.execute(
@@ -123,6 +138,35 @@ def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> 
         )
     session.add(RollupDay(day=day, computed_at=now or utcnow()))
     session.flush()
+
+
+def _roll_up_values(session: Session, day: date, account_ids: list[str]) -> None:
+    """Subscriptions made on the day per account and value of each top-list dimension (tags by id)."""
+    made = select(Subscription.id).where(
+        Subscription.account_id.in_(account_ids),
+        Subscription.created_at >= day_start(day),
+        Subscription.created_at < day_start(day + timedelta(days=1)),
+    )
+    by_tag = made.join(subscription_tags, subscription_tags.c.subscription_id == Subscription.id).with_only_columns(
+        Subscription.account_id, subscription_tags.c.tag_id, func.count()
+    )
+    per: dict[tuple[str, str, str], int] = defaultdict(int)
+    for (account_id,), dimension, value, count in counts_by_each(
+        session, made, COLUMNS, keys=[Subscription.account_id]
+    ):
+        per[(account_id, dimension, label(value))] += count  # a value "unknown" and none are one
+    for account_id, tag_id, count in session.execute(
+        by_tag.group_by(Subscription.account_id, subscription_tags.c.tag_id)
+    ):
+        per[(account_id, "tag", tag_id)] += int(count)
+    if per:
+        session.execute(
+            insert(SubscriptionValueDay),
+            [
+                {"account_id": account_id, "day": day, "dimension": dimension, "value": value, "subscriptions": count}
+                for (account_id, dimension, value), count in per.items()
+            ],
+        )
 
 
 def days_due(*, session: Session, now: datetime, since: date | None = None) -> list[date]:
@@ -185,40 +229,89 @@ def split(*, session: Session, period: Period) -> Split:
     return Split(days=days, raw=raw)
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """One filter besides the calendar, as the reminder rollups per value store it: a dimension
+    (`analytics.dimensions.FILTERED`) and the values that meet it (a tag name's ids in the calendars, "unknown")."""
+
+    dimension: str
+    values: list[str]
+
+
+def _reminder_rows(calendar_ids: Sequence[str], narrowing: Narrowing | None) -> Any:
+    """(calendar id, event kind, event id, reminders, day) of the reminder rollups, all or those of one filter."""
+    if narrowing is None:
+        table: Any = ReminderDay
+        chosen = []
+    else:
+        table = ReminderValueDay
+        chosen = [table.dimension == narrowing.dimension, table.value.in_(narrowing.values)]
+    rows = select(table.calendar_id, table.event_kind, table.event_id, table.reminders, table.day).where(
+        table.calendar_id.in_(calendar_ids), *chosen
+    )
+    return rows.subquery("reminder_rows")
+
+
 def rolled_reminders(
-    *, session: Session, calendar_ids: Sequence[str], days: Sequence[date]
+    *, session: Session, calendar_ids: Sequence[str], days: Sequence[date], narrowing: Narrowing | None = None
 ) -> dict[tuple[str, str, str], int]:
-    """Reminders sent per (calendar id, event kind, event id) on these rolled-up days."""
+    """Reminders sent per (calendar id, event kind, event id) on these rolled-up days (to the subscriptions that
+    meet `narrowing`)."""
     if not days or not calendar_ids:
         return {}
-    rows = session.execute(
-        select(ReminderDay.calendar_id, ReminderDay.event_kind, ReminderDay.event_id, func.sum(ReminderDay.reminders))
-        .where(ReminderDay.calendar_id.in_(calendar_ids), ReminderDay.day >= min(days), ReminderDay.day <= max(days))
-        .group_by(ReminderDay.calendar_id, ReminderDay.event_kind, ReminderDay.event_id)
+    rows = _reminder_rows(calendar_ids, narrowing)
+    found = session.execute(
+        select(rows.c.calendar_id, rows.c.event_kind, rows.c.event_id, func.sum(rows.c.reminders))
+        .where(rows.c.day >= min(days), rows.c.day <= max(days))
+        .group_by(rows.c.calendar_id, rows.c.event_kind, rows.c.event_id)
     )
-    return {(calendar_id, kind, event_id): int(count) for calendar_id, kind, event_id, count in rows}
+    return {(calendar_id, kind, event_id): int(count) for calendar_id, kind, event_id, count in found}
 
 
 def rolled_reminders_within(
-    *, session: Session, calendar_ids: Sequence[str], since: datetime, until: datetime
+    *,
+    session: Session,
+    calendar_ids: Sequence[str],
+    since: datetime,
+    until: datetime,
+    narrowing: Narrowing | None = None,
 ) -> dict[tuple[str, str, str], int] | None:
-    """Reminders sent in [since, until), a stretch of one UTC day, per (calendar id, event kind, event id), when that
-    day is rolled up (else None): the day's counts of the events whose reminder triggered within the stretch. An
-    event's reminders all trigger at one moment, so a rolled-up day answers for any part of it."""
+    """Reminders sent in [since, until), a stretch of one UTC day, per (calendar id, event kind, event id) (to the
+    subscriptions that meet `narrowing`), when that day is rolled up (else None): the day's counts of the events
+    whose reminder triggered within the stretch. An event's reminders all trigger at one moment, so a rolled-up day
+    answers for any part of it."""
     day = since.astimezone(UTC).date()
     if session.get(RollupDay, day) is None:
         return None
-    rows = session.execute(
-        select(ReminderDay.calendar_id, ReminderDay.event_kind, ReminderDay.event_id, ReminderDay.reminders).where(
-            ReminderDay.calendar_id.in_(calendar_ids), ReminderDay.day == day
-        )
+    rows = _reminder_rows(calendar_ids, narrowing)
+    found = session.execute(
+        select(rows.c.calendar_id, rows.c.event_kind, rows.c.event_id, func.sum(rows.c.reminders))
+        .where(rows.c.day == day)
+        .group_by(rows.c.calendar_id, rows.c.event_kind, rows.c.event_id)
     ).all()
-    triggers = trigger_times(session, {(kind, event_id) for _, kind, event_id, _ in rows})
+    triggers = trigger_times(session, {(kind, event_id) for _, kind, event_id, _ in found})
     return {
         (calendar_id, kind, event_id): int(count)
-        for calendar_id, kind, event_id, count in rows
+        for calendar_id, kind, event_id, count in found
         if (kind, event_id) in triggers and since <= triggers[(kind, event_id)] < until
     }
+
+
+def rolled_values(*, session: Session, account_id: str, days: Sequence[date]) -> list[tuple[str, str, int]]:
+    """(dimension, value, subscriptions made) of the account on these rolled-up days, per top-list dimension
+    (`SubscriptionValueDay`: calendars and tags by id)."""
+    if not days:
+        return []
+    rows = session.execute(
+        select(SubscriptionValueDay.dimension, SubscriptionValueDay.value, func.sum(SubscriptionValueDay.subscriptions))
+        .where(
+            SubscriptionValueDay.account_id == account_id,
+            SubscriptionValueDay.day >= min(days),
+            SubscriptionValueDay.day <= max(days),
+        )
+        .group_by(SubscriptionValueDay.dimension, SubscriptionValueDay.value)
+    )
+    return [(dimension, value, int(count)) for dimension, value, count in rows]
 
 
 def rolled_clicks(*, session: Session, calendar_ids: Sequence[str], days: Sequence[date]) -> dict[str, tuple[int, int]]:

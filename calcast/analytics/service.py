@@ -11,13 +11,14 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from calcast.accounts import service as accounts
 from calcast.analytics import rollups
+from calcast.analytics.dimensions import COLUMNS, counts_by_each, label
 from calcast.analytics.periods import Filters, Period, day_start, last_days, period
 from calcast.analytics.reminders import reminders_sent
 from calcast.calendars import service as calendars
@@ -312,11 +313,6 @@ def top(
     return {str(value): int(count) for value, count in session.execute(query)}
 
 
-# The dimensions that are columns of the subscription, held with its account and creation time by one index (see
-# `Subscription`): `tops` counts each from that index alone.
-COLUMN_DIMENSIONS = ("calendar", "source", "campaign", "app", "device", "country", "method")
-
-
 def tops(
     *,
     session: Session,
@@ -328,57 +324,43 @@ def tops(
 ) -> dict[str, dict[str, int]]:
     """`top` of the subscriptions made in [since, until) for several dimensions, the same numbers and order.
 
-    A subscription column is one GROUP BY over the account's index on creation time, which holds the column (the
-    index alone is read, not the subscriptions' rows); the tag, which takes a join, as `top` counts it.
+    Without filters, whole rolled-up days come from the rollups per value (`SubscriptionValueDay`). The rest is
+    counted from the rows: a subscription column in one GROUP BY over the account's index on creation time, which
+    holds the column (the index alone is read, not the subscriptions' rows); the tag by a join. Calendars and tags
+    are counted by id, then named.
     """
-    columns = [dimension for dimension in dimensions if dimension in COLUMN_DIMENSIONS]
-    per: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in columns}
-    for dimension, value, count in _column_counts(session, scope, since, until, columns):
-        per[dimension]["unknown" if value is None else str(value)] += count  # as `top`: no value is "unknown"
-    if "calendar" in per:
-        chosen = select(Calendar.id, Calendar.code).where(Calendar.id.in_(list(per["calendar"])))
-        codes = dict(session.execute(chosen).all())
-        per["calendar"] = {str(codes[calendar_id]): count for calendar_id, count in per["calendar"].items()}
-    found: dict[str, dict[str, int]] = {}
-    for dimension in dimensions:
+    per: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in dimensions}
+    pieces = [(since, until)]
+    if not scope.filters.chosen():
+        cut = rollups.split(session=session, period=Period(name="", since=since, until=until))
+        for dimension, value, count in rollups.rolled_values(
+            session=session, account_id=scope.account_id, days=cut.days
+        ):
+            if dimension in per:
+                per[dimension][value] += count
+        pieces = cut.raw
+    columns = {dimension: COLUMNS[dimension] for dimension in dimensions if dimension in COLUMNS}
+    for start, stop in pieces:
+        made = select(Subscription.id).where(*scope.where, _within(Subscription.created_at, start, stop))
+        for _, dimension, value, count in counts_by_each(session, made, columns):
+            per[dimension][label(value)] += count  # as `top`: no value is "unknown"
+        if "tag" in per:
+            tagged = made.join(subscription_tags, subscription_tags.c.subscription_id == Subscription.id)
+            query = tagged.with_only_columns(subscription_tags.c.tag_id, func.count())
+            for tag_id, count in session.execute(query.group_by(subscription_tags.c.tag_id)):
+                per["tag"][tag_id] += int(count)
+    for dimension, model, name in (("calendar", Calendar, Calendar.code), ("tag", Tag, Tag.name)):
         if dimension in per:
-            found[dimension] = dict(sorted(per[dimension].items(), key=lambda item: (-item[1], item[0]))[:limit])
-        else:
-            found[dimension] = top(
-                session=session, scope=scope, since=since, until=until, dimension=dimension, limit=limit
-            )
-    return found
-
-
-def _column_counts(
-    session: Session, scope: Scope, since: datetime, until: datetime, dimensions: Sequence[str]
-) -> list[tuple[str, Any, int]]:
-    """(dimension, value, subscriptions) of the subscriptions made in [since, until), for these column dimensions.
-
-    PostgreSQL counts them all in one pass over the index (GROUPING SETS, with GROUPING() telling which dimension
-    a row is about, since a value may be NULL); SQLite, which has no grouping sets, in one GROUP BY each.
-    """
-    if not dimensions:
-        return []
-    made = [*scope.where, _within(Subscription.created_at, since, until)]
-    columns = [Subscription.calendar_id if name == "calendar" else DIMENSIONS[name] for name in dimensions]
-    if session.get_bind().dialect.name != "postgresql":
-        return [
-            (name, value, int(count))
-            for name, column in zip(dimensions, columns, strict=True)
-            for value, count in session.execute(select(column, func.count()).where(*made).group_by(column))
-        ]
-    query = (
-        select(*columns, *(func.grouping(column) for column in columns), func.count())
-        .where(*made)
-        .group_by(func.grouping_sets(*(tuple_(column) for column in columns)))
-    )
-    found = []
-    for row in session.execute(query):
-        values, grouped, count = row[: len(columns)], row[len(columns) : 2 * len(columns)], row[-1]
-        index = list(grouped).index(0)  # the one dimension this row is about (GROUPING() is 0 for it)
-        found.append((dimensions[index], values[index], int(count)))
-    return found
+            names = dict(session.execute(select(model.id, name).where(model.id.in_(list(per[dimension])))).all())
+            named: dict[str, int] = defaultdict(int)
+            for found, count in per[dimension].items():
+                if found in names:  # a calendar or tag deleted since its day was rolled up is gone from the list
+                    named[str(names[found])] += count
+            per[dimension] = named
+    return {
+        dimension: dict(sorted(per[dimension].items(), key=lambda item: (-item[1], item[0]))[:limit])
+        for dimension in dimensions
+    }
 
 
 DIMENSIONS: dict[str, Any] = {
@@ -406,22 +388,38 @@ def _by_day(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]
     return pieces
 
 
+def _reminder_rollups(session: Session, scope: Scope) -> tuple[bool, rollups.Narrowing | None]:
+    """Whether the reminder rollups answer for the scope (no filter besides the calendar: those per event; one: those
+    per value of its dimension, which it is then), or not (two filters or more)."""
+    if scope.filters.by_calendar_only:
+        return True, None
+    chosen = scope.filters.one_besides_calendar
+    if chosen is None:
+        return False, None
+    name, value = chosen
+    if name != "tag":
+        return True, rollups.Narrowing(dimension=name, values=[value])
+    ids = session.scalars(select(Tag.id).where(Tag.calendar_id.in_(scope.calendar_ids), Tag.name == value))
+    return True, rollups.Narrowing(dimension="tag", values=list(ids))
+
+
 def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[tuple[str, str, str, int]]:
     """Reminders sent in the period as (calendar id, event kind, event id, reminders) (analytics.reminders):
-    rollups for past days (also a part of one), raw rows for the rest; all raw when a filter other than the
-    calendar applies (the rollups are kept per calendar and event)."""
+    rollups for past days (also a part of one), raw rows for the rest; all raw with two filters or more besides the
+    calendar (the rollups are kept per event and per value of one dimension)."""
     per: dict[tuple[str, str, str], int] = defaultdict(int)
     pieces = [(period.since, period.until)]
-    if scope.filters.by_calendar_only:
+    rolled_up, narrowing = _reminder_rollups(session, scope)
+    if rolled_up:
         cut = rollups.split(session=session, period=period)
         for key, count in rollups.rolled_reminders(
-            session=session, calendar_ids=scope.calendar_ids, days=cut.days
+            session=session, calendar_ids=scope.calendar_ids, days=cut.days, narrowing=narrowing
         ).items():
             per[key] += count
         pieces = []
         for since, until in (piece for stretch in cut.raw for piece in _by_day(*stretch)):
             rolled = rollups.rolled_reminders_within(
-                session=session, calendar_ids=scope.calendar_ids, since=since, until=until
+                session=session, calendar_ids=scope.calendar_ids, since=since, until=until, narrowing=narrowing
             )
             if rolled is None:
                 pieces.append((since, until))
@@ -439,9 +437,9 @@ def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[t
 def reminder_counts_of(
     *, session: Session, scope: Scope, periods: list[Period]
 ) -> list[list[tuple[str, str, str, int]]]:
-    """`reminder_counts` of several periods (a period and the one before it): with a filter other than the calendar,
-    one count over the span they cover, each reminder then given to the period of its trigger time."""
-    if scope.filters.by_calendar_only or len(periods) < 2:
+    """`reminder_counts` of several periods (a period and the one before it): with filters the rollups cannot
+    answer, one count over the span they cover, each reminder then given to the period of its trigger time."""
+    if len(periods) < 2 or _reminder_rollups(session, scope)[0]:
         return [reminder_counts(session=session, scope=scope, period=chosen) for chosen in periods]
     per: list[dict[tuple[str, str, str], int]] = [defaultdict(int) for _ in periods]
     for item in reminders_sent(

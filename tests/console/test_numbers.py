@@ -13,7 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from calcast.analytics import reminders, rollups
-from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay, SubscriptionDay
+from calcast.analytics.models import (
+    ClickDay,
+    PollDay,
+    ReminderDay,
+    ReminderValueDay,
+    RollupDay,
+    SubscriptionDay,
+    SubscriptionValueDay,
+)
 from calcast.analytics.periods import Filters, Period, day_start
 from calcast.analytics.service import reminder_counts, scope, top, tops
 from calcast.calendars import service as calendars
@@ -226,7 +234,7 @@ def test_the_rollup_job_is_idempotent_and_picks_up_late_rows(database: Database,
         with database.sessions() as session:
             return tuple(
                 int(session.scalar(select(func.count()).select_from(table)) or 0)
-                for table in (RollupDay, PollDay, ReminderDay, ClickDay)
+                for table in (RollupDay, PollDay, ReminderDay, ClickDay, SubscriptionValueDay, ReminderValueDay)
             )
 
     def clicks_on(day: datetime) -> int:
@@ -235,7 +243,8 @@ def test_the_rollup_job_is_idempotent_and_picks_up_late_rows(database: Database,
 
     assert rollups.roll_up(transaction=database.transaction) == 20
     first = counts()
-    assert first == (20, 5, 3, 2)
+    assert first[:4] == (20, 5, 3, 2)
+    assert first[4:] == (28, 20)  # per value: 12 + 8 + 8 on the three days made; 7 + 7 + 6 for the three events
     # Ended days are final except the last two, which every run writes again (replacing, never adding).
     assert rollups.roll_up(transaction=database.transaction) == 2
     assert counts() == first
@@ -270,17 +279,26 @@ def test_bad_ranges_and_unknown_calendars_get_a_sentence(
     assert act_as(client, personas["stranger"]).get("/console/other?calendar=second").status_code == 404
 
 
-@pytest.mark.parametrize("sweep_from", [1, 1000], ids=["one pass over the subscriptions", "each event joined"])
+@pytest.mark.parametrize(
+    ("sweep_from", "rolled"),
+    [(1, False), (1000, False), (1000, True)],
+    ids=["one pass over the subscriptions", "each event joined", "from the rollups per value"],
+)
 def test_reminders_are_the_same_counted_in_one_pass_or_per_event(
     client: TestClient,
+    database: Database,
     personas: dict[str, ConsolePersona],
     world: World,
     monkeypatch: pytest.MonkeyPatch,
     sweep_from: int,
+    rolled: bool,
 ) -> None:
-    # Many events per calendar are counted in one pass over the calendars' subscriptions, a few each on its own:
-    # both ways give the same reminders, with and without filters, for the period and the one before it.
+    # Many events per calendar are counted in one pass over the calendars' subscriptions, a few each on its own,
+    # and whole past days under one filter from the rollups per value: every way gives the same reminders, with
+    # and without filters, for the period and the one before it.
     monkeypatch.setattr(reminders, "SWEEP_FROM", sweep_from)
+    if rolled:
+        rollups.roll_up(transaction=database.transaction)
     viewer = act_as(client, personas["viewer"])
 
     def reminders_tile(query: str) -> tuple[str, str | None]:
@@ -296,6 +314,19 @@ def test_reminders_are_the_same_counted_in_one_pass_or_per_event(
     assert reminders_tile("range=yesterday&app=apple") == ("1", "-1")  # Meetup yesterday; Final the day before
     assert reminders_tile("range=all&app=apple") == ("4", None)
     assert reminders_tile("range=all&app=google") == ("0", None)  # Google Calendar drops the alarms
+    assert reminders_tile("range=7d&app=apple&tag=Team+I") == ("3", "3")  # two filters: always from the rows
+    assert reminders_tile("range=7d&method=WebCal&country=unknown") == ("6", "6")
+    assert reminders_tile("range=7d&country=unknown") == ("6", "6")  # no country captured: "unknown"
+    assert reminders_tile("range=7d&tag=Everyone") == ("1", "1")
+    if rolled:  # and the rollups per value are what is read: a rolled-up count that said otherwise is believed
+        with database.transaction() as session:
+            session.execute(
+                update(ReminderValueDay)
+                .where(ReminderValueDay.dimension == "app", ReminderValueDay.value == "apple")
+                .values(reminders=ReminderValueDay.reminders + 100)
+            )
+        assert reminders_tile("range=7d&app=apple")[0] == str(4 + 3 * 100)  # three events' rows, one each
+        assert reminders_tile("range=7d&app=apple&tag=Team+I") == ("3", "3")
 
 
 def test_subscriber_numbers_charts_and_part_days_reminders_are_the_same_from_the_rows_and_from_the_rollups(
@@ -346,13 +377,34 @@ def test_subscriber_numbers_charts_and_part_days_reminders_are_the_same_from_the
 
 
 def test_the_top_lists_counted_together_are_each_dimensions_own_count(database: Database, world: World) -> None:
+    month = world.today - timedelta(days=30)
+
+    def counted() -> dict[tuple[Filters, datetime, str], dict[str, int]]:
+        found = {}
+        with database.sessions() as session:
+            for filters in (Filters(), Filters(calendar="main"), Filters(app="apple")):
+                where = scope(session=session, account_code="owner", filters=filters)
+                for since in (month, world.today - timedelta(days=4), world.today):
+                    together = tops(session=session, scope=where, since=since, until=world.now, dimensions=TOP_LISTS)
+                    for dimension in TOP_LISTS:
+                        alone = top(session=session, scope=where, since=since, until=world.now, dimension=dimension)
+                        assert together[dimension] == alone, (filters, since, dimension)
+                        found[(filters, since, dimension)] = together[dimension]
+        return found
+
+    from_rows = counted()
+    assert from_rows[(Filters(app="apple"), month, "calendar")] == {"main": 2, "second": 1}  # s1 and s5 of main, s6
+    assert from_rows[(Filters(), month, "tag")] == {"Team I": 4, "Everyone": 1, "Team II": 1}
+    assert from_rows[(Filters(calendar="main"), month, "source")] == {"unknown": 5}  # none captured, as `top` says
+    rollups.roll_up(transaction=database.transaction)
+    assert counted() == from_rows  # whole past days from the rollups per value: the same lists
+    with database.transaction() as session:  # and they are read: a rolled-up day that said otherwise is believed
+        session.execute(
+            update(SubscriptionValueDay)
+            .where(SubscriptionValueDay.dimension == "app", SubscriptionValueDay.value == "apple")
+            .values(subscriptions=SubscriptionValueDay.subscriptions + 100)
+        )
     with database.sessions() as session:
-        for filters, made in ((Filters(), 6), (Filters(calendar="main"), 5), (Filters(app="apple"), 3)):
-            where = scope(session=session, account_code="owner", filters=filters)
-            since, until = world.today - timedelta(days=30), world.now
-            together = tops(session=session, scope=where, since=since, until=until, dimensions=TOP_LISTS)
-            for dimension in TOP_LISTS:
-                alone = top(session=session, scope=where, since=since, until=until, dimension=dimension)
-                assert together[dimension] == alone, (filters, dimension)
-            assert together["source"] == {"unknown": made}  # no source captured: "unknown", as `top` says
-        assert together["calendar"] == {"main": 2, "second": 1}  # apple: s1 and s5 of main, s6
+        where = scope(session=session, account_code="owner")
+        apps = tops(session=session, scope=where, since=month, until=world.now, dimensions=["app"])["app"]
+    assert apps["apple"] == 3 + 3 * 100  # the days of s1, s5 and s6
