@@ -129,29 +129,48 @@ def subscriber_counts(*, session: Session, scope: Scope, since: datetime | None,
     Lapsed at an earlier moment counts those lapsed then and still lapsed now: a subscription that polls again
     loses its lapse date.
     """
-
-    made_before = Subscription.created_at < until
-    ended_before = Subscription.deactivated_at < until
-    new = _within(Subscription.created_at, since, until) if since is not None else made_before
-    gone = _within(Subscription.deactivated_at, since, until) if since is not None else ended_before
-    lapsed = (Subscription.lapsed_at < until) & _active_at(until)
     if not scope.filters.by_calendar_only:
-        # A filter on a column no index holds: one pass over the account's subscriptions for all five.
-        row = session.execute(
-            select(_count(made_before), _count(ended_before), _count(new), _count(gone), _count(lapsed)).where(
-                *scope.where
-            )
-        ).one()
-        made, ended, new_count, gone_count, lapsed_count = (int(value) for value in row)
-        return SubscriberCounts(active=made - ended, new=new_count, unsubscribed=gone_count, lapsed=lapsed_count)
-
+        return _filtered_subscriber_counts(session, scope, [(since, until)])[0]
     made, ended = made_and_ended(session=session, scope=scope, since=None, until=until)
     if since is None:
         new_count, gone_count = made, ended
     else:
         new_count, gone_count = made_and_ended(session=session, scope=scope, since=since, until=until)
+    lapsed = (Subscription.lapsed_at < until) & _active_at(until)
     lapsed_count = int(session.scalar(select(func.count()).select_from(Subscription).where(*scope.where, lapsed)) or 0)
     return SubscriberCounts(active=made - ended, new=new_count, unsubscribed=gone_count, lapsed=lapsed_count)
+
+
+def subscriber_counts_of(*, session: Session, scope: Scope, periods: list[Period]) -> list[SubscriberCounts]:
+    """`subscriber_counts` of several periods (a period and the one before it): with a filter other than the
+    calendar, in one pass over the account's subscriptions for all of them."""
+    if scope.filters.by_calendar_only:
+        return [
+            subscriber_counts(session=session, scope=scope, since=chosen.since, until=chosen.until)
+            for chosen in periods
+        ]
+    return _filtered_subscriber_counts(session, scope, [(chosen.since, chosen.until) for chosen in periods])
+
+
+def _filtered_subscriber_counts(
+    session: Session, scope: Scope, periods: list[tuple[datetime | None, datetime]]
+) -> list[SubscriberCounts]:
+    """`subscriber_counts` of these [since, until) under a filter on a column no index holds: one pass over the
+    account's subscriptions, five counts per period."""
+    counts = []
+    for since, until in periods:
+        made_before = Subscription.created_at < until
+        ended_before = Subscription.deactivated_at < until
+        new = _within(Subscription.created_at, since, until) if since is not None else made_before
+        gone = _within(Subscription.deactivated_at, since, until) if since is not None else ended_before
+        lapsed = (Subscription.lapsed_at < until) & _active_at(until)
+        counts += [_count(made_before), _count(ended_before), _count(new), _count(gone), _count(lapsed)]
+    row = [int(value) for value in session.execute(select(*counts).where(*scope.where)).one()]
+    found = []
+    for first in range(0, len(row), 5):
+        made, ended, new_count, gone_count, lapsed_count = row[first : first + 5]
+        found.append(SubscriberCounts(active=made - ended, new=new_count, unsubscribed=gone_count, lapsed=lapsed_count))
+    return found
 
 
 def _raw_made_and_ended(session: Session, scope: Scope, since: datetime | None, until: datetime) -> tuple[int, int]:
@@ -646,10 +665,16 @@ class Numbers:
 
 
 def numbers(
-    *, session: Session, scope: Scope, period: Period, reminders: list[tuple[str, str, str, int]] | None = None
+    *,
+    session: Session,
+    scope: Scope,
+    period: Period,
+    reminders: list[tuple[str, str, str, int]] | None = None,
+    subscribers: SubscriberCounts | None = None,
 ) -> Numbers:
-    """The tiles' numbers of one period (`reminders`: its `reminder_counts` when already counted)."""
-    counts = subscriber_counts(session=session, scope=scope, since=period.since, until=period.until)
+    """The tiles' numbers of one period (`reminders`, `subscribers`: its `reminder_counts` and `subscriber_counts`
+    when already counted)."""
+    counts = subscribers or subscriber_counts(session=session, scope=scope, since=period.since, until=period.until)
     by_event = reminder_counts(session=session, scope=scope, period=period) if reminders is None else reminders
     per_calendar = clicks_by_calendar(session=session, scope=scope, period=period).values()
     clicks = ClickCounts(

@@ -113,14 +113,19 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
     scope = analytics.scope(session=session, account_code=account_code, filters=query.filters)
     before = None if period.name == "all" else period.previous()
     # Reminders of both periods at once: with a filter other than the calendar, one count over both.
-    reminders = analytics.reminder_counts_of(
-        session=session, scope=scope, periods=[period] if before is None else [period, before]
+    periods = [period] if before is None else [period, before]
+    reminders = analytics.reminder_counts_of(session=session, scope=scope, periods=periods)
+    # And subscribers: with a filter other than the calendar, one pass over the subscriptions for both.
+    subscribers = analytics.subscriber_counts_of(session=session, scope=scope, periods=periods)
+    current = analytics.numbers(
+        session=session, scope=scope, period=period, reminders=reminders[0], subscribers=subscribers[0]
     )
-    current = analytics.numbers(session=session, scope=scope, period=period, reminders=reminders[0])
     previous = (
         None
         if before is None
-        else analytics.numbers(session=session, scope=scope, period=before, reminders=reminders[1])
+        else analytics.numbers(
+            session=session, scope=scope, period=before, reminders=reminders[1], subscribers=subscribers[1]
+        )
     )
     tiles = [
         Tile(
