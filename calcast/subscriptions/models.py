@@ -38,7 +38,7 @@ class Subscription(Base):
         ),
         # The console's subscriber list (search within an account, a calendar's page by page) and its dashboard
         # (unsubscribes and lapses per day; reminders sent, counted per calendar from this index alone: it holds
-        # every column the rule in `analytics.reminders` reads).
+        # every column the rule in `analytics.reminders` reads, and the values the rollups count them per).
         Index("ix_subscriptions_account_id_subscriber_id", "account_id", "subscriber_id"),
         Index("ix_subscriptions_account_id_email", "account_id", "email"),
         Index(
@@ -48,6 +48,10 @@ class Subscription(Base):
             "deactivated_at",
             "lapsed_at",
             "client_family",
+            "source",
+            "device",
+            "country_code",
+            "method",
             "id",
         ),
         Index("ix_subscriptions_account_id_deactivated_at", "account_id", "deactivated_at"),
