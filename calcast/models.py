@@ -1,7 +1,15 @@
 """Every table, imported in one place so that migrations and tests see the whole schema."""
 
 from calcast.accounts.models import Account, OAuthClient
-from calcast.analytics.models import ClickDay, PollDay, ReminderDay, RollupDay
+from calcast.analytics.models import (
+    ClickDay,
+    PollDay,
+    ReminderDay,
+    ReminderValueDay,
+    RollupDay,
+    SubscriptionDay,
+    SubscriptionValueDay,
+)
 from calcast.audiences.models import Audience, AudienceMember
 from calcast.calendars.models import BroadcastEvent, Calendar, CalendarSource, Tag
 from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUser
@@ -39,8 +47,11 @@ __all__ = [
     "PushConnection",
     "PushedEvent",
     "ReminderDay",
+    "ReminderValueDay",
     "RollupDay",
     "Subscription",
+    "SubscriptionDay",
+    "SubscriptionValueDay",
     "Tag",
     "WebhookDelivery",
     "WebhookEndpoint",
