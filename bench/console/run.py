@@ -53,6 +53,7 @@ PAGES: list[tuple[str, str]] = [
     ("dashboard, 30 days, one calendar", f"/console/{ACCOUNT}?range=30d&calendar=c07"),
     ("dashboard, 7 days, one app", f"/console/{ACCOUNT}?range=7d&app=apple"),
     ("dashboard, 7 days, one country", f"/console/{ACCOUNT}?range=7d&country=DE"),
+    ("dashboard, 7 days, one tag", f"/console/{ACCOUNT}?range=7d&tag=Home"),
     ("subscriber list, first page", f"/console/{ACCOUNT}/subscribers"),
     ("subscriber list, one calendar", f"/console/{ACCOUNT}/subscribers?calendar=c07"),
     ("subscriber list, e-mail address start", f"/console/{ACCOUNT}/subscribers?q=person12"),
