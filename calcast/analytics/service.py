@@ -382,16 +382,8 @@ def tops(
     }
 
 
-DIMENSIONS: dict[str, Any] = {
-    "calendar": Calendar.code,
-    "tag": Tag.name,
-    "source": Subscription.source,
-    "campaign": Subscription.utm_campaign,
-    "app": Subscription.client_family,
-    "device": Subscription.device,
-    "country": Subscription.country_code,
-    "method": Subscription.method,
-}
+# What `top` groups by: the subscription's columns, the calendar by its code and the tag by its name.
+DIMENSIONS: dict[str, Any] = {**COLUMNS, "calendar": Calendar.code, "tag": Tag.name}
 
 
 # ---------------------------------------------------------------------------------------------- reminders, clicks
