@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, tuple_
 from sqlalchemy.orm import Session
 
-from calcast.subscriptions.models import Subscription
+from calcast.subscriptions.models import Subscription, subscription_tags
 
 # The label of "no value captured", as the dashboard shows it and the rollups per value store it.
 UNKNOWN = "unknown"
@@ -63,4 +63,22 @@ def counts_by_each(
         values, flags = row[width : width + len(chosen)], row[width + len(chosen) : width + 2 * len(chosen)]
         index = list(flags).index(0)  # the one column this row is about (GROUPING() is 0 for it)
         found.append((tuple(row[:width]), names[index], values[index], int(row[-1])))
+    return found
+
+
+def counts_by_value(
+    session: Session, query: Select[Any], dimensions: Sequence[str], keys: Sequence[Any] = ()
+) -> list[tuple[tuple[Any, ...], str, Any, int]]:
+    """(key values, dimension, value, subscriptions) of the subscriptions `query` (a SELECT over `Subscription`, for
+    its FROM and WHERE) finds, per key and value of each of these dimensions: `counts_by_each` of the columns among
+    them and, with "tag" among them, one join with the subscriptions' tags (by tag id; a subscription counts once
+    for each of its tags)."""
+    found = counts_by_each(session, query, {name: COLUMNS[name] for name in dimensions if name in COLUMNS}, keys)
+    if "tag" in dimensions:
+        tags = subscription_tags.alias("value_tags")  # not one the query's own conditions may name
+        by_tag = query.join(tags, tags.c.subscription_id == Subscription.id)
+        rows = session.execute(
+            by_tag.with_only_columns(*keys, tags.c.tag_id, func.count()).group_by(*keys, tags.c.tag_id)
+        )
+        found += [(tuple(row[: len(keys)]), "tag", row[len(keys)], int(row[-1])) for row in rows]
     return found

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Select, String, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from calcast.analytics.dimensions import COLUMNS, FILTERED, counts_by_each, label
+from calcast.analytics.dimensions import FILTERED, counts_by_value, label
 from calcast.calendars.models import BroadcastEvent, broadcast_event_tags
 from calcast.core.db import UTCDateTime
 from calcast.events.models import PersonalEvent, PersonalEventTarget
@@ -388,24 +388,12 @@ def reminders_by_value(
     if not calendar_ids or since >= until:
         return []
     due = _due(session, calendar_ids, since, until)
-    columns = {name: COLUMNS[name] for name in FILTERED if name in COLUMNS}
-    tags = subscription_tags.alias("value_tags")  # not the one that tells whether an event's tags are met
     per: dict[tuple[str, str, str, str, str], int] = defaultdict(int)
 
     def add(query: Select[Any], key: Any, event_of: Callable[[Any], tuple[str, str, str]]) -> None:
         """Count the subscriptions `query` finds per `key` (an event or a calendar) and value of each dimension."""
-        by_tag = query.join(tags, tags.c.subscription_id == Subscription.id).with_only_columns(
-            key, tags.c.tag_id, func.count()
-        )
-        rows = [
-            *counts_by_each(session, query, columns, keys=[key]),
-            *(
-                ((found,), "tag", tag_id, count)
-                for found, tag_id, count in session.execute(by_tag.group_by(key, tags.c.tag_id))
-            ),
-        ]
-        for (found,), dimension, value, count in rows:
-            per[(*event_of(found), dimension, label(value))] += int(count)
+        for (found,), dimension, value, count in counts_by_value(session, query, FILTERED, keys=[key]):
+            per[(*event_of(found), dimension, label(value))] += count
 
     ids = list(due.broadcast)
     for first in range(0, len(ids), BATCH):

@@ -24,7 +24,7 @@ from sqlalchemy import Date, case, delete, distinct, func, insert, literal, sele
 from sqlalchemy.orm import Session
 
 from calcast.accounts.models import Account
-from calcast.analytics.dimensions import COLUMNS, counts_by_each, label
+from calcast.analytics.dimensions import COLUMNS, counts_by_value, label
 from calcast.analytics.models import (
     ClickDay,
     PollDay,
@@ -41,7 +41,7 @@ from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
 from calcast.engagement.models import Click
 from calcast.feeds.models import FeedPoll
-from calcast.subscriptions.models import Subscription, subscription_tags
+from calcast.subscriptions.models import Subscription
 
 CLOSE_AGAIN_DAYS = 2
 
@@ -147,18 +147,10 @@ def _roll_up_values(session: Session, day: date, account_ids: list[str]) -> None
         Subscription.created_at >= day_start(day),
         Subscription.created_at < day_start(day + timedelta(days=1)),
     )
-    by_tag = made.join(subscription_tags, subscription_tags.c.subscription_id == Subscription.id).with_only_columns(
-        Subscription.account_id, subscription_tags.c.tag_id, func.count()
-    )
     per: dict[tuple[str, str, str], int] = defaultdict(int)
-    for (account_id,), dimension, value, count in counts_by_each(
-        session, made, COLUMNS, keys=[Subscription.account_id]
-    ):
+    dimensions = [*COLUMNS, "tag"]
+    for (account_id,), dimension, value, count in counts_by_value(session, made, dimensions, [Subscription.account_id]):
         per[(account_id, dimension, label(value))] += count  # a value "unknown" and none are one
-    for account_id, tag_id, count in session.execute(
-        by_tag.group_by(Subscription.account_id, subscription_tags.c.tag_id)
-    ):
-        per[(account_id, "tag", tag_id)] += int(count)
     if per:
         session.execute(
             insert(SubscriptionValueDay),

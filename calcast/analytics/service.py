@@ -18,7 +18,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from calcast.accounts import service as accounts
 from calcast.analytics import rollups
-from calcast.analytics.dimensions import COLUMNS, counts_by_each, label
+from calcast.analytics.dimensions import COLUMNS, counts_by_value, label
 from calcast.analytics.periods import Filters, Period, day_start, last_days, period
 from calcast.analytics.reminders import reminders_sent
 from calcast.calendars import service as calendars
@@ -358,16 +358,10 @@ def tops(
             if dimension in per:
                 per[dimension][value] += count
         pieces = cut.raw
-    columns = {dimension: COLUMNS[dimension] for dimension in dimensions if dimension in COLUMNS}
     for start, stop in pieces:
         made = select(Subscription.id).where(*scope.where, _within(Subscription.created_at, start, stop))
-        for _, dimension, value, count in counts_by_each(session, made, columns):
+        for _, dimension, value, count in counts_by_value(session, made, dimensions):
             per[dimension][label(value)] += count  # as `top`: no value is "unknown"
-        if "tag" in per:
-            tagged = made.join(subscription_tags, subscription_tags.c.subscription_id == Subscription.id)
-            query = tagged.with_only_columns(subscription_tags.c.tag_id, func.count())
-            for tag_id, count in session.execute(query.group_by(subscription_tags.c.tag_id)):
-                per["tag"][tag_id] += int(count)
     for dimension, model, name in (("calendar", Calendar, Calendar.code), ("tag", Tag, Tag.name)):
         if dimension in per:
             names = dict(session.execute(select(model.id, name).where(model.id.in_(list(per[dimension])))).all())
