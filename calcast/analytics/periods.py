@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
-from calcast.core.errors import FieldError, Invalid
+from calcast.core.errors import invalid
 
 RANGES = ("today", "yesterday", "7d", "30d", "month", "all", "custom")
 LONGEST_CUSTOM = timedelta(days=3660)  # ten years of days; a longer custom range is a typo
@@ -42,15 +42,13 @@ def last_days(days: int, *, now: datetime) -> Period:
     return Period(name=f"{days}d", since=day_start(today - timedelta(days=days - 1)), until=now)
 
 
-def _invalid(field: str, message: str) -> Invalid:
-    return Invalid(message, [FieldError(field, message)])
-
-
 def parse_day(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise _invalid(field, f"{field} {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30.") from None
+        raise invalid(
+            field, "{field} {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30.", field=field, text=text
+        ) from None
 
 
 def period(
@@ -76,15 +74,18 @@ def period(
         return Period(name, day_start((first or now).astimezone(UTC).date()), now)
     if name == "custom":
         if start is None or end is None:
-            raise _invalid("start", "A custom range needs a first and a last day (start and end, YYYY-MM-DD).")
+            raise invalid("start", "A custom range needs a first and a last day (start and end, YYYY-MM-DD).")
         if end < start:
-            raise _invalid("end", f"The last day {end} is before the first day {start}; swap them.")
+            raise invalid("end", "The last day {end} is before the first day {start}; swap them.", end=end, start=start)
         if start > today:
-            raise _invalid("start", f"The first day {start} is in the future; there are no numbers for it yet.")
+            raise invalid(
+                "start", "The first day {start} is in the future; there are no numbers for it yet.", start=start
+            )
         if end - start > LONGEST_CUSTOM:
-            raise _invalid("end", "A custom range may span at most ten years; choose a shorter one.")
+            raise invalid("end", "A custom range may span at most ten years; choose a shorter one.")
         return Period(name, day_start(start), min(day_start(end + timedelta(days=1)), now))
-    raise _invalid("range", f"The range {name!r} does not exist; use one of {', '.join(RANGES)}.")
+    ranges = ", ".join(RANGES)
+    raise invalid("range", "The range {name!r} does not exist; use one of {ranges}.", name=name, ranges=ranges)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from calcast.audiences.models import Audience, AudienceMember, AudienceStatus
 from calcast.calendars.event_input import event_values
 from calcast.core.db import utcnow
-from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.core.errors import Conflict, FieldError, Invalid, NotFound, invalid
 from calcast.events import service as events
 from calcast.events.schemas import EventIn
 from calcast.outbox import service as outbox
@@ -38,10 +38,6 @@ READ_SIZE = 64 * 1024
 ID_KINDS = ("subscription_id", "external_id", "email")
 REPORT_KEYS = ("matched", "unknown", "inactive", "duplicates")
 DELIMITERS = ",;\t|"
-
-
-def _invalid(field_name: str, message: str) -> Invalid:
-    return Invalid(message, [FieldError(field_name, message)])
 
 
 # ---------------------------------------------------------------------------------------------- upload
@@ -61,13 +57,13 @@ def _decoded_bytes(stream: IO[bytes]) -> Iterator[bytes]:
         while block:
             total += len(block)
             if total > MAX_FILE_BYTES:
-                raise _invalid("file", f"The file is larger than {MAX_FILE_BYTES // 2**20} MB; split it in two.")
+                raise invalid(
+                    "file", "The file is larger than {most} MB; split it in two.", most=MAX_FILE_BYTES // 2**20
+                )
             yield block
             block = source.read(READ_SIZE)
     except (OSError, EOFError, zlib.error):
-        raise _invalid(
-            "file", "The file looks gzip-compressed but cannot be unpacked; upload the CSV itself."
-        ) from None
+        raise invalid("file", "The file looks gzip-compressed but cannot be unpacked; upload the CSV itself.") from None
 
 
 def _preview(text: str, complete: bool) -> tuple[str, list[list[str]]]:
@@ -101,17 +97,17 @@ def store_upload(
             size += len(block)
             text = decoder.decode(block)
             if "\x00" in text:
-                raise _invalid("file", "The file is not a CSV text file; upload a .csv file (or a .csv.gz).")
+                raise invalid("file", "The file is not a CSV text file; upload a .csv file (or a .csv.gz).")
             if len(beginning) < READ_SIZE:
                 beginning += text
             stored.write(compressor.compress(block))
         beginning += decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise _invalid("file", "The file is not UTF-8 text; save it as “CSV UTF-8” and upload it again.") from None
+        raise invalid("file", "The file is not UTF-8 text; save it as “CSV UTF-8” and upload it again.") from None
     stored.write(compressor.flush())
     delimiter, preview = _preview(beginning, complete=len(beginning) < READ_SIZE)
     if not preview:
-        raise _invalid("file", "The file is empty; upload a CSV with one identifier per row.")
+        raise invalid("file", "The file is empty; upload a CSV with one identifier per row.")
     audience = Audience(
         account_id=account_id,
         created_by=created_by,
@@ -132,7 +128,7 @@ def get_audience(*, session: Session, account_id: str, audience_id: str) -> Audi
     """The account's audience with this id, or NotFound (another account's is not found either)."""
     audience = session.scalar(select(Audience).where(Audience.id == audience_id, Audience.account_id == account_id))
     if audience is None:
-        raise NotFound(f"There is no audience {audience_id!r} in this account.")
+        raise NotFound("There is no audience {id!r} in this account.", id=audience_id)
     return audience
 
 
@@ -224,10 +220,10 @@ def match(*, session: Session, audience: Audience, column_index: int, id_kind: s
     if audience.status not in (AudienceStatus.UPLOADED, AudienceStatus.MATCHED, AudienceStatus.READY):
         raise Conflict("This audience was sent already; upload the file again for another event.")
     if id_kind not in ID_KINDS:
-        raise _invalid("id_kind", "Choose what the column holds: subscription ids, external ids or e-mail addresses.")
+        raise invalid("id_kind", "Choose what the column holds: subscription ids, external ids or e-mail addresses.")
     width = max((len(row) for row in audience.preview), default=0)
     if not 0 <= column_index < width:
-        raise _invalid("column", "Choose one of the file's columns.")
+        raise invalid("column", "Choose one of the file's columns.")
     session.execute(delete(AudienceMember).where(AudienceMember.audience_id == audience.id))
     report = _Report()
     seen: set[str] = set()
@@ -301,10 +297,11 @@ def define_event(*, session: Session, audience: Audience, event: EventIn) -> Aud
         raise Conflict("No active subscription matched; there is nobody to send the event to.")
     event_values(event.to_input(), default_duration_minutes=60)  # Invalid with a sentence, as the API
     if events.event_exists(session=session, account_id=audience.account_id, event_id=event.event_id):
-        raise _invalid(
+        raise invalid(
             "eventId",
-            f"The account has an event {event.event_id!r} already; choose another event id "
+            "The account has an event {id!r} already; choose another event id "
             "(sending would change that event for everybody who has it).",
+            id=event.event_id,
         )
     audience.event = event.model_dump(mode="json", by_alias=True, exclude_none=True)
     audience.event_id = event.event_id

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from calcast.core.errors import FieldError, Invalid
+from calcast.core.errors import invalid
 from calcast.core.event_columns import (
     LATEST_YEAR,
     MAX_EVENT_LENGTH,
     EventColumns,
+    outside_years,
     web_url,
     within_years,
-    years_message,
 )
 from calcast.timezones import service as timezones
 
@@ -57,10 +57,6 @@ class EventInput:
     visible_from: str | None = None
 
 
-def invalid(field_name: str, message: str) -> Invalid:
-    return Invalid(message, [FieldError(field_name, message)])
-
-
 def _zone(event: EventInput) -> str:
     if event.timezone_iana_id and event.timezone_iana_id.strip():
         return timezones.resolve(event.timezone_iana_id, field="timezoneIanaId")
@@ -77,7 +73,7 @@ def _instant(text: str, iana: str, field_name: str) -> datetime:
     """A given time as a UTC instant inside the years events may use."""
     instant = timezones.parse_instant(text, iana, field=field_name)
     if not within_years(instant):
-        raise invalid(field_name, years_message(field_name, text.strip()))
+        raise outside_years(field_name, text.strip())
     return instant
 
 
@@ -106,8 +102,9 @@ def _check_length(start_at: datetime, end_at: datetime) -> None:
     if end_at - start_at > MAX_EVENT_LENGTH:
         raise invalid(
             "end",
-            f"The event lasts longer than {MAX_EVENT_LENGTH.days} days; give an end within a year of the start "
+            "The event lasts longer than {days} days; give an end within a year of the start "
             "or split it into several events.",
+            days=MAX_EVENT_LENGTH.days,
         )
 
 
@@ -149,7 +146,9 @@ def event_values(event: EventInput, *, default_duration_minutes: int) -> dict[st
         end_at = start_at + timedelta(minutes=default_duration_minutes)
     _check_length(start_at, end_at)
     if not within_years(end_at):
-        raise invalid("end", f"The event would end after {LATEST_YEAR}; give an end in the years events may use.")
+        raise invalid(
+            "end", "The event would end after {year}; give an end in the years events may use.", year=LATEST_YEAR
+        )
     return {
         "title": event.title.strip(),
         "description": event.description or None,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from calcast.accounts.service import get_account, sign_external_id
 from calcast.calendars.changes import BroadcastEventChange
-from calcast.calendars.event_input import EventInput, apply_changes, event_values, invalid
+from calcast.calendars.event_input import EventInput, apply_changes, event_values
 from calcast.calendars.models import (
     EMAIL_CAPTURE_MODES,
     IDENTITY_MODES,
@@ -28,7 +28,7 @@ from calcast.core import changes, outbound
 from calcast.core.codes import check_code
 from calcast.core.config import Settings
 from calcast.core.db import utcnow
-from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.core.errors import Conflict, NotFound, invalid
 from calcast.core.event_columns import MAX_EVENT_LENGTH, web_url
 from calcast.core.security import Cipher
 from calcast.timezones import service as timezones
@@ -60,14 +60,16 @@ def _welcome_columns(welcome: WelcomeEvent | None) -> dict[str, object]:
     if not 0 <= welcome.after_minutes <= MAX_WELCOME_AFTER_MINUTES:
         raise invalid(
             "welcome_after",
-            f"The welcome event starts 0 to {MAX_WELCOME_AFTER_MINUTES} minutes (a day) after subscribing, "
-            f"not {welcome.after_minutes}.",
+            "The welcome event starts 0 to {most} minutes (a day) after subscribing, not {given}.",
+            most=MAX_WELCOME_AFTER_MINUTES,
+            given=welcome.after_minutes,
         )
     if not 1 <= welcome.duration_minutes <= MAX_WELCOME_DURATION_MINUTES:
         raise invalid(
             "welcome_duration",
-            f"The welcome event lasts 1 to {MAX_WELCOME_DURATION_MINUTES} minutes (a day), "
-            f"not {welcome.duration_minutes}.",
+            "The welcome event lasts 1 to {most} minutes (a day), not {given}.",
+            most=MAX_WELCOME_DURATION_MINUTES,
+            given=welcome.duration_minutes,
         )
     if len(welcome.title.strip()) > 255:
         raise invalid("welcome_title", "The welcome event's title is at most 255 characters; shorten it.")
@@ -132,8 +134,13 @@ class CalendarSettings:
 
 def _check_choice(value: str, choices: Sequence[str], field: str) -> None:
     if value not in choices:
-        message = f"{field} must be one of {', '.join(choices)}, not {value!r}."
-        raise Invalid(message, [FieldError(field, message)])
+        raise invalid(
+            field,
+            "{field} must be one of {choices}, not {value!r}.",
+            field=field,
+            choices=", ".join(choices),
+            value=value,
+        )
 
 
 def _check_image(image_url: str | None) -> None:
@@ -164,7 +171,8 @@ def _check_choices(settings: CalendarSettings) -> None:
     if settings.default_duration_minutes > MAX_DEFAULT_DURATION_MINUTES:
         raise invalid(
             "default_duration_minutes",
-            f"The default event duration is at most {MAX_DEFAULT_DURATION_MINUTES} minutes (a year).",
+            "The default event duration is at most {most} minutes (a year).",
+            most=MAX_DEFAULT_DURATION_MINUTES,
         )
     _check_image(settings.image_url)
     if len(settings.title.strip()) > 255:
@@ -182,16 +190,20 @@ def create_calendar(
     check_code(code, what="calendar")
     _check_choices(settings)
     if not settings.title.strip():
-        raise Invalid("The calendar needs a title; pass --title with what subscribers should see.")
+        raise invalid("title", "The calendar needs a title: the name subscribers see in their calendar app.")
     welcome = _welcome_columns(settings.welcome)
     taken = select(Calendar.id).where(Calendar.account_id == account.id, Calendar.code == code)
     if session.scalar(taken) is not None:
-        raise Conflict(f"The account {account_code!r} already has a calendar {code!r}; choose another code.")
+        raise Conflict(
+            "The account {account!r} already has a calendar {code!r}; choose another code.",
+            account=account_code,
+            code=code,
+        )
     names = [name.strip() for name in tags]
     if any(len(name) > 255 for name in names):
         raise invalid("tags", "A tag name is at most 255 characters; shorten it.")
     if any(not name for name in names) or len(set(names)) != len(names):
-        raise Invalid("Tag names must be non-empty and different from each other.")
+        raise invalid("tags", "Tag names must be non-empty and different from each other.")
     calendar = Calendar(
         account_id=account.id,
         code=code,
@@ -240,7 +252,9 @@ def get_calendar(*, session: Session, account_code: str, code: str) -> Calendar:
     calendar = session.scalar(query)
     if calendar is None:
         raise NotFound(
-            f"The account {account_code!r} has no calendar {code!r}; `calcast calendar list {account_code}` shows them."
+            "The account {account!r} has no calendar {code!r}; `calcast calendar list {account}` shows them.",
+            account=account_code,
+            code=code,
         )
     return calendar
 
@@ -379,7 +393,7 @@ def add_tag(
     _check_image(image_url)
     image_url = (image_url or "").strip() or None
     if any(tag.name == cleaned for tag in calendar.tags):
-        raise Conflict(f"The calendar {calendar_code!r} already has a tag {cleaned!r}.")
+        raise Conflict("The calendar {calendar!r} already has a tag {tag!r}.", calendar=calendar_code, tag=cleaned)
     position = max((tag.position for tag in calendar.tags), default=-1) + 1
     tag = Tag(calendar_id=calendar.id, name=cleaned, position=position, is_default=default, image_url=image_url)
     session.add(tag)
@@ -392,7 +406,7 @@ def _calendar_tag(calendar: Calendar, tag_id: str) -> Tag:
     for tag in calendar.tags:
         if tag.id == tag_id:
             return tag
-    raise NotFound(f"The calendar {calendar.code!r} has no such tag; it may have been removed.")
+    raise NotFound("The calendar {calendar!r} has no such tag; it may have been removed.", calendar=calendar.code)
 
 
 def update_tag(
@@ -412,7 +426,7 @@ def update_tag(
     _check_image(image_url)
     image = (image_url or "").strip() or None
     if any(other.name == cleaned and other.id != tag.id for other in calendar.tags):
-        raise Conflict(f"The calendar {calendar_code!r} already has a tag {cleaned!r}.")
+        raise Conflict("The calendar {calendar!r} already has a tag {tag!r}.", calendar=calendar_code, tag=cleaned)
     if (tag.name, tag.is_default, tag.image_url) != (cleaned, default, image):
         tag.name, tag.is_default, tag.image_url = cleaned, default, image
         bump_feed_version(session=session, calendar_id=calendar.id)
@@ -452,8 +466,7 @@ def resolve_tags(*, calendar: Calendar, names: Sequence[str]) -> list[Tag]:
         tag = by_key.get(name.strip().casefold()) or by_key.get(name.strip())
         if tag is None:
             known = ", ".join(tag.name for tag in calendar.tags) or "none"
-            message = f"The calendar has no tag {name!r}; its tags are: {known}."
-            raise Invalid(message, [FieldError("tags", message)])
+            raise invalid("tags", "The calendar has no tag {name!r}; its tags are: {known}.", name=name, known=known)
         chosen[tag.id] = tag
     return sorted(chosen.values(), key=lambda tag: tag.position)
 
@@ -490,7 +503,9 @@ def add_broadcast_event(
     )
     if session.scalar(taken) is not None:
         raise Conflict(
-            f"The calendar {calendar_code!r} already has (or had) an event {event_key!r}; choose another key."
+            "The calendar {calendar!r} already has (or had) an event {key!r}; choose another key.",
+            calendar=calendar_code,
+            key=event_key,
         )
     session.add(row)
     bump_feed_version(session=session, calendar_id=calendar.id)
@@ -763,7 +778,7 @@ def get_broadcast_event_by_id(
         .options(selectinload(BroadcastEvent.tags))
     )
     if row is None:
-        raise NotFound(f"The calendar {calendar_code!r} has no such event; it may have been deleted.")
+        raise NotFound("The calendar {calendar!r} has no such event; it may have been deleted.", calendar=calendar_code)
     return row
 
 
@@ -821,8 +836,9 @@ def set_source(
     if minutes < MIN_SOURCE_INTERVAL_MINUTES:
         raise invalid(
             "source_interval",
-            f"A source URL is polled at most every {MIN_SOURCE_INTERVAL_MINUTES} minutes; "
-            f"give an interval of {MIN_SOURCE_INTERVAL_MINUTES} or more, not {minutes}.",
+            "A source URL is polled at most every {least} minutes; give an interval of {least} or more, not {given}.",
+            least=MIN_SOURCE_INTERVAL_MINUTES,
+            given=minutes,
         )
     tag_name = resolve_tags(calendar=calendar, names=[tag])[0].name if tag else None
     if source is None:

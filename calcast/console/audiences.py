@@ -19,6 +19,7 @@ from calcast.console.pages import account_frame as frame
 from calcast.console.service import Member, SignedIn
 from calcast.core.errors import Conflict, DomainError, NotFound
 from calcast.core.http import SessionDep, SettingsDep
+from calcast.web.templating import Said
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -96,7 +97,7 @@ def _path(member: Member, audience: Audience | None = None) -> str:
 
 
 def _list_page(
-    request: Request, session: SessionDep, who: SignedIn, member: Member, *, error: str = "", status_code: int = 200
+    request: Request, session: SessionDep, who: SignedIn, member: Member, *, error: Said = "", status_code: int = 200
 ) -> HTMLResponse:
     return page(
         request,
@@ -117,7 +118,7 @@ def _audience_page(
     audience: Audience,
     *,
     event_form: EventForm | None = None,
-    error: str = "",
+    error: Said = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     return page(
@@ -170,7 +171,7 @@ def upload_audience(
             stream=file.file,
         )
     except DomainError as error:
-        return _list_page(request, session, who, member, error=error.message, status_code=422)
+        return _list_page(request, session, who, member, error=error, status_code=422)
     return RedirectResponse(_path(member, audience), status_code=303)
 
 
@@ -205,7 +206,7 @@ def match_audience(
         )
     except DomainError as error:
         status = 409 if isinstance(error, Conflict) else 422
-        return _audience_page(request, session, who, member, audience, error=error.message, status_code=status)
+        return _audience_page(request, session, who, member, audience, error=error, status_code=status)
     return RedirectResponse(_path(member, audience) + "#report", status_code=303)
 
 
@@ -226,9 +227,7 @@ def define_event(
         service.define_event(session=session, audience=audience, event=event)
     except DomainError as error:
         status = 409 if isinstance(error, Conflict) else 422
-        return _audience_page(
-            request, session, who, member, audience, event_form=form, error=error.message, status_code=status
-        )
+        return _audience_page(request, session, who, member, audience, event_form=form, error=error, status_code=status)
     return RedirectResponse(_path(member, audience) + "#confirm", status_code=303)
 
 
@@ -248,5 +247,5 @@ def send_audience(
     try:
         service.start_send(session=session, audience=audience)
     except DomainError as error:
-        return _audience_page(request, session, who, member, audience, error=error.message, status_code=409)
+        return _audience_page(request, session, who, member, audience, error=error, status_code=409)
     return RedirectResponse(_path(member, audience), status_code=303)

@@ -21,7 +21,7 @@ from calcast.core.http import SessionDep, SettingsDep, database
 from calcast.core.security import digest
 from calcast.web.forms import is_cross_site
 from calcast.web.i18n import language_from_header
-from calcast.web.templating import CONTENT_SECURITY_POLICY, render
+from calcast.web.templating import CONTENT_SECURITY_POLICY, Said, render
 
 # The console is never framed (clickjacking), and its pages are nobody's referrer.
 CONSOLE_HEADERS = {
@@ -90,7 +90,7 @@ def page(request: Request, name: str, *, status_code: int = 200, **context: obje
 
 
 def message(
-    request: Request, *, status_code: int, text_key: str, signed_in: SignedIn | None = None, detail: str = ""
+    request: Request, *, status_code: int, text_key: str, signed_in: SignedIn | None = None, detail: Said = ""
 ) -> HTMLResponse:
     """A page that only says why not (`text_key`), with the service's own sentence (`detail`) when there is one."""
     return page(

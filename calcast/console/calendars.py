@@ -21,8 +21,9 @@ from calcast.console.auth import Editor, SignedInDep, Viewer, check_form, messag
 from calcast.console.pages import account_frame
 from calcast.console.service import Member, SignedIn
 from calcast.core.config import Settings
-from calcast.core.errors import Conflict, Invalid, NotFound
+from calcast.core.errors import Conflict, Invalid, NotFound, invalid
 from calcast.core.http import SessionDep, SettingsDep
+from calcast.web.templating import Said
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -108,15 +109,23 @@ class WelcomeForm(BaseModel):
             title=self.welcome_title,
             description=self.welcome_description.replace("\r\n", "\n") or None,
             url=self.welcome_url.strip() or None,
-            after_minutes=_minutes(self.welcome_after_minutes, "The welcome event's start"),
-            duration_minutes=_minutes(self.welcome_duration_minutes, "The welcome event's length"),
+            after_minutes=_minutes(
+                self.welcome_after_minutes,
+                "welcome_after",
+                "The welcome event's start is a whole number of minutes, not {given!r}.",
+            ),
+            duration_minutes=_minutes(
+                self.welcome_duration_minutes,
+                "welcome_duration",
+                "The welcome event's length is a whole number of minutes, not {given!r}.",
+            ),
         )
 
 
-def _minutes(text: str, what: str) -> int:
+def _minutes(text: str, field: str, template: str) -> int:
     cleaned = text.strip()
     if not (cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 7):
-        raise Invalid(f"{what} is a whole number of minutes, not {cleaned!r}.")
+        raise invalid(field, template, given=cleaned)
     return int(cleaned)
 
 
@@ -147,7 +156,7 @@ def _calendars_page(
     member: Member,
     *,
     form: NewCalendarForm | None = None,
-    error: str = "",
+    error: Said = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     return page(
@@ -189,7 +198,7 @@ def create_calendar(
         )
     except (Invalid, Conflict) as error:
         status = 409 if isinstance(error, Conflict) else 422
-        return _calendars_page(request, session, who, member, form=form, error=error.message, status_code=status)
+        return _calendars_page(request, session, who, member, form=form, error=error, status_code=status)
     return RedirectResponse(f"/console/{member.account.code}/calendars?created={created.code}", status_code=303)
 
 
@@ -205,14 +214,14 @@ def _calendar_page(
     calendar_code: str,
     *,
     form: SettingsForm | None = None,
-    error: str = "",
+    error: Said = "",
     welcome: WelcomeForm | None = None,
-    welcome_error: str = "",
-    tag_error: str = "",
+    welcome_error: Said = "",
+    tag_error: Said = "",
     status_code: int = 200,
     signed_url: str = "",
     external_id: str = "",
-    link_error: str = "",
+    link_error: Said = "",
 ) -> HTMLResponse:
     try:
         calendar = calendars.get_calendar(session=session, account_code=member.account.code, code=calendar_code)
@@ -271,8 +280,10 @@ def _edit(form: SettingsForm) -> calendars.CalendarEdit:
     try:
         duration = int(form.default_duration_minutes.strip())
     except ValueError:
-        raise Invalid(
-            f"The default duration is a whole number of minutes, not {form.default_duration_minutes!r}."
+        raise invalid(
+            "default_duration_minutes",
+            "The default duration is a whole number of minutes, not {given!r}.",
+            given=form.default_duration_minutes,
         ) from None
     return calendars.CalendarEdit(
         name=form.name,
@@ -312,7 +323,7 @@ def save_calendar(
         return message(request, status_code=404, text_key="console_no_calendar", signed_in=who)
     except Invalid as error:
         return _calendar_page(
-            request, session, settings, who, member, calendar_code, form=form, error=error.message, status_code=422
+            request, session, settings, who, member, calendar_code, form=form, error=error, status_code=422
         )
     return _back(member, calendar_code, "#settings", saved="settings")
 
@@ -344,7 +355,7 @@ def save_welcome(
             member,
             calendar_code,
             welcome=form,
-            welcome_error=error.message,
+            welcome_error=error,
             status_code=422,
         )
     return _back(member, calendar_code, "#welcome", saved="welcome")
@@ -357,7 +368,8 @@ def signed_link(
     """The landing page address signed for one external id (`calcast calendar link --external-id`): editors only,
     since the signed link identifies that person."""
     external_id = request.query_params.get("external_id", "")[:255]
-    signed, problem = "", ""
+    signed = ""
+    problem: Said = ""
     try:
         signed = calendars.landing_url(
             session=session,
@@ -369,7 +381,7 @@ def signed_link(
     except NotFound:
         return message(request, status_code=404, text_key="console_no_calendar", signed_in=who)
     except Invalid as error:
-        problem = error.message
+        problem = error
     status = 422 if problem else 200
     return _calendar_page(
         request,
@@ -405,7 +417,7 @@ def _tag_call(
     except (Invalid, Conflict) as error:
         status = 409 if isinstance(error, Conflict) else 422
         return _calendar_page(
-            request, session, settings, who, member, calendar_code, tag_error=error.message, status_code=status
+            request, session, settings, who, member, calendar_code, tag_error=error, status_code=status
         )
     return _back(member, calendar_code, "#tags", saved="tags")
 

@@ -21,9 +21,10 @@ from calcast.calendars.models import BroadcastEvent, Calendar
 from calcast.console.auth import Editor, SignedInDep, Viewer, check_form, message, page
 from calcast.console.pages import account_frame
 from calcast.console.service import Member, SignedIn
-from calcast.core.errors import Conflict, Invalid, NotFound
+from calcast.core.errors import Conflict, Invalid, NotFound, invalid
 from calcast.core.http import SessionDep, SettingsDep
 from calcast.timezones import service as timezones
+from calcast.web.templating import Said
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -70,10 +71,14 @@ class EventForm(BaseModel):
         """The event for calendars.service; Invalid for a reminder that is not a number of minutes."""
         for name, limit in (("title", 255), ("location", 1024), ("url", 2048), ("timezone", 64)):
             if len(getattr(self, name)) > limit:
-                raise Invalid(f"The {name} is at most {limit} characters; shorten it.")
+                raise invalid(name, "The {name} is at most {limit} characters; shorten it.", name=name, limit=limit)
         reminder = self.notify_before.strip()
         if reminder and not (reminder.isascii() and reminder.isdigit() and len(reminder) <= 7):
-            raise Invalid(f"The reminder is a whole number of minutes before the start, not {reminder!r}.")
+            raise invalid(
+                "notify_before",
+                "The reminder is a whole number of minutes before the start, not {given!r}.",
+                given=reminder,
+            )
         start, end = self.start, self.end
         if self.all_day:
             # Whole days: the dates count, whatever time the field holds (the end day is included).
@@ -214,7 +219,7 @@ def _event_page(
     form: EventForm,
     event: BroadcastEvent | None = None,
     preview: Preview | None = None,
-    error: str = "",
+    error: Said = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     return page(
@@ -258,7 +263,7 @@ def _form_answer(
         )
     except Invalid as error:
         return _event_page(
-            request, session, who, member, calendar, form=form, event=event, error=error.message, status_code=422
+            request, session, who, member, calendar, form=form, event=event, error=error, status_code=422
         )
     if form.preview:
         return _event_page(request, session, who, member, calendar, form=form, event=event, preview=_preview(values))
@@ -287,7 +292,7 @@ def add_event(
             session=session, account_code=member.account.code, calendar_code=calendar.code, event=form.as_input()
         )
     except (Invalid, Conflict) as error:
-        return _event_page(request, session, who, member, calendar, form=form, error=error.message, status_code=422)
+        return _event_page(request, session, who, member, calendar, form=form, error=error, status_code=422)
     base = f"/console/{member.account.code}/calendars/{calendar.code}/events"
     return RedirectResponse(f"{base}/{row.id}?saved=added", status_code=303)
 

@@ -31,6 +31,7 @@ from calcast.core.ratelimit import client_network, rate_limits
 from calcast.core.security import Cipher, digest
 from calcast.outbox import service as outbox
 from calcast.outbox.models import OutboxStatus
+from calcast.web.templating import Said
 from calcast.webhooks import endpoints, envelopes
 from calcast.webhooks.handler import deliver_now
 from calcast.webhooks.models import EVENT_TYPES
@@ -296,7 +297,7 @@ def _braze_page(
     who: SignedIn,
     member: Member,
     *,
-    error: str = "",
+    error: Said = "",
     answer: TrackAnswer | None = None,
     status_code: int = 200,
     form: BrazeForm | None = None,
@@ -361,7 +362,7 @@ def set_braze(
         )
     except Invalid as error:
         shown = BrazeForm(rest_endpoint=form.rest_endpoint)  # the key is not sent back into the page
-        return _braze_page(request, session, settings, who, member, error=error.message, status_code=422, form=shown)
+        return _braze_page(request, session, settings, who, member, error=error, status_code=422, form=shown)
     return RedirectResponse(f"{_base(member)}/integrations/braze?saved=1", status_code=303)
 
 
@@ -384,7 +385,7 @@ def create_link_key(
             session=session, cipher=_cipher(settings), code=member.account.code, rotate=form.rotate
         )
     except Conflict as error:
-        return _braze_page(request, session, settings, who, member, error=error.message, status_code=409)
+        return _braze_page(request, session, settings, who, member, error=error, status_code=409)
     reveal = service.Reveal(kind=LINK_KEY, label=member.account.code, secret=key, account_code=member.account.code)
     service.keep_for_reveal(session=session, cipher=_cipher(settings), signed_in=who, reveal=reveal)
     return RedirectResponse(f"{back}#link-key", status_code=303)
@@ -404,7 +405,7 @@ def test_braze(
     try:
         answer = braze.send_test(session=session, settings=settings, account_code=member.account.code)
     except Invalid as error:
-        return _braze_page(request, session, settings, who, member, error=error.message, status_code=422)
+        return _braze_page(request, session, settings, who, member, error=error, status_code=422)
     return _braze_page(request, session, settings, who, member, answer=answer)
 
 
@@ -419,7 +420,7 @@ def _webhooks_page(
     member: Member,
     *,
     form: WebhookForm | None = None,
-    error: str = "",
+    error: Said = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     reveal = service.take_reveal(
@@ -473,7 +474,7 @@ def add_webhook(
             allow_private_destinations=settings.allow_private_destinations,
         )
     except Invalid as error:
-        return _webhooks_page(request, session, settings, who, member, form=form, error=error.message, status_code=422)
+        return _webhooks_page(request, session, settings, who, member, form=form, error=error, status_code=422)
     reveal = service.Reveal(
         kind=WEBHOOK, label=created.endpoint.url, secret=created.secret, account_code=member.account.code
     )
@@ -579,7 +580,7 @@ def retry_webhook_delivery(
     except NotFound:
         return _not_found(request, who)
     except Invalid as error:
-        return message(request, status_code=409, text_key="console_retry_refused", signed_in=who, detail=error.message)
+        return message(request, status_code=409, text_key="console_retry_refused", signed_in=who, detail=error)
     if retried.superseded_by is not None:
         return RedirectResponse(_webhook_url(member, endpoint_id, notice="superseded"), status_code=303)
     background.add_task(deliver_now, database(request), message_ids=[message_id])
@@ -597,7 +598,7 @@ def _people_page(
     member: Member,
     *,
     form: PersonForm | None = None,
-    error: str = "",
+    error: Said = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     reveal = service.take_reveal(
@@ -650,7 +651,7 @@ def invite(
         )
     except (Invalid, Conflict) as error:
         status = 409 if isinstance(error, Conflict) else 422
-        return _people_page(request, session, settings, who, member, form=form, error=error.message, status_code=status)
+        return _people_page(request, session, settings, who, member, form=form, error=error, status_code=status)
     if invitation.link is not None:
         reveal = service.Reveal(
             kind=INVITATION,
@@ -680,7 +681,7 @@ def change_role(
         )
     except (Invalid, Conflict, NotFound) as error:
         status = {Conflict: 409, NotFound: 404}.get(type(error), 422)
-        return _people_page(request, session, settings, who, member, error=error.message, status_code=status)
+        return _people_page(request, session, settings, who, member, error=error, status_code=status)
     if who.user.email == form.email.strip().lower():  # their own role: the people page may be theirs no more
         return RedirectResponse(_base(member), status_code=303)
     return RedirectResponse(f"{_base(member)}/people", status_code=303)
@@ -701,7 +702,7 @@ def remove_person(
         service.remove_member(session=session, email=form.email, account_code=member.account.code, keep_an_owner=True)
     except (Conflict, NotFound) as error:
         status = 409 if isinstance(error, Conflict) else 404
-        return _people_page(request, session, settings, who, member, error=error.message, status_code=status)
+        return _people_page(request, session, settings, who, member, error=error, status_code=status)
     if who.user.email == form.email.strip().lower():
         return RedirectResponse("/console", status_code=303)
     return RedirectResponse(f"{_base(member)}/people", status_code=303)

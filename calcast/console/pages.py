@@ -249,7 +249,7 @@ def dashboard_page(request: Request, session: SessionDep, who: SignedInDep, memb
             "console/dashboard.html",
             status_code=404 if isinstance(error, NotFound) else 422,
             dashboard=None,
-            error=error.message,
+            error=error,
             ranges=RANGES,
             filters=FILTERS,
             asked=parameters,

@@ -20,7 +20,7 @@ from calcast.console.models import ConsoleMembership, ConsoleSession, ConsoleUse
 from calcast.console.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, utcnow
-from calcast.core.errors import Conflict, FieldError, Invalid, NotFound
+from calcast.core.errors import Conflict, Invalid, NotFound, invalid
 from calcast.core.security import Cipher, derived_token, digest
 
 # A session's last_seen_at is written at most this often: idle expiry needs minutes, not every request.
@@ -45,8 +45,7 @@ def allows(role: str, needed: Role) -> bool:
 
 def check_role(role: str) -> Role:
     if role not in RANKS:
-        message = f"The role {role!r} does not exist; use owner, editor or viewer."
-        raise Invalid(message, [FieldError("role", message)])
+        raise invalid("role", "The role {role!r} does not exist; use owner, editor or viewer.", role=role)
     return Role(role)
 
 
@@ -56,14 +55,14 @@ def normalize_email(email: str) -> str:
     try:
         return str(validate_email(cleaned, check_deliverability=False).normalized).lower()
     except EmailNotValidError:
-        message = f"{cleaned!r} is not a valid e-mail address; check it."
-        raise Invalid(message, [FieldError("email", message)]) from None
+        raise invalid("email", "{address!r} is not a valid e-mail address; check it.", address=cleaned) from None
 
 
 def check_password(password: str) -> str:
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        message = f"The password must be {MIN_LENGTH} to {MAX_LENGTH} characters long."
-        raise Invalid(message, [FieldError("password", message)])
+        raise invalid(
+            "password", "The password must be {least} to {most} characters long.", least=MIN_LENGTH, most=MAX_LENGTH
+        )
     return password
 
 
@@ -120,7 +119,11 @@ def invite_member(*, session: Session, settings: Settings, email: str, account_c
     """An owner's invitation from the console: the person gets the role, and a new person a one-time link."""
     existing = find_user(session=session, email=normalize_email(email))
     if existing is not None and membership_in(session=session, user=existing, account_code=account_code) is not None:
-        raise Conflict(f"{existing.email} has access to {account_code} already; change their role in the list instead.")
+        raise Conflict(
+            "{email} has access to {account} already; change their role in the list instead.",
+            email=existing.email,
+            account=account_code,
+        )
     member = add_member(session=session, email=email, account_code=account_code, role=role)
     others = session.scalar(
         select(func.count())
@@ -158,8 +161,9 @@ def _existing_member(*, session: Session, email: str, account_code: str) -> Memb
     )
     if user is None or membership is None:
         raise NotFound(
-            f"{email.strip()!r} has no access to the account {account_code!r}; "
-            f"`calcast user list {account_code}` shows who has."
+            "{email!r} has no access to the account {account!r}; `calcast user list {account}` shows who has.",
+            email=email.strip(),
+            account=account_code,
         )
     return Member(user=user, membership=membership, account=account)
 
@@ -175,7 +179,9 @@ def _check_an_owner_remains(*, session: Session, member: Member, new_role: Role 
     )
     if (owners or 0) <= 1:
         raise Conflict(
-            f"{member.user.email} is the only owner of {member.account.code}; make someone else owner first."
+            "{email} is the only owner of {account}; make someone else owner first.",
+            email=member.user.email,
+            account=member.account.code,
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from calcast.core.errors import FieldError, Invalid
+from calcast.core.errors import invalid
 
 # Matched with fullmatch: `$` would also accept the code followed by a newline.
 CODE_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
@@ -44,9 +44,11 @@ RESERVED_ACCOUNT_CODES = frozenset(
 def check_code(value: str, *, what: str, field: str = "code") -> str:
     """The code if it is 1-64 lowercase letters, digits and inner hyphens; Invalid otherwise."""
     if not CODE_PATTERN.fullmatch(value):
-        message = (
-            f"The {what} code {value!r} is not valid; use 1 to 64 lowercase letters, digits and hyphens "
-            "(not at the start or end), for example 'brazetest'."
+        raise invalid(
+            field,
+            "The {what} code {value!r} is not valid; use 1 to 64 lowercase letters, digits and hyphens "
+            "(not at the start or end), for example 'brazetest'.",
+            what=what,
+            value=value,
         )
-        raise Invalid(message, [FieldError(field, message)])
     return value

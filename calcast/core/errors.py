@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -11,12 +11,20 @@ class FieldError:
     message: str
 
 
-@dataclass
 class DomainError(Exception):
-    """A problem a person can act on; `message` is one sentence that says what and what to do."""
+    """A problem a person can act on: one sentence that says what and what to do.
 
-    message: str
-    errors: list[FieldError] = field(default_factory=list)
+    The sentence is written as a `str.format` template with its values apart (`params`), the way gettext keeps
+    a message id: a front door in another language looks the template up in its catalog (web.i18n.said) and
+    fills in the same values; `message` is the English sentence.
+    """
+
+    def __init__(self, template: str, errors: list[FieldError] | None = None, /, **params: object) -> None:
+        self.template = template
+        self.params = params
+        self.message = template.format(**params) if params else template
+        self.errors = errors or []
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
@@ -40,3 +48,10 @@ class Forbidden(DomainError):
 
 class Unauthorized(DomainError):
     """The caller did not prove who it is."""
+
+
+def invalid(field: str, template: str, /, **params: object) -> Invalid:
+    """Invalid for one field, the field's message being the sentence."""
+    error = Invalid(template, **params)
+    error.errors = [FieldError(field, error.message)]
+    return error

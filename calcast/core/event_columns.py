@@ -13,6 +13,7 @@ from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calcast.core.db import UTCDateTime, created_at, updated_at, utc_datetime
+from calcast.core.errors import Invalid, invalid
 
 # Calendar apps, time zone data and the feed's VTIMEZONE all work within these years; a time outside them is a
 # typo (year 1, 9998) rather than a plan. An event lasts at most a year: a season, not an era.
@@ -44,9 +45,14 @@ def within_years(instant: datetime) -> bool:
     return EARLIEST_YEAR <= instant.year <= LATEST_YEAR
 
 
-def years_message(field: str, text: str) -> str:
-    return (
-        f"{field} {text!r} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR} that events may use; check the year."
+def outside_years(field: str, text: str) -> Invalid:
+    return invalid(
+        field,
+        "{field} {text!r} is outside the years {first} to {last} that events may use; check the year.",
+        field=field,
+        text=text,
+        first=EARLIEST_YEAR,
+        last=LATEST_YEAR,
     )
 
 

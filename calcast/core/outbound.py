@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from calcast.core.errors import FieldError, Invalid
+from calcast.core.errors import invalid
 
 ALLOW_SETTING = "CALCAST_ALLOW_PRIVATE_DESTINATIONS"
 MAX_ANSWER_BYTES = 64 * 1024
@@ -97,16 +97,20 @@ def check_destination(url: str, *, allow_private: bool, what: str, field: str = 
     except ValueError:
         parts, port = urlsplit(""), 0
     if parts.scheme not in ("https", "http") or not parts.hostname or not port:
-        message = f"The {what} {url!r} must be an https URL such as https://example.com/calcast."
-        raise Invalid(message, [FieldError(field, message)])
+        raise invalid(
+            field, "The {what} {url!r} must be an https URL such as https://example.com/calcast.", what=what, url=url
+        )
     if allow_private:
         return cleaned
     if parts.scheme != "https":
-        message = (
-            f"The {what} {url!r} must start with https://: over plain http its content and credentials travel "
-            f"in clear ({ALLOW_SETTING}=true allows http for tests and on-premises receivers)."
+        raise invalid(
+            field,
+            "The {what} {url!r} must start with https://: over plain http its content and credentials travel "
+            "in clear ({setting}=true allows http for tests and on-premises receivers).",
+            what=what,
+            url=url,
+            setting=ALLOW_SETTING,
         )
-        raise Invalid(message, [FieldError(field, message)])
     try:
         addresses = _resolve(parts.hostname, port)
     except (OSError, UnicodeError, ValueError):
@@ -114,8 +118,13 @@ def check_destination(url: str, *, allow_private: bool, what: str, field: str = 
     for address in addresses:
         problem = address_problem(address)
         if problem is not None:
-            message = f"The {what} {url!r} cannot be used: " + _refusal(parts.hostname, address, problem)
-            raise Invalid(message, [FieldError(field, message)])
+            raise invalid(
+                field,
+                "The {what} {url!r} cannot be used: {why}",
+                what=what,
+                url=url,
+                why=_refusal(parts.hostname, address, problem),
+            )
     return cleaned
 
 

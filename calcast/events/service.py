@@ -21,12 +21,11 @@ from calcast.calendars.event_input import (
     apply_changes,
     event_values,
     feed_visibility_note,
-    invalid,
 )
 from calcast.calendars.models import Calendar
 from calcast.core import changes
 from calcast.core.db import new_uuid, rowcount, utcnow
-from calcast.core.errors import FieldError, NotFound
+from calcast.core.errors import FieldError, NotFound, invalid
 from calcast.events.changes import EventAttached, EventChanged, EventDeleted, EventDetached, PersonalEventChange
 from calcast.events.models import PersonalEvent, PersonalEventTarget
 from calcast.subscriptions import service as subscriptions

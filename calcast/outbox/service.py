@@ -171,20 +171,25 @@ def retry(*, session: Session, message_id: int, account_id: str | None = None) -
     """Send a failed (or delivered) message again as soon as a worker is free, unless that would undo a newer one."""
     message = get_message(session=session, message_id=message_id, account_id=account_id)
     if ERASED in message.payload:
-        raise Invalid(f"Outbox message {message_id} held personal data that was erased on request; it cannot be sent.")
+        raise Invalid(
+            "Outbox message {id} held personal data that was erased on request; it cannot be sent.", id=message_id
+        )
     if message.status == OutboxStatus.PENDING:
-        raise Invalid(f"Outbox message {message_id} is still pending; a worker will deliver it.")
+        raise Invalid("Outbox message {id} is still pending; a worker will deliver it.", id=message_id)
     if message.status == OutboxStatus.SUPERSEDED:
         raise Invalid(
-            f"Outbox message {message_id} is superseded: a newer message for the same subscription was delivered, "
-            "and sending this one now would undo it."
+            "Outbox message {id} is superseded: a newer message for the same subscription was delivered, "
+            "and sending this one now would undo it.",
+            id=message_id,
         )
     newer = newer_delivered(session=session, message=message)
     if newer is not None:
         if message.status == OutboxStatus.DONE:
             raise Invalid(
-                f"Outbox message {message_id} was delivered before message {newer} for the same subscription; "
-                f"sending it again would undo message {newer}."
+                "Outbox message {id} was delivered before message {newer} for the same subscription; "
+                "sending it again would undo message {newer}.",
+                id=message_id,
+                newer=newer,
             )
         supersede_overtaken(session=session, status=OutboxStatus.FAILED, ids=[message.id])
         session.refresh(message)

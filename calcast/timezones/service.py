@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from calcast.core.errors import FieldError, Invalid
-from calcast.core.event_columns import years_message
+from calcast.core.errors import invalid
+from calcast.core.event_columns import outside_years
 
 # Legacy IANA aliases that CLDR still lists; clients expect the current names in TZIDs.
 _CANONICAL = {
@@ -71,11 +71,12 @@ def resolve(name: str, *, field: str = "timezone") -> str:
     cleaned = (name or "").strip()
     iana = _lookup(cleaned) if cleaned else None
     if iana is None:
-        message = (
-            f"The time zone {cleaned!r} is not known; use a Windows name such as 'Eastern Standard Time' "
-            "or an IANA id such as 'America/New_York' (GET /v1/timezones lists them all)."
+        raise invalid(
+            field,
+            "The time zone {name!r} is not known; use a Windows name such as 'Eastern Standard Time' "
+            "or an IANA id such as 'America/New_York' (GET /v1/timezones lists them all).",
+            name=cleaned,
         )
-        raise Invalid(message, [FieldError(field, message)])
     return iana
 
 
@@ -108,15 +109,15 @@ def parse_instant(text: str, iana_id: str, *, field: str = "start") -> datetime:
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith(("Z", "z")) else raw)
     except ValueError:
-        message = f"{field} {raw!r} is not a date and time such as 2019-02-21T15:00:00."
-        raise Invalid(message, [FieldError(field, message)]) from None
+        raise invalid(
+            field, "{field} {text!r} is not a date and time such as 2019-02-21T15:00:00.", field=field, text=raw
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone(iana_id), fold=0)
     try:
         return parsed.astimezone(UTC)
     except OverflowError:  # year 1 east of UTC or year 9999 west of it: before or after what a datetime holds
-        message = years_message(field, raw)
-        raise Invalid(message, [FieldError(field, message)]) from None
+        raise outside_years(field, raw) from None
 
 
 @lru_cache(maxsize=1024)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from calcast.core.errors import DomainError
+
 DEFAULT_LANGUAGE = "en"
 
 _EN: dict[str, str] = {
@@ -1341,6 +1343,252 @@ _DE: dict[str, str] = {
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "de": _DE}
 
+# The services' error sentences (core.errors.DomainError) in other languages, by their English template: the same
+# `{names}` are filled in. A sentence missing here is shown in English; tests/web/test_i18n.py checks that every
+# template here is still one a service raises, and that it names only values that template has.
+_DE_ERRORS: dict[str, str] = {
+    # --- events
+    "The event needs a timezone, e.g. 'Eastern Standard Time' or 'America/New_York' (GET /v1/timezones lists them).": (
+        "Der Termin braucht eine Zeitzone, etwa „Europe/Berlin“ oder „W. Europe Standard Time“."
+    ),
+    "The url must be a web address starting with http:// or https:// (no spaces); other kinds of link are not put "
+    "into calendars.": (
+        "Der Link muss eine Webadresse sein, die mit http:// oder https:// beginnt (ohne Leerzeichen); andere Links "
+        "kommen nicht in Kalender."
+    ),
+    "The event lasts longer than {days} days; give an end within a year of the start or split it into several "
+    "events.": (
+        "Der Termin dauert länger als {days} Tage; geben Sie ein Ende innerhalb eines Jahres nach dem Beginn an oder "
+        "teilen Sie ihn in mehrere Termine."
+    ),
+    "The event needs a title.": "Der Termin braucht einen Titel.",
+    "The event ends before it starts; give an end at or after the start.": (
+        "Der Termin endet, bevor er beginnt; geben Sie ein Ende zum oder nach dem Beginn an."
+    ),
+    "The event would end after {year}; give an end in the years events may use.": (
+        "Der Termin würde nach {year} enden; geben Sie ein Ende in den Jahren an, die Termine haben dürfen."
+    ),
+    "The calendar's default event duration is over a year; give the event an end.": (
+        "Die Standarddauer des Kalenders ist länger als ein Jahr; geben Sie dem Termin ein Ende."
+    ),
+    "{field} {text!r} is outside the years {first} to {last} that events may use; check the year.": (
+        "{field} {text!r} liegt außerhalb der Jahre {first} bis {last}, die Termine haben dürfen; prüfen Sie das Jahr."
+    ),
+    "The time zone {name!r} is not known; use a Windows name such as 'Eastern Standard Time' or an IANA id such as "
+    "'America/New_York' (GET /v1/timezones lists them all).": (
+        "Die Zeitzone {name!r} ist unbekannt; wählen Sie eine aus der Liste, etwa „Europe/Berlin“."
+    ),
+    "{field} {text!r} is not a date and time such as 2019-02-21T15:00:00.": (
+        "{field} {text!r} ist kein Datum mit Uhrzeit wie 2019-02-21T15:00:00."
+    ),
+    "The reminder is a whole number of minutes before the start, not {given!r}.": (
+        "Die Erinnerung ist eine ganze Zahl von Minuten vor dem Beginn, nicht {given!r}."
+    ),
+    "The {name} is at most {limit} characters; shorten it.": (
+        "Das Feld {name} hat höchstens {limit} Zeichen; bitte kürzen Sie es."
+    ),
+    "The calendar {calendar!r} has no such event; it may have been deleted.": (
+        "Der Kalender {calendar!r} hat diesen Termin nicht; vielleicht wurde er gelöscht."
+    ),
+    "The calendar {calendar!r} already has (or had) an event {key!r}; choose another key.": (
+        "Der Kalender {calendar!r} hat (oder hatte) schon einen Termin {key!r}; wählen Sie einen anderen Schlüssel."
+    ),
+    # --- calendars and tags
+    "The {what} code {value!r} is not valid; use 1 to 64 lowercase letters, digits and hyphens (not at the start or "
+    "end), for example 'brazetest'.": (
+        "Der Code {value!r} ist ungültig; verwenden Sie 1 bis 64 Kleinbuchstaben, Ziffern und Bindestriche (nicht am "
+        "Anfang oder Ende), zum Beispiel „brazetest“."
+    ),
+    "The calendar needs a title: the name subscribers see in their calendar app.": (
+        "Der Kalender braucht einen Titel: den Namen, den Abonnenten in ihrer Kalender-App sehen."
+    ),
+    "The account {account!r} already has a calendar {code!r}; choose another code.": (
+        "Das Konto {account!r} hat schon einen Kalender {code!r}; wählen Sie einen anderen Code."
+    ),
+    "Tag names must be non-empty and different from each other.": (
+        "Themen brauchen einen Namen, und jeder Name darf nur einmal vorkommen."
+    ),
+    "The calendar needs a name; it is what the console and reports call it.": (
+        "Der Kalender braucht einen Namen; so heißt er in der Konsole und in Berichten."
+    ),
+    "Names and titles are at most 255 characters; shorten them.": (
+        "Namen und Titel haben höchstens 255 Zeichen; bitte kürzen Sie sie."
+    ),
+    "The title is at most 255 characters; shorten it.": "Der Titel hat höchstens 255 Zeichen; bitte kürzen Sie ihn.",
+    "An opt-in label is at most 500 characters; shorten it.": (
+        "Ein Einwilligungstext hat höchstens 500 Zeichen; bitte kürzen Sie ihn."
+    ),
+    "The image address is at most 2048 characters; shorten it.": (
+        "Die Bildadresse hat höchstens 2048 Zeichen; bitte kürzen Sie sie."
+    ),
+    "The image address must start with https:// or http:// and contain no spaces.": (
+        "Die Bildadresse muss mit https:// oder http:// beginnen und darf keine Leerzeichen enthalten."
+    ),
+    "The default event duration cannot be negative.": "Die Standarddauer eines Termins kann nicht negativ sein.",
+    "The default event duration is at most {most} minutes (a year).": (
+        "Die Standarddauer eines Termins beträgt höchstens {most} Minuten (ein Jahr)."
+    ),
+    "The default duration is a whole number of minutes, not {given!r}.": (
+        "Die Standarddauer ist eine ganze Zahl von Minuten, nicht {given!r}."
+    ),
+    "{field} must be one of {choices}, not {value!r}.": "{field} muss eines von {choices} sein, nicht {value!r}.",
+    "The welcome event starts 0 to {most} minutes (a day) after subscribing, not {given}.": (
+        "Der Willkommenstermin beginnt 0 bis {most} Minuten (ein Tag) nach dem Abonnieren, nicht {given}."
+    ),
+    "The welcome event lasts 1 to {most} minutes (a day), not {given}.": (
+        "Der Willkommenstermin dauert 1 bis {most} Minuten (ein Tag), nicht {given}."
+    ),
+    "The welcome event's start is a whole number of minutes, not {given!r}.": (
+        "Der Beginn des Willkommenstermins ist eine ganze Zahl von Minuten, nicht {given!r}."
+    ),
+    "The welcome event's length is a whole number of minutes, not {given!r}.": (
+        "Die Dauer des Willkommenstermins ist eine ganze Zahl von Minuten, nicht {given!r}."
+    ),
+    "The welcome event's title is at most 255 characters; shorten it.": (
+        "Der Titel des Willkommenstermins hat höchstens 255 Zeichen; bitte kürzen Sie ihn."
+    ),
+    "The welcome event's link is at most 2048 characters; shorten it.": (
+        "Der Link des Willkommenstermins hat höchstens 2048 Zeichen; bitte kürzen Sie ihn."
+    ),
+    "The tag needs a name.": "Das Thema braucht einen Namen.",
+    "A tag name is at most 255 characters; shorten it.": (
+        "Ein Themenname hat höchstens 255 Zeichen; bitte kürzen Sie ihn."
+    ),
+    "The calendar {calendar!r} already has a tag {tag!r}.": "Der Kalender {calendar!r} hat schon ein Thema {tag!r}.",
+    "The calendar {calendar!r} has no such tag; it may have been removed.": (
+        "Der Kalender {calendar!r} hat dieses Thema nicht; vielleicht wurde es entfernt."
+    ),
+    "The tags changed meanwhile; reload the page and order them again.": (
+        "Die Themen haben sich inzwischen geändert; laden Sie die Seite neu und ordnen Sie sie erneut."
+    ),
+    "The calendar has no tag {name!r}; its tags are: {known}.": (
+        "Der Kalender hat kein Thema {name!r}; seine Themen sind: {known}."
+    ),
+    "This calendar no longer exists.": "Diesen Kalender gibt es nicht mehr.",
+    # --- audiences
+    "The file is empty; upload a CSV with one identifier per row.": (
+        "Die Datei ist leer; laden Sie eine CSV-Datei mit einer Kennung pro Zeile hoch."
+    ),
+    "The file is larger than {most} MB; split it in two.": (
+        "Die Datei ist größer als {most} MB; teilen Sie sie in zwei Dateien."
+    ),
+    "The file is not a CSV text file; upload a .csv file (or a .csv.gz).": (
+        "Die Datei ist keine CSV-Textdatei; laden Sie eine .csv-Datei (oder .csv.gz) hoch."
+    ),
+    "The file is not UTF-8 text; save it as “CSV UTF-8” and upload it again.": (
+        "Die Datei ist kein UTF-8-Text; speichern Sie sie als „CSV UTF-8“ und laden Sie sie erneut hoch."
+    ),
+    "The file looks gzip-compressed but cannot be unpacked; upload the CSV itself.": (
+        "Die Datei scheint gzip-komprimiert, lässt sich aber nicht entpacken; laden Sie die CSV-Datei selbst hoch."
+    ),
+    "There is no audience {id!r} in this account.": "In diesem Konto gibt es keine Zielgruppe {id!r}.",
+    "The uploaded file is no longer stored; upload it again.": (
+        "Die hochgeladene Datei ist nicht mehr gespeichert; laden Sie sie erneut hoch."
+    ),
+    "This audience was sent already; upload the file again for another event.": (
+        "An diese Zielgruppe wurde schon gesendet; laden Sie die Datei für einen weiteren Termin erneut hoch."
+    ),
+    "Choose what the column holds: subscription ids, external ids or e-mail addresses.": (
+        "Wählen Sie, was die Spalte enthält: Abonnement-IDs, externe IDs oder E-Mail-Adressen."
+    ),
+    "Choose one of the file's columns.": "Wählen Sie eine der Spalten der Datei.",
+    "Define the event after the match report, and before the audience is sent.": (
+        "Legen Sie den Termin nach dem Abgleich fest, bevor an die Zielgruppe gesendet wird."
+    ),
+    "No active subscription matched; there is nobody to send the event to.": (
+        "Kein aktives Abonnement wurde gefunden; es gibt niemanden, an den der Termin gehen könnte."
+    ),
+    "The account has an event {id!r} already; choose another event id (sending would change that event for "
+    "everybody who has it).": (
+        "Das Konto hat schon einen Termin {id!r}; wählen Sie eine andere Termin-ID (sonst änderte das Senden diesen "
+        "Termin für alle, die ihn haben)."
+    ),
+    "This audience is not ready to send: define the event first, or it is sent already.": (
+        "Diese Zielgruppe ist nicht bereit zum Senden: Legen Sie zuerst den Termin fest, oder es wurde schon gesendet."
+    ),
+    # --- integrations
+    "The {what} {url!r} must be an https URL such as https://example.com/calcast.": (
+        "Die Adresse {url!r} muss eine https-URL sein, etwa https://example.com/calcast."
+    ),
+    "The {what} {url!r} must start with https://: over plain http its content and credentials travel in clear "
+    "({setting}=true allows http for tests and on-premises receivers).": (
+        "Die Adresse {url!r} muss mit https:// beginnen: Über http gingen Inhalte und Zugangsdaten unverschlüsselt "
+        "übers Netz ({setting}=true erlaubt http für Tests und Empfänger im eigenen Netz)."
+    ),
+    "The {what} {url!r} cannot be used: {why}": (
+        "Die Adresse {url!r} kann nicht verwendet werden: calcast sendet nur an öffentliche Adressen."
+    ),
+    "The Braze REST API key is empty; pass the key that has users.track permission.": (
+        "Der Braze-REST-API-Schlüssel ist leer; geben Sie den Schlüssel mit der Berechtigung users.track ein."
+    ),
+    "Choose event types among {types}.": "Wählen Sie Ereignisarten aus: {types}.",
+    "Choose event types among {types}; {unknown} is not one.": (
+        "Wählen Sie Ereignisarten aus: {types}; {unknown} gehört nicht dazu."
+    ),
+    "Outbox message {id} held personal data that was erased on request; it cannot be sent.": (
+        "Die Nachricht {id} enthielt personenbezogene Daten, die auf Wunsch gelöscht wurden; sie kann nicht gesendet "
+        "werden."
+    ),
+    "Outbox message {id} is still pending; a worker will deliver it.": (
+        "Die Nachricht {id} wartet noch auf Zustellung; ein Worker stellt sie zu."
+    ),
+    "Outbox message {id} is superseded: a newer message for the same subscription was delivered, and sending this "
+    "one now would undo it.": (
+        "Die Nachricht {id} ist überholt: Eine neuere für dasselbe Abonnement wurde zugestellt, und diese jetzt zu "
+        "senden, machte sie rückgängig."
+    ),
+    "Outbox message {id} was delivered before message {newer} for the same subscription; sending it again would "
+    "undo message {newer}.": (
+        "Die Nachricht {id} wurde vor der Nachricht {newer} für dasselbe Abonnement zugestellt; sie erneut zu senden, "
+        "machte die Nachricht {newer} rückgängig."
+    ),
+    # --- people
+    "The role {role!r} does not exist; use owner, editor or viewer.": (
+        "Die Rolle {role!r} gibt es nicht; wählen Sie Inhaber, Bearbeiter oder Betrachter."
+    ),
+    "{address!r} is not a valid e-mail address; check it.": (
+        "{address!r} ist keine gültige E-Mail-Adresse; bitte prüfen Sie sie."
+    ),
+    "The password must be {least} to {most} characters long.": (
+        "Das Passwort muss {least} bis {most} Zeichen lang sein."
+    ),
+    "{email} has access to {account} already; change their role in the list instead.": (
+        "{email} hat schon Zugang zu {account}; ändern Sie stattdessen die Rolle in der Liste."
+    ),
+    "{email!r} has no access to the account {account!r}; `calcast user list {account}` shows who has.": (
+        "{email!r} hat keinen Zugang zum Konto {account!r}."
+    ),
+    "{email} is the only owner of {account}; make someone else owner first.": (
+        "{email} ist der einzige Inhaber von {account}; machen Sie zuerst jemand anderen zum Inhaber."
+    ),
+    "This link is not valid: it was used already, has expired or is incomplete. Ask an owner to run `calcast user "
+    "create` again for a new one.": (
+        "Dieser Link gilt nicht: Er wurde schon benutzt, ist abgelaufen oder unvollständig. Bitten Sie einen Inhaber "
+        "um einen neuen."
+    ),
+    # --- the dashboard's range
+    "The range {name!r} does not exist; use one of {ranges}.": (
+        "Den Zeitraum {name!r} gibt es nicht; wählen Sie einen von {ranges}."
+    ),
+    "{field} {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30.": (
+        "{field} {text!r} ist kein Datum; schreiben Sie es als JJJJ-MM-TT, z. B. 2026-11-30."
+    ),
+    "A custom range needs a first and a last day (start and end, YYYY-MM-DD).": (
+        "Ein eigener Zeitraum braucht einen ersten und einen letzten Tag (JJJJ-MM-TT)."
+    ),
+    "The last day {end} is before the first day {start}; swap them.": (
+        "Der letzte Tag {end} liegt vor dem ersten Tag {start}; tauschen Sie sie."
+    ),
+    "The first day {start} is in the future; there are no numbers for it yet.": (
+        "Der erste Tag {start} liegt in der Zukunft; dafür gibt es noch keine Zahlen."
+    ),
+    "A custom range may span at most ten years; choose a shorter one.": (
+        "Ein eigener Zeitraum umfasst höchstens zehn Jahre; wählen Sie einen kürzeren."
+    ),
+}
+
+ERRORS: Mapping[str, Mapping[str, str]] = {"de": _DE_ERRORS}
+
 # Why a subscriber leaves: the id is stored (deactivation_reason_id), the label is shown.
 UNSUBSCRIBE_REASONS = ("too_many", "not_relevant", "duplicate", "other")
 
@@ -1357,3 +1605,10 @@ def language_from_header(accept_language: str | None) -> str:
         if code in TEXTS:
             return code
     return DEFAULT_LANGUAGE
+
+
+def said(error: DomainError, language: str) -> str:
+    """A service's error sentence in the page's language, with its values; the English sentence when the language
+    has no translation of it."""
+    template = ERRORS.get(language, {}).get(error.template)
+    return template.format(**error.params) if template is not None else error.message

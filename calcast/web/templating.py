@@ -11,9 +11,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from calcast.web.i18n import texts
+from calcast.core.errors import DomainError
+from calcast.web.i18n import said, texts
 
 WEB = Path(__file__).resolve().parent
+
+# Text a page shows: a sentence, or a service's error that `render` puts in the page's language.
+Said = str | DomainError
 templates = Jinja2Templates(directory=WEB / "templates")
 
 # No inline script or style; images may come from the brand's own host. Pages may be framed (the lightbox).
@@ -38,13 +42,16 @@ def render(
     headers: Mapping[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """A page in the given language. `private` pages hold a secret link: never sent as referrer."""
+    """A page in the given language. `private` pages hold a secret link: never sent as referrer.
+
+    A service's error (core.errors.DomainError) among the values is shown as its sentence in that language."""
     # `?embed=1`: shown inside the button's lightbox, without the page background.
     embedded = request.query_params.get("embed") == "1"
+    shown = {key: said(value, language) if isinstance(value, DomainError) else value for key, value in context.items()}
     response = templates.TemplateResponse(
         request,
         name,
-        {"t": texts(language), "lang": language, "embedded": embedded, **context},
+        {"t": texts(language), "lang": language, "embedded": embedded, **shown},
         status_code=status_code,
     )
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

@@ -13,7 +13,7 @@ from calcast.accounts import service as accounts
 from calcast.core import outbound
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, delete_in_batches, utcnow
-from calcast.core.errors import FieldError, Invalid, NotFound
+from calcast.core.errors import NotFound, invalid
 from calcast.core.security import Cipher, random_secret
 from calcast.outbox import service as outbox
 from calcast.outbox.service import PRUNE_BATCH
@@ -41,10 +41,14 @@ def add_endpoint(
     chosen = list(dict.fromkeys(event_types))
     unknown = [name for name in chosen if name not in EVENT_TYPES]
     if unknown or not chosen:
-        message = f"Choose event types among {', '.join(EVENT_TYPES)}" + (
-            f"; {', '.join(map(repr, unknown))} is not one." if unknown else "."
-        )
-        raise Invalid(message, [FieldError("event", message)])
+        if unknown:
+            raise invalid(
+                "event",
+                "Choose event types among {types}; {unknown} is not one.",
+                types=", ".join(EVENT_TYPES),
+                unknown=", ".join(map(repr, unknown)),
+            )
+        raise invalid("event", "Choose event types among {types}.", types=", ".join(EVENT_TYPES))
     secret = "whsec_" + random_secret(32)
     endpoint = WebhookEndpoint(
         account_id=account.id, url=url, event_types=chosen, secret_encrypted=cipher.encrypt(secret)

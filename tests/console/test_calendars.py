@@ -97,6 +97,37 @@ def test_bad_settings_come_back_on_the_form_with_what_was_typed(
     assert (calendar.title, calendar.language, calendar.feed_version) == ("Owner Calendar", "en", 1)
 
 
+def test_a_german_browser_is_told_what_is_wrong_in_german(
+    client: TestClient, personas: dict[str, ConsolePersona], database: Database
+) -> None:
+    owner = personas["owner"]
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    act_as(client, owner)
+    cases = {
+        "default_duration_minutes": ("ninety", "Die Standarddauer ist eine ganze Zahl von Minuten, nicht 'ninety'."),
+        "language": ("fr", "language muss eines von en, de sein, nicht 'fr'."),
+        "name": ("  ", "Der Kalender braucht einen Namen"),
+    }
+    for field, (value, sentence) in cases.items():
+        response = client.post(PAGE, data=settings_form(owner.csrf_token, **{field: value}), headers=german)
+        assert response.status_code == 422, (field, response.text[:200])
+        assert sentence in html.unescape(response.text), field
+    taken = client.post(
+        "/console/owner/calendars",
+        data={"csrf_token": owner.csrf_token, "code": "main", "title": "Again", "tags": ""},
+        headers=german,
+    )
+    assert taken.status_code == 409
+    assert "Das Konto 'owner' hat schon einen Kalender 'main'; wählen Sie einen anderen Code." in html.unescape(
+        taken.text
+    )
+    english = client.post(
+        "/console/owner/calendars", data={"csrf_token": owner.csrf_token, "code": "main", "title": "x"}
+    )
+    assert "The account 'owner' already has a calendar 'main'; choose another code." in html.unescape(english.text)
+    assert stored(database).title == "Owner Calendar"
+
+
 def test_tags_are_added_renamed_preselected_and_ordered_by_buttons_and_by_a_list(
     client: TestClient, personas: dict[str, ConsolePersona], database: Database
 ) -> None:

@@ -117,7 +117,7 @@ def test_an_unknown_range_is_refused_with_a_sentence_in_a_german_page(
     )
     assert page.status_code == 422
     assert "<script>" not in page.text.split("<body", 1)[1].replace('<script src="/static', "")
-    assert "does not exist; use one of today, yesterday, 7d, 30d, month, all, custom." in page.text
+    assert "gibt es nicht; wählen Sie einen von today, yesterday, 7d, 30d, month, all, custom." in page.text
     assert "Zeitraum und Filter" in page.text
 
 
