@@ -6,8 +6,16 @@ batches rather than by each request.
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sized
+from typing import TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger("calcast")
+
+Batch = TypeVar("Batch", bound=Sized)
 
 
 class Periodic:
@@ -32,3 +40,25 @@ class Periodic:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self.tick()
+
+
+def write_or_keep(
+    *,
+    sessions: sessionmaker[Session],
+    batch: Batch,
+    write: Callable[[Session, Batch], object],
+    keep: Callable[[Batch], object],
+    what: str,
+) -> bool:
+    """Write a batch in one transaction; when the database is unreachable or busy, hand it back (`keep`) for the
+    next tick and log it, never dropping it. True when written (or nothing was waiting)."""
+    if not batch:
+        return True
+    try:
+        with sessions() as session, session.begin():
+            write(session, batch)
+    except Exception:
+        keep(batch)
+        log.warning("Could not write %d %s; will retry.", len(batch), what, exc_info=True)
+        return False
+    return True

@@ -9,17 +9,14 @@ processes never both report one.
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from calcast.core.config import Settings
-from calcast.core.periodic import Periodic
+from calcast.core.periodic import Periodic, write_or_keep
 from calcast.engagement import service
 from calcast.engagement.service import PendingClick
-
-log = logging.getLogger("calcast.engagement")
 
 
 class ClickRecorder:
@@ -44,17 +41,17 @@ class ClickRecorder:
         """Write every click counted so far; on failure keep them for the next attempt. True when written."""
         with self._lock:
             pending, self._pending = self._pending, []
-        if not pending:
-            return True
-        try:
-            with self.sessions() as session, session.begin():
-                service.record_clicks(session=session, clicks=pending)
-        except Exception:  # the database is unreachable or busy: the next batch carries these clicks
-            with self._lock:
-                self._pending[:0] = pending
-            log.warning("Could not write %d click(s); will retry.", len(pending), exc_info=True)
-            return False
-        return True
+        return write_or_keep(
+            sessions=self.sessions,
+            batch=pending,
+            write=lambda session, clicks: service.record_clicks(session=session, clicks=clicks),
+            keep=self._keep,
+            what="click(s)",
+        )
+
+    def _keep(self, clicks: list[PendingClick]) -> None:
+        with self._lock:
+            self._pending[:0] = clicks
 
     def start(self) -> None:
         self._periodic.start()

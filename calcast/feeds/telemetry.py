@@ -13,7 +13,6 @@ and added to the next one (and logged), never dropped.
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,12 +24,10 @@ from calcast.core import changes
 from calcast.core.clients import FAMILIES, OTHER, client_family
 from calcast.core.config import Settings
 from calcast.core.db import Transaction, UTCDateTime, utcnow
-from calcast.core.periodic import Periodic
+from calcast.core.periodic import Periodic, write_or_keep
 from calcast.feeds.models import FeedPoll
 from calcast.subscriptions.changes import SubscriptionLapsed
 from calcast.subscriptions.models import Subscription
-
-log = logging.getLogger("calcast.feeds")
 
 
 @dataclass
@@ -195,17 +192,13 @@ class TelemetryWriter:
 
     def flush(self) -> bool:
         """Write every counted fetch now; on failure keep them for the next attempt. True when written."""
-        pending = self.counter.take_all()
-        if not pending:
-            return True
-        try:
-            with self.sessions() as session, session.begin():
-                write_polls(session=session, pending=pending)
-        except Exception:  # the database is unreachable or busy: the next batch carries these fetches
-            self.counter.put_back(pending)
-            log.warning("Could not write the poll telemetry of %d subscription(s); will retry.", len(pending))
-            return False
-        return True
+        return write_or_keep(
+            sessions=self.sessions,
+            batch=self.counter.take_all(),
+            write=lambda session, pending: write_polls(session=session, pending=pending),
+            keep=self.counter.put_back,
+            what="subscription(s)' poll telemetry",
+        )
 
 
 def lapse_days(settings: Settings, family: str | None) -> int:
