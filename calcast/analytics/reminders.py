@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, String, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from calcast.analytics.dimensions import FILTERED, counts_by_value, label
@@ -56,10 +56,14 @@ class EventReminders:
 
 
 def honours_reminders() -> ColumnElement[bool]:
-    """Whether a subscription's client shows the reminders of its feed's events."""
+    """Whether a subscription's client shows the reminders of its feed's events.
+
+    The client family first, which answers for most subscriptions without a lookup; the push connections as one
+    set, not a lookup per subscription (PostgreSQL hashes it once, and only then counts with parallel workers).
+    """
     return or_(
-        exists().where(PushConnection.subscription_id == Subscription.id),
         and_(Subscription.client_family.is_not(None), Subscription.client_family.not_in(NO_REMINDER_FAMILIES)),
+        Subscription.id.in_(select(PushConnection.subscription_id)),
     )
 
 
@@ -127,30 +131,32 @@ class _Group:
         return bisect_right(self.starts, moment) - bisect_right(self.stops, moment)
 
 
-def _joined(session: Session, due: dict[str, tuple[str, datetime]], batch: list[str]) -> tuple[Select[Any], Any]:
-    """A SELECT (for its FROM and WHERE) of the batch's broadcast events (of `due`: id → calendar id, trigger time)
-    as rows, each joined to its calendar's subscriptions that received its reminder; and the event id column."""
-    tagged = set(
-        session.scalars(
-            select(broadcast_event_tags.c.event_id).where(broadcast_event_tags.c.event_id.in_(batch)).distinct()
-        )
-    )
+def _batches(session: Session, event_ids: list[str]) -> Iterator[tuple[list[str], bool]]:
+    """These broadcast events in batches of at most BATCH, each of events without tags or of events with (True)."""
+    tagged = set(_tags_of(session, event_ids))
+    for with_tags in (False, True):
+        chosen = [event_id for event_id in event_ids if (event_id in tagged) == with_tags]
+        for first in range(0, len(chosen), BATCH):
+            yield chosen[first : first + BATCH], with_tags
+
+
+def _joined(due: dict[str, tuple[str, datetime]], batch: list[str], tagged: bool) -> tuple[Select[Any], Any]:
+    """A SELECT (for its FROM and WHERE) of the batch's broadcast events (of `due`: id → calendar id, trigger time;
+    all without tags, or all with: `tagged`) as rows, each joined to its calendar's subscriptions that received its
+    reminder; and the event id column.
+
+    Events without tags and events with are never in one batch: without a lookup of each subscription's tags,
+    PostgreSQL counts a batch with parallel workers."""
     # A UNION ALL of one-row SELECTs rather than VALUES: SQLite names no columns of a VALUES in FROM.
     rows = [
         select(
             literal(event_id, String()).label("event_id"),
             literal(due[event_id][0], String()).label("calendar_id"),
             literal(due[event_id][1], UTCDateTime()).label("trigger_at"),
-            literal(int(event_id in tagged), Integer()).label("tagged"),
         )
         for event_id in batch
     ]
     triggers = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("triggers")
-    chosen = exists().where(
-        broadcast_event_tags.c.event_id == triggers.c.event_id,
-        broadcast_event_tags.c.tag_id == subscription_tags.c.tag_id,
-        subscription_tags.c.subscription_id == Subscription.id,
-    )
     query = (
         select(triggers.c.event_id)
         .select_from(triggers)
@@ -158,8 +164,15 @@ def _joined(session: Session, due: dict[str, tuple[str, datetime]], batch: list[
             Subscription,
             and_(Subscription.calendar_id == triggers.c.calendar_id, _receives_at(triggers.c.trigger_at)),
         )
-        .where(or_(triggers.c.tagged == 0, chosen))
     )
+    if tagged:
+        query = query.where(
+            exists().where(
+                broadcast_event_tags.c.event_id == triggers.c.event_id,
+                broadcast_event_tags.c.tag_id == subscription_tags.c.tag_id,
+                subscription_tags.c.subscription_id == Subscription.id,
+            )
+        )
     return query, triggers.c.event_id
 
 
@@ -169,9 +182,8 @@ def _joined_counts(
     """Reminders of these broadcast events (id → calendar id, trigger time), counted in one query per batch:
     the events as rows joined to their calendars' subscriptions (each event reads its calendar's subscriptions)."""
     found: list[EventReminders] = []
-    ids = list(due)
-    for first in range(0, len(ids), BATCH):
-        query, event_id_column = _joined(session, due, ids[first : first + BATCH])
+    for batch, tagged in _batches(session, list(due)):
+        query, event_id_column = _joined(due, batch, tagged)
         counted = query.with_only_columns(event_id_column, func.count(Subscription.id)).where(*where)
         for event_id, count in session.execute(counted.group_by(event_id_column)):
             calendar_id, trigger_at = due[event_id]
@@ -395,9 +407,8 @@ def reminders_by_value(
         for (found,), dimension, value, count in counts_by_value(session, query, FILTERED, keys=[key]):
             per[(*event_of(found), dimension, label(value))] += count
 
-    ids = list(due.broadcast)
-    for first in range(0, len(ids), BATCH):
-        query, event_id_column = _joined(session, due.broadcast, ids[first : first + BATCH])
+    for batch, tagged in _batches(session, list(due.broadcast)):
+        query, event_id_column = _joined(due.broadcast, batch, tagged)
         add(query, event_id_column, lambda event_id: (due.broadcast[event_id][0], "broadcast", event_id))
     for event_id, trigger_at in due.personal:
         receivers = _personal_receivers(event_id, trigger_at, calendar_ids)

