@@ -126,6 +126,12 @@ def periodic_jobs() -> Sequence[PeriodicJob]:
             run=rollups.rollup_job,
             report="Rolled up %d day(s) of polls, reminders sent and clicks.",
         ),
+        PeriodicJob(
+            name="reminders-today",
+            interval=timedelta(minutes=5),
+            run=rollups.reminders_today_job,
+            report="Rolled up the reminders of %d event(s) triggered today.",
+        ),
     ]
 
 

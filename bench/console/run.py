@@ -22,6 +22,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import text
@@ -158,15 +159,18 @@ def seed(url: str, subscriptions: int, log: Callable[[str], None]) -> None:
         )
         log(f"  tags in {time.perf_counter() - started:.0f} s")
         # A broadcast event every three days per calendar, from a year ago to a month ahead; every third one for
-        # the calendar's "Home" tag only; a reminder an hour before.
+        # the calendar's "Home" tag only; a reminder an hour before. The tenth triggers today whatever the hour
+        # (halfway between midnight UTC and now), so that runs seeded at different hours can be compared.
         events = _series(connection, 130)
+        now = datetime.now(UTC)
+        today = (now - now.replace(hour=0, minute=0, second=0, microsecond=0)) // timedelta(minutes=2)
+        start = f"(x - 10) * 4320 + {today} - 60"  # minutes ago
         connection.execute(
             text(
                 "INSERT INTO broadcast_events (id, calendar_id, event_key, title, start_at, end_at, timezone, "
                 "all_day, notify_before, sequence, created_at, updated_at) "
                 f"SELECT {_event_id(connection, 'c.id', 'x')}, c.id, 'e' || x, 'Match ' || x, "
-                f"{_ago(connection, '(x - 10) * 4320 + 600')}, "
-                f"{_ago(connection, '(x - 10) * 4320 + 480')}, 'UTC', false, 60, 0, "
+                f"{_ago(connection, start)}, {_ago(connection, f'{start} - 120')}, 'UTC', false, 60, 0, "
                 f"{_ago(connection, '525600')}, {_ago(connection, '525600')} "
                 f"FROM {events} CROSS JOIN calendars c WHERE c.account_id = :account"
             ),
@@ -216,6 +220,10 @@ def seed(url: str, subscriptions: int, log: Callable[[str], None]) -> None:
         f"  the rollup job again (the hourly run: the last {rollups.CLOSE_AGAIN_DAYS} days): "
         f"{time.perf_counter() - started:.1f} s"
     )
+    started = time.perf_counter()
+    counted = rollups.roll_up_today(transaction=database.transaction)
+    took = time.perf_counter() - started
+    log(f"  today's reminders ({counted} events, as the workers' job every 5 minutes): {took:.1f} s")
     # The rollup tables' statistics, as autovacuum gathers them in production once a table has filled.
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("ANALYZE"))

@@ -116,8 +116,10 @@ def rollup(
         None, "--since", help="Roll up every ended day from this one (YYYY-MM-DD) again, e.g. after an import."
     ),
 ) -> None:
-    """Write the daily rollups (polls, reminders sent, clicks) of every ended day that needs it, as the worker does."""
+    """Write the daily rollups (polls, reminders sent, clicks) of every ended day that needs it, and today's
+    reminders so far, as the workers do."""
     with command_errors(), open_database() as database:
         first = parse_day(since, "--since") if since else None
         done = rollups.roll_up(transaction=database.transaction, since=first)
-        typer.echo(f"Rolled up {done} day(s).")
+        today = rollups.roll_up_today(transaction=database.transaction)
+        typer.echo(f"Rolled up {done} day(s), and the reminders of {today} event(s) triggered today.")

@@ -23,6 +23,16 @@ class RollupDay(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ReminderMark(Base):
+    """How far today's reminders are rolled up: `reminder_days` and `reminder_value_days` hold the day's events
+    whose reminder triggered before `until` (the job `reminders-today`). Gone once the whole day is rolled up."""
+
+    __tablename__ = "reminder_marks"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class PollDay(Base):
     """Feed fetches per calendar, client family and day, and how many subscriptions fetched."""
 

@@ -1,7 +1,8 @@
 """The daily rollups: feed polls per calendar, client family and day; reminders sent and clicks per calendar, event
 and day; subscriptions made and ended per calendar and day. Kept by the workers' periodic job `rollup_job`; read by
 `analytics.service` for whole past days, while the rest of a period (today, a day not rolled up yet) is counted
-from the raw rows.
+from the raw rows. Today's reminders are the exception: the job `reminders_today_job` adds each event's reminders
+to today's rollups once they have triggered (`roll_up_today`), so the dashboard counts only the last minutes.
 
 The job writes each UTC day whole: in one transaction it deletes the day's rows of the three tables, inserts them
 again from the raw rows and marks the day in `rollup_days`, so running it twice changes nothing. A day is rolled
@@ -29,6 +30,7 @@ from calcast.analytics.models import (
     ClickDay,
     PollDay,
     ReminderDay,
+    ReminderMark,
     ReminderValueDay,
     RollupDay,
     SubscriptionDay,
@@ -60,7 +62,8 @@ def _earliest(session: Session) -> date | None:
 def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> None:
     """Write one UTC day's rollups from the raw rows, replacing what was there."""
     since, until = day_start(day), day_start(day + timedelta(days=1))
-    for table in (PollDay, ReminderDay, ReminderValueDay, ClickDay, SubscriptionDay, SubscriptionValueDay, RollupDay):
+    tables = (PollDay, ReminderDay, ReminderValueDay, ReminderMark, ClickDay, SubscriptionDay, SubscriptionValueDay)
+    for table in (*tables, RollupDay):
         session.execute(delete(table).where(table.day == day))
     the_day = literal(day, Date)
     session.execute(
@@ -118,6 +121,13 @@ def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> 
             ],
         )
     _roll_up_values(session, day, account_ids)
+    _roll_up_reminders(session, day, calendar_ids, since, until)
+    session.add(RollupDay(day=day, computed_at=now or utcnow()))
+    session.flush()
+
+
+def _roll_up_reminders(session: Session, day: date, calendar_ids: list[str], since: datetime, until: datetime) -> int:
+    """Add the reminders triggered in [since, until), a stretch of the day, to its rollups; the events counted."""
     by_value = reminders_by_value(session=session, calendar_ids=calendar_ids, since=since, until=until)
     if by_value:
         session.execute(insert(ReminderValueDay), [{"day": day, **asdict(item)} for item in by_value])
@@ -136,8 +146,32 @@ def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> 
                 for item in sent
             ],
         )
-    session.add(RollupDay(day=day, computed_at=now or utcnow()))
-    session.flush()
+    return len(sent)
+
+
+def roll_up_today(*, transaction: Transaction, now: datetime | None = None) -> int:
+    """Add the reminders triggered today since the last run to today's rollups (`ReminderMark`); the events counted.
+
+    An event's reminders all trigger at one moment, so each event is counted once, right after its trigger time.
+    The whole day is written again once it has ended (`roll_up`), with what changed since."""
+    moment = now or utcnow()
+    day = moment.astimezone(UTC).date()
+    with transaction() as session:
+        mark = session.get(ReminderMark, day, with_for_update=True)  # a second worker waits, then starts after it
+        since = day_start(day) if mark is None else mark.until
+        if since >= moment:
+            return 0
+        counted = _roll_up_reminders(session, day, list(session.scalars(select(Calendar.id))), since, moment)
+        if mark is None:
+            session.add(ReminderMark(day=day, until=moment))
+        else:
+            mark.until = moment
+    return counted
+
+
+def reminders_today_job(*, transaction: Transaction, settings: Settings, now: datetime) -> int:
+    """`roll_up_today` as the workers' periodic job."""
+    return roll_up_today(transaction=transaction, now=now)
 
 
 def _roll_up_values(session: Session, day: date, account_ids: list[str]) -> None:
@@ -260,6 +294,14 @@ def rolled_reminders(
     return {(calendar_id, kind, event_id): int(count) for calendar_id, kind, event_id, count in found}
 
 
+def reminders_rolled_until(session: Session, day: date) -> datetime | None:
+    """Up to which moment the reminder rollups hold the day's reminders: its end once the day is rolled up, how far
+    `roll_up_today` got before that, None when nothing of the day is rolled up."""
+    if session.get(RollupDay, day) is not None:
+        return day_start(day + timedelta(days=1))
+    return session.scalar(select(ReminderMark.until).where(ReminderMark.day == day))
+
+
 def rolled_reminders_within(
     *,
     session: Session,
@@ -267,14 +309,12 @@ def rolled_reminders_within(
     since: datetime,
     until: datetime,
     narrowing: Narrowing | None = None,
-) -> dict[tuple[str, str, str], int] | None:
-    """Reminders sent in [since, until), a stretch of one UTC day, per (calendar id, event kind, event id) (to the
-    subscriptions that meet `narrowing`), when that day is rolled up (else None): the day's counts of the events
-    whose reminder triggered within the stretch. An event's reminders all trigger at one moment, so a rolled-up day
-    answers for any part of it."""
+) -> dict[tuple[str, str, str], int]:
+    """Reminders sent in [since, until), a stretch of one UTC day the rollups hold (`reminders_rolled_until`), per
+    (calendar id, event kind, event id) (to the subscriptions that meet `narrowing`): the day's counts of the events
+    whose reminder triggered within the stretch. An event's reminders all trigger at one moment, so the day's
+    rollups answer for any part of it."""
     day = since.astimezone(UTC).date()
-    if session.get(RollupDay, day) is None:
-        return None
     rows = _reminder_rows(calendar_ids, narrowing)
     found = session.execute(
         select(rows.c.calendar_id, rows.c.event_kind, rows.c.event_id, func.sum(rows.c.reminders))

@@ -430,8 +430,8 @@ def _reminder_rollups(session: Session, scope: Scope) -> tuple[bool, rollups.Nar
 
 def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[tuple[str, str, str, int]]:
     """Reminders sent in the period as (calendar id, event kind, event id, reminders) (analytics.reminders):
-    rollups for past days (also a part of one), raw rows for the rest; all raw with two filters or more besides the
-    calendar (the rollups are kept per event and per value of one dimension)."""
+    rollups for past days (also a part of one) and for today as far as they reach, raw rows for the rest; all raw
+    with two filters or more besides the calendar (the rollups are kept per event and per value of one dimension)."""
     per: dict[tuple[str, str, str], int] = defaultdict(int)
     pieces = [(period.since, period.until)]
     rolled_up, narrowing = _reminder_rollups(session, scope)
@@ -443,14 +443,19 @@ def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[t
             per[key] += count
         pieces = []
         for since, until in (piece for stretch in cut.raw for piece in _by_day(*stretch)):
-            rolled = rollups.rolled_reminders_within(
-                session=session, calendar_ids=scope.calendar_ids, since=since, until=until, narrowing=narrowing
-            )
-            if rolled is None:
+            rolled_until = rollups.reminders_rolled_until(session, since.astimezone(UTC).date())
+            if rolled_until is not None and since < rolled_until:
+                for key, count in rollups.rolled_reminders_within(
+                    session=session,
+                    calendar_ids=scope.calendar_ids,
+                    since=since,
+                    until=min(until, rolled_until),
+                    narrowing=narrowing,
+                ).items():
+                    per[key] += count
+                since = min(until, rolled_until)
+            if since < until:
                 pieces.append((since, until))
-                continue
-            for key, count in rolled.items():
-                per[key] += count
     for since, until in pieces:
         for item in reminders_sent(
             session=session, calendar_ids=scope.calendar_ids, since=since, until=until, where=scope.narrowing

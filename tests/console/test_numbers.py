@@ -17,6 +17,7 @@ from calcast.analytics.models import (
     ClickDay,
     PollDay,
     ReminderDay,
+    ReminderMark,
     ReminderValueDay,
     RollupDay,
     SubscriptionDay,
@@ -408,3 +409,56 @@ def test_the_top_lists_counted_together_are_each_dimensions_own_count(database: 
         where = scope(session=session, account_code="owner")
         apps = tops(session=session, scope=where, since=month, until=world.now, dimensions=["app"])["app"]
     assert apps["apple"] == 3 + 3 * 100  # the days of s1, s5 and s6
+
+
+def test_a_days_reminders_are_rolled_up_as_they_trigger_and_the_rest_counted_from_the_rows(
+    database: Database, world: World
+) -> None:
+    # `reminders-today` on yesterday, as it ran then: Meetup (09:00, s6) is rolled up at 12:00; Encore (15:00, the
+    # second calendar, everyone: s6) triggers after the last run, so it is counted from the rows.
+    yesterday = world.today - timedelta(days=1)
+    world.events["Encore"] = _event(database, "second", "Encore", yesterday + timedelta(hours=15), 0, ())
+    whole, after = (
+        Period("yesterday", yesterday, world.today),
+        Period("after", yesterday + timedelta(hours=13), world.today),
+    )
+
+    def sent(period: Period, filters: Filters = Filters()) -> int:
+        with database.sessions() as session:
+            where = scope(session=session, account_code="owner", filters=filters)
+            return sum(count for *_, count in reminder_counts(session=session, scope=where, period=period))
+
+    def marks() -> list[datetime]:
+        with database.sessions() as session:
+            return list(session.scalars(select(ReminderMark.until)))
+
+    from_rows = sent(whole), sent(whole, Filters(app="apple")), sent(after)
+    assert from_rows == (2, 2, 1)
+    assert rollups.roll_up_today(transaction=database.transaction, now=yesterday + timedelta(hours=12)) == 1
+    assert rollups.roll_up_today(transaction=database.transaction, now=yesterday + timedelta(hours=12)) == 0
+    assert rollups.roll_up_today(transaction=database.transaction, now=yesterday + timedelta(hours=13)) == 0
+    assert marks() == [yesterday + timedelta(hours=13)]
+    assert (sent(whole), sent(whole, Filters(app="apple")), sent(after)) == from_rows
+    # What the job wrote is read up to its mark (a count that said otherwise is believed), the rest from the rows.
+    with database.transaction() as session:
+        session.execute(update(ReminderDay).values(reminders=ReminderDay.reminders + 100))
+        session.execute(update(ReminderValueDay).values(reminders=ReminderValueDay.reminders + 100))
+    assert (sent(whole), sent(whole, Filters(app="apple")), sent(after)) == (102, 102, 1)
+    # Once the day has ended and is rolled up whole, its rows are written again and its mark is gone.
+    rollups.roll_up(transaction=database.transaction, now=world.now)
+    assert (sent(whole), sent(whole, Filters(app="apple")), sent(after)) == from_rows
+    assert marks() == []
+
+
+def test_calcast_rollup_rolls_up_ended_days_and_todays_reminders_so_far(
+    database: Database, cli: Cli, world: World
+) -> None:
+    start = max(world.today, world.now - timedelta(minutes=1))  # its reminder (at the start) triggered today
+    _event(database, "main", "Kick-off", start, 0, ())
+    done = cli("rollup")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.strip() == "Rolled up 20 day(s), and the reminders of 1 event(s) triggered today."
+    with database.sessions() as session:
+        assert session.scalar(select(ReminderMark.day)) == world.today.date()
+        today = session.scalar(select(func.sum(ReminderDay.reminders)).where(ReminderDay.day == world.today.date()))
+    assert today == 2  # s1 and s5 (apple); s3 has ended, s2 uses Google Calendar, s4 never fetched its feed
