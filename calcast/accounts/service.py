@@ -191,7 +191,9 @@ def revoke_client(*, session: Session, client_id: str, account_code: str | None 
     ):
         client = None  # another account's client is as unknown here as a missing one
     if client is None:
-        raise NotFound(f"There is no OAuth client {client_id!r}; `calcast client list ACCOUNT` shows them.")
+        raise NotFound(
+            "There is no OAuth client {client_id!r}; `calcast client list ACCOUNT` shows them.", client_id=client_id
+        )
     if client.revoked_at is None:
         client.revoked_at = utcnow()
     session.flush()

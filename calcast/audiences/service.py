@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from calcast.audiences.models import Audience, AudienceMember, AudienceStatus
 from calcast.calendars.event_input import event_values
 from calcast.core.db import utcnow
-from calcast.core.errors import Conflict, FieldError, Invalid, NotFound, invalid
+from calcast.core.errors import Conflict, Invalid, NotFound, invalid, validation_problems
 from calcast.events import service as events
 from calcast.events.schemas import EventIn
 from calcast.outbox import service as outbox
@@ -281,12 +281,9 @@ def read_event(fields: dict[str, Any]) -> EventIn:
     try:
         return EventIn.model_validate(fields)
     except ValidationError as error:
-        problems = [
-            FieldError(".".join(str(part) for part in problem["loc"]) or "event", problem["msg"])
-            for problem in error.errors()
-        ]
-        summary = "; ".join(f"{problem.field}: {problem.message}" for problem in problems)
-        raise Invalid(f"The event is not complete: {summary}.", problems) from None
+        problems = validation_problems(error.errors())
+        problem_fields = [field for problem in problems for field in problem.errors]
+        raise Invalid("The event is not complete: {problems}.", problem_fields, problems=problems) from None
 
 
 def define_event(*, session: Session, audience: Audience, event: EventIn) -> Audience:

@@ -542,8 +542,11 @@ def get_broadcast_event(*, session: Session, account_code: str, calendar_code: s
     row = _find_broadcast_event(session=session, calendar_id=calendar.id, event_key=event_key)
     if row is None:
         raise NotFound(
-            f"The calendar {calendar_code!r} has no event {event_key!r}; "
-            f"`calcast event list {account_code} {calendar_code}` shows the keys."
+            "The calendar {calendar!r} has no event {event!r}; "
+            "`calcast event list {account} {calendar}` shows the keys.",
+            calendar=calendar_code,
+            event=event_key,
+            account=account_code,
         )
     return row
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -55,3 +57,38 @@ def invalid(field: str, template: str, /, **params: object) -> Invalid:
     error = Invalid(template, **params)
     error.errors = [FieldError(field, error.message)]
     return error
+
+
+class Problems(tuple[DomainError, ...]):
+    """Several problems as one value of a sentence, "; " between them (each shown in the page's language)."""
+
+    def __str__(self) -> str:
+        return "; ".join(str(problem) for problem in self)
+
+
+# The validation errors a person meets on a form (pydantic's error types), as sentences with the values their
+# context holds; any other is told in pydantic's words.
+_VALIDATION_SENTENCES = {
+    "missing": "{field}: required",
+    "string_too_long": "{field}: at most {max_length} characters",
+    "greater_than_equal": "{field}: at least {ge}",
+    "less_than_equal": "{field}: at most {le}",
+}
+_EMPTY = "{field}: must not be empty"
+
+
+def validation_problems(errors: Sequence[Mapping[str, Any]]) -> Problems:
+    """Pydantic's validation errors (`ValidationError.errors()`) as problems, one per field."""
+    problems = []
+    for error in errors:
+        field = ".".join(str(part) for part in error["loc"]) or "event"
+        context = error.get("ctx") or {}
+        template = _VALIDATION_SENTENCES.get(error["type"])
+        if error["type"] == "string_too_short" and context.get("min_length") == 1:
+            template = _EMPTY
+        if template is None:
+            message = str(error["msg"]).removeprefix("Value error, ")  # a validator's own sentence
+            problems.append(invalid(field, "{field}: {message}", field=field, message=message))
+        else:
+            problems.append(invalid(field, template, field=field, **context))
+    return Problems(problems)

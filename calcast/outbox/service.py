@@ -109,7 +109,9 @@ def get_message(*, session: Session, message_id: int, account_id: str | None = N
     if message is not None and account_id is not None and message.account_id != account_id:
         message = None
     if message is None:
-        raise NotFound(f"There is no outbox message {message_id}; `calcast outbox list` shows them.")
+        raise NotFound(
+            "There is no outbox message {message_id}; `calcast outbox list` shows them.", message_id=message_id
+        )
     return message
 
 

@@ -260,7 +260,7 @@ def subscriber_record(*, session: Session, account_id: str, subscription_id: str
         .options(selectinload(Subscription.tags))
     ).first()
     if found is None:
-        raise NotFound(f"There is no subscription {subscription_id!r} in this account.")
+        raise NotFound("There is no subscription {subscription_id!r} in this account.", subscription_id=subscription_id)
     subscription, calendar = found
     sync = session.scalars(
         select(OutboxMessage)

@@ -87,7 +87,11 @@ def _of_person(session: Session, account_code: str, who: str) -> list[tuple[Subs
     )
     found = [(subscription, str(code)) for subscription, code in session.execute(query)]
     if not found:
-        raise NotFound(f"The account {account_code!r} has no subscriber {cleaned!r} (by external id or e-mail).")
+        raise NotFound(
+            "The account {account_code!r} has no subscriber {subscriber!r} (by external id or e-mail).",
+            account_code=account_code,
+            subscriber=cleaned,
+        )
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from calcast.core.errors import DomainError
+from calcast.core.errors import DomainError, Problems
 
 DEFAULT_LANGUAGE = "en"
 
@@ -1347,7 +1347,43 @@ TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "de": _DE}
 # `{names}` are filled in. A sentence missing here is shown in English; tests/web/test_i18n.py checks that every
 # template here is still one a service raises, and that it names only values that template has.
 _DE_ERRORS: dict[str, str] = {
+    # --- form fields (core.errors.validation_problems)
+    "{field}: required": "{field}: fehlt",
+    "{field}: must not be empty": "{field}: darf nicht leer sein",
+    "{field}: at most {max_length} characters": "{field}: höchstens {max_length} Zeichen",
+    "{field}: at least {ge}": "{field}: mindestens {ge}",
+    "{field}: at most {le}": "{field}: höchstens {le}",
     # --- events
+    "The event is not complete: {problems}.": "Der Termin ist nicht vollständig: {problems}.",
+    "The calendar {calendar!r} has no event {event!r}; `calcast event list {account} {calendar}` shows the keys.": (
+        "Der Kalender {calendar!r} hat keinen Termin {event!r}."
+    ),
+    "notifyBefore is a number of minutes from 0 to 525600 (one year).": (
+        "Die Erinnerung ist eine Zahl von Minuten zwischen 0 und 525600 (ein Jahr)."
+    ),
+    # --- objects the console links to
+    "The account {account!r} has no calendar {code!r}; `calcast calendar list {account}` shows them.": (
+        "Das Konto {account!r} hat keinen Kalender {code!r}."
+    ),
+    "There is no subscription {subscription_id!r} in this account.": (
+        "In diesem Konto gibt es kein Abonnement {subscription_id!r}."
+    ),
+    "The account {account_code!r} has no subscriber {subscriber!r} (by external id or e-mail).": (
+        "Das Konto {account_code!r} hat keinen Abonnenten {subscriber!r} (nach externer ID oder E-Mail-Adresse)."
+    ),
+    "There is no webhook {endpoint_id!r}; `calcast webhook list ACCOUNT` shows them.": (
+        "Es gibt keinen Webhook {endpoint_id!r}."
+    ),
+    "The webhook {endpoint} has no delivery {message_id}; its log shows the ones it has.": (
+        "Der Webhook {endpoint} hat keine Zustellung {message_id}; sein Protokoll zeigt die vorhandenen."
+    ),
+    "There is no outbox message {message_id}; `calcast outbox list` shows them.": (
+        "Es gibt keine Nachricht {message_id} im Postausgang."
+    ),
+    "There is no OAuth client {client_id!r}; `calcast client list ACCOUNT` shows them.": (
+        "Es gibt keinen OAuth-Client {client_id!r}."
+    ),
+    "This account no longer exists.": "Dieses Konto gibt es nicht mehr.",
     "The event needs a timezone, e.g. 'Eastern Standard Time' or 'America/New_York' (GET /v1/timezones lists them).": (
         "Der Termin braucht eine Zeitzone, etwa „Europe/Berlin“ oder „W. Europe Standard Time“."
     ),
@@ -1608,7 +1644,13 @@ def language_from_header(accept_language: str | None) -> str:
 
 
 def said(error: DomainError, language: str) -> str:
-    """A service's error sentence in the page's language, with its values; the English sentence when the language
-    has no translation of it."""
+    """A service's error sentence in the page's language, with its values (problems within it in that language
+    too); the English sentence when the language has no translation of it."""
     template = ERRORS.get(language, {}).get(error.template)
-    return template.format(**error.params) if template is not None else error.message
+    if template is None:
+        return error.message
+    values = {
+        name: "; ".join(said(problem, language) for problem in value) if isinstance(value, Problems) else value
+        for name, value in error.params.items()
+    }
+    return template.format(**values)

@@ -79,7 +79,9 @@ def get_endpoint(*, session: Session, endpoint_id: str, account_code: str | None
     ):
         endpoint = None
     if endpoint is None:
-        raise NotFound(f"There is no webhook {endpoint_id!r}; `calcast webhook list ACCOUNT` shows them.")
+        raise NotFound(
+            "There is no webhook {endpoint_id!r}; `calcast webhook list ACCOUNT` shows them.", endpoint_id=endpoint_id
+        )
     return endpoint
 
 
@@ -117,7 +119,11 @@ def retry_delivery(
         .limit(1)
     )
     if logged is None:
-        raise NotFound(f"The webhook {endpoint.id} has no delivery {message_id}; its log shows the ones it has.")
+        raise NotFound(
+            "The webhook {endpoint} has no delivery {message_id}; its log shows the ones it has.",
+            endpoint=endpoint.id,
+            message_id=message_id,
+        )
     return outbox.retry(session=session, message_id=message_id, account_id=endpoint.account_id)
 
 

@@ -195,7 +195,9 @@ def test_the_event_follows_the_apis_rules_and_never_changes_an_existing_event(
     backwards = define(client, owner, path, end="2030-03-01T08:00")
     assert backwards.status_code == 422
     assert "The event ends before it starts" in backwards.text
-    assert define(client, owner, path, title="").status_code == 422
+    untitled = define(client, owner, path, title="", notify_before="often")
+    assert untitled.status_code == 422
+    assert "The event is not complete: title: must not be empty; notifyBefore: must be a whole number" in untitled.text
     assert stored(database, path).status == AudienceStatus.MATCHED
     with database.transaction() as session:
         events.push_event(
@@ -293,6 +295,11 @@ def test_the_pages_speak_german_to_a_german_browser(
     assert "8 Zeilen gelesen; Spalte 2 als E-Mail-Adressen. Noch ist nichts gesendet." in report
     assert "Der Termin würde 2 aktive Abonnements erreichen." in report
     assert "Abonnenten suchen und filtern" in client.get("/console/owner/subscribers", headers=german).text
+    client.headers.update(german)
+    untitled = define(client, owner, path, title="", event_id="")
+    assert "Der Termin ist nicht vollständig: eventId: darf nicht leer sein; title: darf nicht leer sein." in (
+        untitled.text
+    )
 
 
 def test_the_send_queues_the_same_webhooks_as_the_personal_event_api(
