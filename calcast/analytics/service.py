@@ -497,46 +497,67 @@ class ClickCounts:
     bot_clicks: int = 0
 
 
-def _clicks_query(scope: Scope, since: datetime, until: datetime) -> Any:
+def _clicks_query(scope: Scope, periods: Sequence[tuple[datetime, datetime]]) -> Any:
+    """Per calendar and for each [since, until): people who clicked (bots left out), their clicks, bots' clicks;
+    one pass over the click rows of the periods' span."""
     person = Click.is_bot.is_(False)
-    query = select(
-        Click.calendar_id,
-        func.count(distinct(case((person, Click.subscription_id)))),
-        func.coalesce(func.sum(case((person, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((person, 0), else_=1)), 0),
-    ).where(Click.calendar_id.in_(scope.calendar_ids), Click.clicked_at >= since, Click.clicked_at < until)
+    columns = []
+    for since, until in periods:
+        within = (Click.clicked_at >= since) & (Click.clicked_at < until)
+        columns += [
+            func.count(distinct(case((person & within, Click.subscription_id)))),
+            _count(person & within),
+            _count(Click.is_bot.is_(True) & within),
+        ]
+    query = select(Click.calendar_id, *columns).where(
+        Click.calendar_id.in_(scope.calendar_ids),
+        Click.clicked_at >= min(since for since, _ in periods),
+        Click.clicked_at < max(until for _, until in periods),
+    )
     if not scope.filters.by_calendar_only:
         query = query.join(Subscription, Subscription.id == Click.subscription_id).where(*scope.where)
     return query.group_by(Click.calendar_id)
 
 
-def clicks_by_calendar(*, session: Session, scope: Scope, period: Period) -> dict[str, ClickCounts]:
-    """Clicks in the period per calendar id.
+def clicks_by_calendar_of(*, session: Session, scope: Scope, periods: list[Period]) -> list[dict[str, ClickCounts]]:
+    """Clicks in each period per calendar id.
 
     People who clicked are counted from the click rows (a person who clicked on two days is one person, which
-    daily counts cannot say); click totals come from the rollups for whole past days when they can.
+    daily counts cannot say), for all the periods in one pass; click totals come from the rollups for whole past
+    days when they can (they outlast the rows' retention).
     """
     if not scope.calendar_ids:
-        return {}
-    rows = session.execute(_clicks_query(scope, period.since, period.until)).all()
-    if not scope.filters.by_calendar_only:  # the rows are all there is to count
-        return {calendar_id: ClickCounts(*(int(count) for count in counts)) for calendar_id, *counts in rows}
-    people = {calendar_id: int(count) for calendar_id, count, _, _ in rows}
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        return [{} for _ in periods]
+    rows = session.execute(_clicks_query(scope, [(chosen.since, chosen.until) for chosen in periods])).all()
+    found = []
+    for index, chosen in enumerate(periods):
+        counted = {
+            calendar_id: [int(count) for count in counts[3 * index : 3 * index + 3]] for calendar_id, *counts in rows
+        }
+        if scope.filters.by_calendar_only:
+            _rolled_click_totals(session, scope, chosen, counted)
+        found.append({calendar_id: ClickCounts(*counts) for calendar_id, counts in counted.items() if any(counts)})
+    return found
+
+
+def _rolled_click_totals(session: Session, scope: Scope, period: Period, counted: dict[str, list[int]]) -> None:
+    """Replace the click totals in `counted` (calendar id → people, clicks, bot clicks) by those of the rollups for
+    whole past days and of the rows for the rest."""
+    for counts in counted.values():
+        counts[1:] = [0, 0]
     cut = rollups.split(session=session, period=period)
     for calendar_id, (clicks, bots) in rollups.rolled_clicks(
         session=session, calendar_ids=scope.calendar_ids, days=cut.days
     ).items():
-        totals[calendar_id][0] += clicks
-        totals[calendar_id][1] += bots
-    for since, until in cut.raw:
-        for calendar_id, _, clicks, bots in session.execute(_clicks_query(scope, since, until)):
-            totals[calendar_id][0] += int(clicks)
-            totals[calendar_id][1] += int(bots)
-    return {
-        calendar_id: ClickCounts(people.get(calendar_id, 0), *totals.get(calendar_id, [0, 0]))
-        for calendar_id in set(people) | set(totals)
-    }
+        counts = counted.setdefault(calendar_id, [0, 0, 0])
+        counts[1] += clicks
+        counts[2] += bots
+    if cut.raw:
+        for calendar_id, *per_stretch in session.execute(_clicks_query(scope, cut.raw)):
+            counts = counted.setdefault(calendar_id, [0, 0, 0])
+            for first in range(0, len(per_stretch), 3):
+                counts[1] += int(per_stretch[first + 1])
+                counts[2] += int(per_stretch[first + 2])
 
 
 @dataclass(frozen=True)
@@ -678,22 +699,24 @@ def numbers(
     period: Period,
     reminders: list[tuple[str, str, str, int]] | None = None,
     subscribers: SubscriberCounts | None = None,
+    clicks: dict[str, ClickCounts] | None = None,
 ) -> Numbers:
-    """The tiles' numbers of one period (`reminders`, `subscribers`: its `reminder_counts` and `subscriber_counts`
-    when already counted)."""
+    """The tiles' numbers of one period (`reminders`, `subscribers`, `clicks`: its `reminder_counts`,
+    `subscriber_counts` and `clicks_by_calendar_of` when already counted)."""
     counts = subscribers or subscriber_counts(session=session, scope=scope, since=period.since, until=period.until)
     by_event = reminder_counts(session=session, scope=scope, period=period) if reminders is None else reminders
-    per_calendar = clicks_by_calendar(session=session, scope=scope, period=period).values()
-    clicks = ClickCounts(
-        people=sum(item.people for item in per_calendar),
-        clicks=sum(item.clicks for item in per_calendar),
-        bot_clicks=sum(item.bot_clicks for item in per_calendar),
+    if clicks is None:
+        clicks = clicks_by_calendar_of(session=session, scope=scope, periods=[period])[0]
+    total = ClickCounts(
+        people=sum(item.people for item in clicks.values()),
+        clicks=sum(item.clicks for item in clicks.values()),
+        bot_clicks=sum(item.bot_clicks for item in clicks.values()),
     )
     return Numbers(
         subscribers=counts,
         reminders_sent=sum(count for *_, count in by_event),
-        clicks=clicks,
-        engagement=_share(clicks.people, counts.active),
+        clicks=total,
+        engagement=_share(total.people, counts.active),
         reminders_by_event=by_event,
     )
 

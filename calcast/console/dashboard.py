@@ -117,16 +117,20 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
     reminders = analytics.reminder_counts_of(session=session, scope=scope, periods=periods)
     # And subscribers: with a filter other than the calendar, one pass over the subscriptions for both.
     subscribers = analytics.subscriber_counts_of(session=session, scope=scope, periods=periods)
-    current = analytics.numbers(
-        session=session, scope=scope, period=period, reminders=reminders[0], subscribers=subscribers[0]
-    )
-    previous = (
-        None
-        if before is None
-        else analytics.numbers(
-            session=session, scope=scope, period=before, reminders=reminders[1], subscribers=subscribers[1]
+    # And the people who clicked: one pass over the clicks of both.
+    clicks = analytics.clicks_by_calendar_of(session=session, scope=scope, periods=periods)
+    counted = [
+        analytics.numbers(
+            session=session,
+            scope=scope,
+            period=chosen,
+            reminders=reminders[index],
+            subscribers=subscribers[index],
+            clicks=clicks[index],
         )
-    )
+        for index, chosen in enumerate(periods)
+    ]
+    current, previous = counted[0], (counted[1] if before is not None else None)
     tiles = [
         Tile(
             metric=metric,
