@@ -108,8 +108,9 @@ def create_link_key(*, session: Session, cipher: Cipher, code: str, rotate: bool
     account = get_account(session=session, code=code)
     if account.link_key_encrypted is not None and not rotate:
         raise Conflict(
-            f"The account {code!r} already has a link key; it is shown only when it is created. "
-            "Pass --rotate to replace it (links signed with the old key are no longer trusted)."
+            "The account {code!r} already has a link key; it is shown only when it is created. "
+            "Pass --rotate to replace it (links signed with the old key are no longer trusted).",
+            code=code,
         )
     key = secrets.token_hex(32)
     account.link_key_encrypted = cipher.encrypt(key)
@@ -134,13 +135,14 @@ def sign_external_id(*, cipher: Cipher, account: Account, external_id: str) -> s
         key = _link_key(cipher=cipher, account=account)
     except ValueError:
         raise Invalid(
-            f"The link key of {account.code!r} was stored under another CALCAST_SECRET_KEY; "
-            f"create a new one with `calcast account link-key {account.code} --rotate`."
+            "The link key of {code!r} was stored under another CALCAST_SECRET_KEY; "
+            "create a new one with `calcast account link-key {code} --rotate`.",
+            code=account.code,
         ) from None
     if key is None:
         raise Invalid(
-            f"The account {account.code!r} has no link key yet; "
-            f"create one with `calcast account link-key {account.code}`."
+            "The account {code!r} has no link key yet; create one with `calcast account link-key {code}`.",
+            code=account.code,
         )
     return link_signature(key, external_id)
 

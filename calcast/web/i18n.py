@@ -1602,6 +1602,20 @@ _DE_ERRORS: dict[str, str] = {
         "Dieser Link gilt nicht: Er wurde schon benutzt, ist abgelaufen oder unvollständig. Bitten Sie einen Inhaber "
         "um einen neuen."
     ),
+    # --- link keys
+    "The account {code!r} already has a link key; it is shown only when it is created. Pass --rotate to replace it "
+    "(links signed with the old key are no longer trusted).": (
+        "Das Konto {code!r} hat schon einen Link-Schlüssel; er wird nur beim Erstellen gezeigt. Ersetzen Sie ihn "
+        "durch einen neuen, um einen zu sehen (mit dem alten signierte Links gelten dann nicht mehr)."
+    ),
+    "The link key of {code!r} was stored under another CALCAST_SECRET_KEY; create a new one with `calcast account "
+    "link-key {code} --rotate`.": (
+        "Der Link-Schlüssel von {code!r} wurde mit einem anderen CALCAST_SECRET_KEY gespeichert; ersetzen Sie ihn "
+        "durch einen neuen."
+    ),
+    "The account {code!r} has no link key yet; create one with `calcast account link-key {code}`.": (
+        "Das Konto {code!r} hat noch keinen Link-Schlüssel; ein Inhaber erstellt ihn unter Integrationen › Braze."
+    ),
     # --- the dashboard's range
     "The range {name!r} does not exist; use one of {ranges}.": (
         "Den Zeitraum {name!r} gibt es nicht; wählen Sie einen von {ranges}."

@@ -199,6 +199,8 @@ def test_the_signed_link_is_the_one_the_command_line_prints(
     without_key = client.get(f"{PAGE}/link?external_id=crm-42")
     assert without_key.status_code == 422
     assert "has no link key yet" in html.unescape(without_key.text)
+    german = client.get(f"{PAGE}/link?external_id=crm-42", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert "Das Konto 'owner' hat noch keinen Link-Schlüssel" in html.unescape(german.text)
     with database.transaction() as session:
         accounts.create_link_key(session=session, cipher=Cipher(database.settings.secret_key), code="owner")
     page = client.get(f"{PAGE}/link?external_id=crm-42")
