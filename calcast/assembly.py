@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import httpx
 
-from calcast.analytics import rollups
+from calcast.analytics import counts, rollups
 from calcast.audiences.handler import AudienceSender
 from calcast.braze import service as braze
 from calcast.braze.handler import BrazeHandler
@@ -131,6 +131,12 @@ def periodic_jobs() -> Sequence[PeriodicJob]:
             interval=timedelta(minutes=5),
             run=rollups.reminders_today_job,
             report="Rolled up the reminders of %d event(s) triggered today.",
+        ),
+        PeriodicJob(
+            name="subscription-counts",
+            interval=timedelta(minutes=1),
+            run=counts.counts_job,
+            report="Brought %d subscription count(s) up to date.",
         ),
     ]
 

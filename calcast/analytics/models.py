@@ -109,3 +109,32 @@ class ReminderValueDay(Base):
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(255), primary_key=True)
     reminders: Mapped[int] = mapped_column(Integer)
+
+
+class SubscriptionCount(Base):
+    """Subscriptions per calendar and value of each dimension a filter narrows by (tags by id, no value as "unknown"):
+    active, ended, and active but lapsed, as the rows are now together with `SubscriptionCountChange`."""
+
+    __tablename__ = "subscription_counts"
+
+    calendar_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    active: Mapped[int] = mapped_column(BigInteger)
+    ended: Mapped[int] = mapped_column(BigInteger)
+    lapsed: Mapped[int] = mapped_column(BigInteger)
+
+
+class SubscriptionCountChange(Base):
+    """A change of `SubscriptionCount`, written by the database's triggers as the subscriptions change (migration
+    `subscription_counts`) and folded into the counts by the job `subscription-counts`."""
+
+    __tablename__ = "subscription_count_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(String(36))
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))
+    active: Mapped[int] = mapped_column(Integer)
+    ended: Mapped[int] = mapped_column(Integer)
+    lapsed: Mapped[int] = mapped_column(Integer)

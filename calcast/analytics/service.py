@@ -11,12 +11,13 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, or_, select
+from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from calcast.accounts import service as accounts
+from calcast.analytics import counts as kept
 from calcast.analytics import rollups
 from calcast.analytics.dimensions import COLUMNS, counts_by_value, label
 from calcast.analytics.periods import Filters, Period, day_start, last_days, period
@@ -175,17 +176,63 @@ def subscriber_counts_of(*, session: Session, scope: Scope, periods: list[Period
 def _filtered_subscriber_counts(
     session: Session, scope: Scope, periods: list[tuple[datetime | None, datetime]]
 ) -> list[SubscriberCounts]:
-    """`subscriber_counts` of these [since, until) under a filter on a column no index holds: one pass over the
-    account's subscriptions, five counts per period."""
-    counts = []
+    """`subscriber_counts` of these [since, until) under a filter other than the calendar alone.
+
+    With one filter besides the calendar: from the subscriptions with its value now (`analytics.counts`), taking
+    away what changed since the earliest moment asked for (a few days' rows, through the indexes on creation, end
+    and lapse time). With more: one pass over the account's subscriptions, five counts per period.
+    """
+    narrowing = _narrowing(session, scope)
+    if narrowing is None:
+        return _one_pass_subscriber_counts(session, scope, periods)
+    now = kept.counted(
+        session=session, calendar_ids=scope.calendar_ids, dimension=narrowing.dimension, values=narrowing.values
+    )
+    created, ended, lapsed = Subscription.created_at, Subscription.deactivated_at, Subscription.lapsed_at
+    columns = []
+    for since, until in periods:
+        columns += [
+            _count(created >= until),
+            _count(ended >= until),
+            _count(_within(created, since, until)) if since is not None else literal(0),
+            _count(_within(ended, since, until)) if since is not None else literal(0),
+            # Lapsed now but not yet then, or made since; and ended since but lapsed then.
+            _count(ended.is_(None) & lapsed.is_not(None) & ((lapsed >= until) | (created >= until))),
+            _count((ended >= until) & (lapsed < until) & (created < until)),
+        ]
+    earliest = min(moment for since, until in periods for moment in (since, until) if moment is not None)
+    recent = or_(created >= earliest, ended >= earliest, lapsed >= earliest)
+    row = [int(value) for value in session.execute(select(*columns).where(*scope.where, recent)).one()]
+    found = []
+    for index, (since, _) in enumerate(periods):
+        made_since, ended_since, new, gone, lapsed_since, lapsed_then = row[6 * index : 6 * index + 6]
+        made = now.active + now.ended - made_since
+        ended_before = now.ended - ended_since
+        found.append(
+            SubscriberCounts(
+                active=made - ended_before,
+                new=made if since is None else new,
+                unsubscribed=ended_before if since is None else gone,
+                lapsed=now.lapsed - lapsed_since + lapsed_then,
+            )
+        )
+    return found
+
+
+def _one_pass_subscriber_counts(
+    session: Session, scope: Scope, periods: list[tuple[datetime | None, datetime]]
+) -> list[SubscriberCounts]:
+    """`subscriber_counts` of these [since, until) under any filter: one pass over the account's subscriptions,
+    five counts per period."""
+    columns = []
     for since, until in periods:
         made_before = Subscription.created_at < until
         ended_before = Subscription.deactivated_at < until
         new = _within(Subscription.created_at, since, until) if since is not None else made_before
         gone = _within(Subscription.deactivated_at, since, until) if since is not None else ended_before
         lapsed = (Subscription.lapsed_at < until) & _active_at(until)
-        counts += [_count(made_before), _count(ended_before), _count(new), _count(gone), _count(lapsed)]
-    row = [int(value) for value in session.execute(select(*counts).where(*scope.where)).one()]
+        columns += [_count(made_before), _count(ended_before), _count(new), _count(gone), _count(lapsed)]
+    row = [int(value) for value in session.execute(select(*columns).where(*scope.where)).one()]
     found = []
     for first in range(0, len(row), 5):
         made, ended, new_count, gone_count, lapsed_count = row[first : first + 5]
@@ -413,19 +460,26 @@ def _by_day(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]
     return pieces
 
 
+def _narrowing(session: Session, scope: Scope) -> rollups.Narrowing | None:
+    """The one filter besides the calendar as the rollups and counts per value keep it (a tag by the ids of that
+    name in the scope's calendars); None for none, or for two and more."""
+    chosen = scope.filters.one_besides_calendar
+    if chosen is None:
+        return None
+    name, value = chosen
+    if name != "tag":
+        return rollups.Narrowing(dimension=name, values=[value])
+    ids = session.scalars(select(Tag.id).where(Tag.calendar_id.in_(scope.calendar_ids), Tag.name == value))
+    return rollups.Narrowing(dimension="tag", values=list(ids))
+
+
 def _reminder_rollups(session: Session, scope: Scope) -> tuple[bool, rollups.Narrowing | None]:
     """Whether the reminder rollups answer for the scope (no filter besides the calendar: those per event; one: those
     per value of its dimension, which it is then), or not (two filters or more)."""
     if scope.filters.by_calendar_only:
         return True, None
-    chosen = scope.filters.one_besides_calendar
-    if chosen is None:
-        return False, None
-    name, value = chosen
-    if name != "tag":
-        return True, rollups.Narrowing(dimension=name, values=[value])
-    ids = session.scalars(select(Tag.id).where(Tag.calendar_id.in_(scope.calendar_ids), Tag.name == value))
-    return True, rollups.Narrowing(dimension="tag", values=list(ids))
+    narrowing = _narrowing(session, scope)
+    return narrowing is not None, narrowing
 
 
 def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[tuple[str, str, str, int]]:

@@ -1,0 +1,209 @@
+"""The subscription counts the database keeps (analytics.counts): after every kind of change, with the changes
+folded or not, they are what counting the rows says; and the dashboard's tiles under one filter, read from them,
+are those counted from the rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from calcast.analytics import counts
+from calcast.analytics.models import SubscriptionCount, SubscriptionCountChange
+from calcast.analytics.periods import Filters, period
+from calcast.analytics.service import _filtered_subscriber_counts, _one_pass_subscriber_counts, scope
+from calcast.calendars.models import Tag
+from calcast.core.db import Database
+from calcast.feeds.telemetry import mark_lapsed
+from calcast.subscribers.privacy import forget_person
+from calcast.subscriptions import service as subscriptions
+from calcast.subscriptions.capture import Capture
+from calcast.subscriptions.models import Subscription, subscription_tags
+from tests.console.test_numbers import World, _polls
+
+COLUMNS = {
+    "source": Subscription.source,
+    "app": Subscription.client_family,
+    "device": Subscription.device,
+    "country": Subscription.country_code,
+    "method": Subscription.method,
+}
+
+Key = tuple[str, str, str]
+
+
+def _from_the_rows(session: Session) -> dict[Key, tuple[int, int, int]]:
+    """(calendar id, dimension, value) → active, ended, lapsed, counted from the subscriptions."""
+    found: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows = session.execute(
+        select(Subscription, subscription_tags.c.tag_id).outerjoin(
+            subscription_tags, subscription_tags.c.subscription_id == Subscription.id
+        )
+    ).all()
+    seen = set()
+    for subscription, tag_id in rows:
+        states = (
+            int(subscription.deactivated_at is None),
+            int(subscription.deactivated_at is not None),
+            int(subscription.deactivated_at is None and subscription.lapsed_at is not None),
+        )
+        keys = [] if tag_id is None else [(subscription.calendar_id, "tag", tag_id)]
+        if subscription.id not in seen:
+            seen.add(subscription.id)
+            keys += [
+                (subscription.calendar_id, name, getattr(subscription, column.key) or "unknown")
+                for name, column in COLUMNS.items()
+            ]
+        for key in keys:
+            for index, state in enumerate(states):
+                found[key][index] += state
+    return {key: (active, ended, lapsed) for key, (active, ended, lapsed) in found.items()}
+
+
+def _kept(session: Session) -> dict[Key, tuple[int, int, int]]:
+    """The same from the kept counts, read as `counts.counted` reads them (counts and changes together)."""
+    keys = {
+        (row.calendar_id, row.dimension, row.value)
+        for table in (SubscriptionCount, SubscriptionCountChange)
+        for row in session.execute(select(table.calendar_id, table.dimension, table.value))
+    }
+    found = {}
+    for calendar_id, dimension, value in keys:
+        got = counts.counted(session=session, calendar_ids=[calendar_id], dimension=dimension, values=[value])
+        if (got.active, got.ended, got.lapsed) != (0, 0, 0):
+            found[(calendar_id, dimension, value)] = (got.active, got.ended, got.lapsed)
+    return found
+
+
+def _agree(database: Database, *, fold: bool) -> None:
+    if fold:
+        with database.transaction() as session:
+            counts.fold(session)
+    with database.sessions() as session:
+        assert _kept(session) == _from_the_rows(session)
+        if fold:
+            assert session.scalar(select(func.count()).select_from(SubscriptionCountChange)) == 0
+            zero = (SubscriptionCount.active == 0) & (SubscriptionCount.ended == 0) & (SubscriptionCount.lapsed == 0)
+            assert session.scalar(select(func.count()).select_from(SubscriptionCount).where(zero)) == 0
+
+
+@pytest.mark.parametrize("fold", [False, True], ids=["changes", "folded"])
+def test_the_kept_counts_are_the_rows_counts_after_every_kind_of_change(
+    database: Database, world: World, fold: bool
+) -> None:
+    ids = world.ids
+    _agree(database, fold=fold)  # subscribed, tagged, polled by apps, one ended (the world)
+    with database.sessions() as session:
+        assert _from_the_rows(session)  # there is something to count
+    with database.transaction() as session:  # other topics chosen
+        subscription = subscriptions.get_subscription(session=session, subscription_id=ids["s1"])
+        subscriptions.change_tags(session=session, subscription=subscription, tags=["Team II"])
+    _agree(database, fold=fold)
+    _polls(database, ids["s4"], 1, world.now - timedelta(minutes=1), "google")  # a first poll: an app
+    _polls(database, ids["s1"], 1, world.now, "outlook")  # another app
+    _agree(database, fold=fold)
+    with database.transaction() as session:  # lapsed: nobody polled for long enough
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id.in_([ids["s2"], ids["s5"]]))
+            .values(last_polled_at=world.now - timedelta(days=60))
+        )
+        assert mark_lapsed(session=session, settings=database.settings, now=world.now) >= 2
+    _agree(database, fold=fold)
+    _polls(database, ids["s5"], 1, world.now, "apple")  # polls again: no longer lapsed
+    with database.transaction() as session:
+        subscription = subscriptions.get_subscription(session=session, subscription_id=ids["s2"])
+        subscriptions.deactivate(session=session, subscription=subscription)  # a lapsed one ends
+    _agree(database, fold=fold)
+    with database.transaction() as session:  # values captured, then erased on request
+        captured = {"source": "newsletter", "country_code": "DE", "device": "iOS"}
+        session.execute(update(Subscription).where(Subscription.id == ids["s6"]).values(**captured))
+    _agree(database, fold=fold)
+    with database.transaction() as session:
+        assert forget_person(session=session, account_code="owner", who="s6") == 1
+    _agree(database, fold=fold)
+    with database.transaction() as session:  # a tag removed from the calendar (its choices go with it)
+        session.execute(delete(Tag).where(Tag.name == "Team I"))
+    _agree(database, fold=fold)
+    with database.transaction() as session:  # rows deleted (an account removed)
+        session.execute(delete(Subscription).where(Subscription.id.in_([ids["s3"], ids["s5"]])))
+    _agree(database, fold=fold)
+    with database.transaction() as session:
+        again = subscriptions.subscribe(
+            session=session,
+            settings=database.settings,
+            account_code="owner",
+            calendar_code="main",
+            details=subscriptions.SubscriberDetails(
+                subscriber_id="s7", tags=("Team II",), method="Google", capture=Capture(source="website")
+            ),
+        )
+        assert again.is_new
+    _agree(database, fold=fold)
+    with database.transaction() as session:  # folding twice changes nothing
+        counts.fold(session)
+        assert counts.fold(session) == 0
+    _agree(database, fold=fold)
+
+
+FILTERS = [
+    Filters(tag="Team I"),
+    Filters(tag="Everyone"),
+    Filters(app="apple"),
+    Filters(app="unknown"),
+    Filters(method="WebCal"),
+    Filters(country="unknown"),
+    Filters(calendar="main", app="apple"),
+    Filters(tag="Nobody's"),
+]
+
+
+def test_the_tiles_under_one_filter_are_those_of_one_pass_over_the_rows(database: Database, world: World) -> None:
+    """Read from the kept counts and the few rows changed since, the tiles of every range and the range before it
+    are the same as counted in one pass over all of the account's subscriptions."""
+    ids = world.ids
+    with database.transaction() as session:
+        later = {"last_polled_at": world.now - timedelta(days=60)}
+        session.execute(update(Subscription).where(Subscription.id.in_([ids["s1"], ids["s5"]])).values(**later))
+        mark_lapsed(session=session, settings=database.settings, now=world.now - timedelta(days=2))
+        # One lapsed two days ago and ended yesterday; one ended long ago, one made today.
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id == ids["s5"])
+            .values(deactivated_at=world.now - timedelta(days=1))
+        )
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id == ids["s2"])
+            .values(deactivated_at=world.now - timedelta(days=15))
+        )
+        session.execute(
+            update(Subscription).where(Subscription.id == ids["s4"]).values(created_at=world.now - timedelta(hours=1))
+        )
+    compared = 0
+    with database.sessions() as session:
+        for filters in FILTERS:
+            chosen = scope(session=session, account_code="owner", filters=filters)
+            for name in ("today", "yesterday", "7d", "30d", "month", "all"):
+                first = world.now - timedelta(days=40)
+                current = period(name, now=world.now, first=first)
+                before = current.previous()
+                periods: list[tuple[datetime | None, datetime]] = [
+                    (current.since, current.until),
+                    (None, current.until) if name == "all" else (before.since, before.until),
+                ]
+                from_counts = _filtered_subscriber_counts(session, chosen, periods)
+                from_rows = _one_pass_subscriber_counts(session, chosen, periods)
+                assert from_counts == from_rows, (filters, name)
+                compared += sum(1 for counted in from_rows if counted.active or counted.lapsed or counted.unsubscribed)
+    assert compared > 50  # the worlds's numbers are not all zero
+    with database.sessions() as session:  # lapsed and ended ones are among them
+        lapsed = _one_pass_subscriber_counts(
+            session,
+            scope(session=session, account_code="owner", filters=Filters(app="apple")),
+            [(world.now - timedelta(days=3), world.now - timedelta(days=1, hours=12))],
+        )
+        assert lapsed[0].lapsed >= 1
