@@ -320,7 +320,8 @@ def test_fetch_cost_does_not_grow_with_other_subscriptions(
     statements: list[str] = []
 
     def count(*args: object) -> None:
-        statements.append(str(args[2]))
+        if threading.current_thread().name != "calcast-feed-changes":  # the watcher reads on its own, now and then
+            statements.append(str(args[2]))
 
     def measure(rendering: bool) -> int:
         if rendering:
