@@ -230,9 +230,10 @@ def seed(url: str, subscriptions: int, log: Callable[[str], None]) -> None:
         folded = counts.fold(session)
     took = time.perf_counter() - started
     log(f"  the subscription counts ({folded:,} counts, as the workers' job every minute): {took:.1f} s")
-    # The rollup tables' statistics, as autovacuum gathers them in production once a table has filled.
+    # The rollup tables' statistics, as autovacuum gathers them in production once a table has filled, and on
+    # PostgreSQL the space of the changes folded, which autovacuum frees once so many rows were deleted.
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("ANALYZE"))
+        connection.execute(text("VACUUM ANALYZE" if connection.dialect.name == "postgresql" else "ANALYZE"))
     database.dispose()
 
 

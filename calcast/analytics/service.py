@@ -188,6 +188,9 @@ def _filtered_subscriber_counts(
     now = kept.counted(
         session=session, calendar_ids=scope.calendar_ids, dimension=narrowing.dimension, values=narrowing.values
     )
+    # A period from before the account's first subscription ("all time") is all of it up to its end.
+    first = session.scalar(select(func.min(Subscription.created_at)).where(Subscription.account_id == scope.account_id))
+    periods = [(None if since is None or first is None or since <= first else since, until) for since, until in periods]
     created, ended, lapsed = Subscription.created_at, Subscription.deactivated_at, Subscription.lapsed_at
     columns = []
     for since, until in periods:
