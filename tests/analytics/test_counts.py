@@ -6,22 +6,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from calcast import assembly
+from calcast.accounts import service as accounts
 from calcast.analytics import counts
 from calcast.analytics.models import SubscriptionCount, SubscriptionCountChange
 from calcast.analytics.periods import Filters, period
 from calcast.analytics.service import _filtered_subscriber_counts, _one_pass_subscriber_counts, scope
+from calcast.calendars import service as calendars
 from calcast.calendars.models import Tag
-from calcast.core.db import Database
+from calcast.core.db import Database, utcnow
 from calcast.feeds.telemetry import mark_lapsed
 from calcast.subscribers.privacy import forget_person
 from calcast.subscriptions import service as subscriptions
 from calcast.subscriptions.capture import Capture
 from calcast.subscriptions.models import Subscription, subscription_tags
+from tests.calendars.test_welcome_migration import migrate, triggers
+from tests.conftest import make_settings
 from tests.console.test_numbers import World, _polls
 
 COLUMNS = {
@@ -207,3 +213,64 @@ def test_the_tiles_under_one_filter_are_those_of_one_pass_over_the_rows(database
             [(world.now - timedelta(days=3), world.now - timedelta(days=1, hours=12))],
         )
         assert lapsed[0].lapsed >= 1
+
+
+COUNT_TRIGGERS = {
+    f"subscription_count_{name}"
+    for name in (
+        "subscriptions_insert",
+        "subscriptions_update",
+        "subscriptions_delete",
+        "subscription_tags_insert",
+        "subscription_tags_delete",
+    )
+}
+
+
+def test_the_migration_counts_the_subscriptions_already_there_and_goes_both_ways(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'counts.db'}"
+    migrate(url, "head")
+    assert triggers(url) >= COUNT_TRIGGERS
+    database = assembly.database(make_settings(url))
+    try:
+        with database.transaction() as session:
+            accounts.create_account(session=session, code="brand", name="Brand")
+            calendars.create_calendar(
+                session=session,
+                account_code="brand",
+                code="main",
+                settings=calendars.CalendarSettings(title="Main"),
+                tags=("Home", "Away"),
+            )
+            for number, tags in enumerate((("Home",), ("Away",), ("Home", "Away"))):
+                subscriptions.subscribe(
+                    session=session,
+                    settings=database.settings,
+                    account_code="brand",
+                    calendar_code="main",
+                    details=subscriptions.SubscriberDetails(
+                        subscriber_id=f"fan-{number}", tags=tags, capture=Capture(source="website", country_code="DE")
+                    ),
+                )
+            session.execute(
+                update(Subscription).where(Subscription.subscriber_id == "fan-1").values(lapsed_at=utcnow())
+            )
+            session.execute(
+                update(Subscription).where(Subscription.subscriber_id == "fan-2").values(deactivated_at=utcnow())
+            )
+        database.dispose()
+        # Down: the counts and their triggers go; up again: the counts start from the rows.
+        migrate(url, "0015_reminder_marks", down=True)
+        assert not COUNT_TRIGGERS & triggers(url)
+        migrate(url, "head")
+        assert triggers(url) >= COUNT_TRIGGERS
+        with database.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(SubscriptionCountChange)) == 0
+            kept = _kept(session)
+            assert kept == _from_the_rows(session)
+            home = session.scalar(select(Tag.id).where(Tag.name == "Home"))
+            calendar_id = session.scalar(select(Tag.calendar_id).where(Tag.name == "Home"))
+            assert kept[(str(calendar_id), "tag", str(home))] == (1, 1, 0)  # fan-0 active, fan-2 ended
+            assert kept[(str(calendar_id), "source", "website")] == (2, 1, 1)  # fan-1 lapsed
+    finally:
+        database.dispose()
