@@ -305,7 +305,8 @@ def test_subscribing_is_rate_limited_per_ip(
     assert subscribe(web)[1].status_code == 303
     _token, response = subscribe(web)
     assert response.status_code == 429
-    assert response.headers["retry-after"] == "60"
+    # The seconds until the first of the two leaves the minute's window: 60, less the time the two took.
+    assert 50 <= int(response.headers["retry-after"]) <= 60
     assert "Please wait a minute and try again." in visible_text(response.text)
     assert len(stored(database)) == 2
 
