@@ -8,6 +8,7 @@ from calcast.analytics.models import (
     ReminderValueDay,
     RollupDay,
     SubscriptionDay,
+    SubscriptionFilterDay,
     SubscriptionValueDay,
 )
 from calcast.audiences.models import Audience, AudienceMember
@@ -51,6 +52,7 @@ __all__ = [
     "RollupDay",
     "Subscription",
     "SubscriptionDay",
+    "SubscriptionFilterDay",
     "SubscriptionValueDay",
     "Tag",
     "WebhookDelivery",

@@ -58,10 +58,13 @@ def counts_by_each(
     grouped = query.with_only_columns(
         *keys, *chosen, *(func.grouping(column) for column in chosen), func.count()
     ).group_by(*keys, func.grouping_sets(*(tuple_(column) for column in chosen)))
+    # The one column a row is about: GROUPING() is 0 for it, and always for a column that is also a key (the calendar
+    # per calendar), whose rows are then those with every other column's GROUPING() 1.
+    keyed = next((place for place, column in enumerate(chosen) if any(column is key for key in keys)), -1)
     found = []
     for row in session.execute(grouped):
         values, flags = row[width : width + len(chosen)], row[width + len(chosen) : width + 2 * len(chosen)]
-        index = list(flags).index(0)  # the one column this row is about (GROUPING() is 0 for it)
+        index = next((place for place, flag in enumerate(flags) if flag == 0 and place != keyed), keyed)
         found.append((tuple(row[:width]), names[index], values[index], int(row[-1])))
     return found
 

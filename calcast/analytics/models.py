@@ -96,6 +96,22 @@ class SubscriptionValueDay(Base):
     subscriptions: Mapped[int] = mapped_column(Integer)
 
 
+class SubscriptionFilterDay(Base):
+    """Subscriptions made and ended per calendar, day and value of each dimension a filter narrows by
+    (`analytics.dimensions.FILTERED`): tags by id, the other columns' values ("unknown" when none was captured), as
+    they were when the day was rolled up. The dashboard's views with one filter read them (`SubscriptionDay` with a
+    value)."""
+
+    __tablename__ = "subscription_filter_days"
+
+    calendar_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    new: Mapped[int] = mapped_column(Integer)
+    ended: Mapped[int] = mapped_column(Integer)
+
+
 class ReminderValueDay(Base):
     """Reminders sent per calendar, event, day and value of each dimension a filter narrows by (tags by id), of the
     subscriptions as they were when the day was rolled up."""

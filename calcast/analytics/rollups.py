@@ -1,10 +1,11 @@
 """The daily rollups: feed polls per calendar, client family and day; reminders sent and clicks per calendar, event
-and day; subscriptions made and ended per calendar and day. Kept by the workers' periodic job `rollup_job`; read by
-`analytics.service` for whole past days, while the rest of a period (today, a day not rolled up yet) is counted
-from the raw rows. Today's reminders are the exception: the job `reminders_today_job` adds each event's reminders
-to today's rollups once they have triggered (`roll_up_today`), so the dashboard counts only the last minutes.
+and day; subscriptions made and ended per calendar and day, also per value of each filter's dimension. Kept by the
+workers' periodic job `rollup_job`; read by `analytics.service` for whole past days, while the rest of a period
+(today, a day not rolled up yet) is counted from the raw rows. Today's reminders are the exception: the job
+`reminders_today_job` adds each event's reminders to today's rollups once they have triggered (`roll_up_today`),
+so the dashboard counts only the last minutes.
 
-The job writes each UTC day whole: in one transaction it deletes the day's rows of the three tables, inserts them
+The job writes each UTC day whole: in one transaction it deletes the day's rows of every table, inserts them
 again from the raw rows and marks the day in `rollup_days`, so running it twice changes nothing. A day is rolled
 up once it has ended; the last `CLOSE_AGAIN_DAYS` ended days are rolled up again at every run, because late raw
 rows land there (a telemetry batch is written up to CALCAST_FEED_TELEMETRY_INTERVAL_SECONDS after its fetches, a
@@ -25,7 +26,7 @@ from sqlalchemy import Date, case, delete, distinct, func, insert, literal, sele
 from sqlalchemy.orm import Session
 
 from calcast.accounts.models import Account
-from calcast.analytics.dimensions import COLUMNS, counts_by_value, label
+from calcast.analytics.dimensions import COLUMNS, FILTERED, counts_by_value, label
 from calcast.analytics.models import (
     ClickDay,
     PollDay,
@@ -34,6 +35,7 @@ from calcast.analytics.models import (
     ReminderValueDay,
     RollupDay,
     SubscriptionDay,
+    SubscriptionFilterDay,
     SubscriptionValueDay,
 )
 from calcast.analytics.periods import Period, day_start
@@ -62,7 +64,16 @@ def _earliest(session: Session) -> date | None:
 def roll_up_day(*, session: Session, day: date, now: datetime | None = None) -> None:
     """Write one UTC day's rollups from the raw rows, replacing what was there."""
     since, until = day_start(day), day_start(day + timedelta(days=1))
-    tables = (PollDay, ReminderDay, ReminderValueDay, ReminderMark, ClickDay, SubscriptionDay, SubscriptionValueDay)
+    tables = (
+        PollDay,
+        ReminderDay,
+        ReminderValueDay,
+        ReminderMark,
+        ClickDay,
+        SubscriptionDay,
+        SubscriptionValueDay,
+        SubscriptionFilterDay,
+    )
     for table in (*tables, RollupDay):
         session.execute(delete(table).where(table.day == day))
     the_day = literal(day, Date)
@@ -175,22 +186,43 @@ def reminders_today_job(*, transaction: Transaction, settings: Settings, now: da
 
 
 def _roll_up_values(session: Session, day: date, account_ids: list[str]) -> None:
-    """Subscriptions made on the day per account and value of each top-list dimension (tags by id)."""
-    made = select(Subscription.id).where(
-        Subscription.account_id.in_(account_ids),
-        Subscription.created_at >= day_start(day),
-        Subscription.created_at < day_start(day + timedelta(days=1)),
-    )
-    per: dict[tuple[str, str, str], int] = defaultdict(int)
-    dimensions = [*COLUMNS, "tag"]
-    for (account_id,), dimension, value, count in counts_by_value(session, made, dimensions, [Subscription.account_id]):
-        per[(account_id, dimension, label(value))] += count  # a value "unknown" and none are one
-    if per:
+    """Subscriptions made on the day per account and value of each top-list dimension (tags by id); made and ended
+    per calendar and value of each dimension a filter narrows by."""
+    since, until = day_start(day), day_start(day + timedelta(days=1))
+    accounts: dict[str, str] = dict(session.execute(select(Calendar.id, Calendar.account_id)).all())
+    per_account: dict[tuple[str, str, str], int] = defaultdict(int)
+    per_calendar: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for index, column in enumerate((Subscription.created_at, Subscription.deactivated_at)):
+        rows = select(Subscription.id).where(Subscription.account_id.in_(account_ids), column >= since, column < until)
+        dimensions = [*COLUMNS, "tag"] if index == 0 else list(FILTERED)
+        for (calendar_id,), dimension, value, count in counts_by_value(
+            session, rows, dimensions, [Subscription.calendar_id]
+        ):
+            if index == 0:  # a value "unknown" and none are one
+                per_account[(accounts[calendar_id], dimension, label(value))] += count
+            if dimension in FILTERED:
+                per_calendar[(calendar_id, dimension, label(value))][index] += count
+    if per_account:
         session.execute(
             insert(SubscriptionValueDay),
             [
                 {"account_id": account_id, "day": day, "dimension": dimension, "value": value, "subscriptions": count}
-                for (account_id, dimension, value), count in per.items()
+                for (account_id, dimension, value), count in per_account.items()
+            ],
+        )
+    if per_calendar:
+        session.execute(
+            insert(SubscriptionFilterDay),
+            [
+                {
+                    "calendar_id": calendar_id,
+                    "dimension": dimension,
+                    "value": value,
+                    "day": day,
+                    "new": new,
+                    "ended": ended,
+                }
+                for (calendar_id, dimension, value), (new, ended) in per_calendar.items()
             ],
         )
 
@@ -375,19 +407,24 @@ def rolled_polls(
 
 
 def rolled_subscriptions(
-    *, session: Session, calendar_ids: Sequence[str], days: Sequence[date]
+    *, session: Session, calendar_ids: Sequence[str], days: Sequence[date], narrowing: Narrowing | None = None
 ) -> dict[date, tuple[int, int]]:
-    """(subscriptions made, ended) per rolled-up day of these; days without any are left out."""
+    """(subscriptions made, ended) per rolled-up day of these (of the subscriptions that meet `narrowing`); days
+    without any are left out."""
     if not days or not calendar_ids:
         return {}
+    if narrowing is None:
+        table: Any = SubscriptionDay
+        chosen = []
+    else:
+        if not narrowing.values:
+            return {}
+        table = SubscriptionFilterDay
+        chosen = [table.dimension == narrowing.dimension, table.value.in_(narrowing.values)]
     rows = session.execute(
-        select(SubscriptionDay.day, func.sum(SubscriptionDay.new), func.sum(SubscriptionDay.ended))
-        .where(
-            SubscriptionDay.calendar_id.in_(calendar_ids),
-            SubscriptionDay.day >= min(days),
-            SubscriptionDay.day <= max(days),
-        )
-        .group_by(SubscriptionDay.day)
+        select(table.day, func.sum(table.new), func.sum(table.ended))
+        .where(table.calendar_id.in_(calendar_ids), *chosen, table.day >= min(days), table.day <= max(days))
+        .group_by(table.day)
     )
     return {day: (int(new), int(ended)) for day, new, ended in rows}
 

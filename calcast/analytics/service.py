@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, and_, case, distinct, exists, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -55,6 +55,9 @@ class Scope:
     # The filters' conditions alone: for queries already within `calendar_ids` (the account's or the chosen
     # calendar), which then read the calendars' own indexes.
     narrowing: list[ColumnElement[bool]]
+    # The one filter besides the calendar as the rollups and counts per value keep it (a tag by the ids of that name
+    # in the scope's calendars); None for none, or for two and more.
+    by_value: rollups.Narrowing | None = None
 
     @property
     def where(self) -> list[ColumnElement[bool]]:
@@ -67,20 +70,18 @@ def _is(column: Any, value: str) -> ColumnElement[bool]:
     return matched
 
 
-def _tagged(session: Session, account_id: str, name: str) -> ColumnElement[bool]:
-    """The tag filter: the subscription has a tag of this name (a subscription's tags are its calendar's).
+def _tagged(session: Session, ids: list[str], name: str) -> ColumnElement[bool]:
+    """The tag filter: the subscription has a tag of this name, one of `ids` (those of the scope's calendars).
 
-    PostgreSQL is given the ids of the account's tags of that name: with the tags joined by name it expects many
-    rows and hashes every subscription's tag of the name, even to check the few thousand subscriptions of a week
-    (four times as long); with the ids it looks those up and still hashes for a pass over all subscriptions.
-    SQLite looks each subscription's tags up either way, and with the ids tries each id in turn (slower).
+    PostgreSQL is given the ids: with the tags joined by name it expects many rows and hashes every subscription's
+    tag of the name, even to check the few thousand subscriptions of a week (four times as long); with the ids it
+    looks those up and still hashes for a pass over all subscriptions. SQLite looks each subscription's tags up
+    either way, and with the ids tries each id in turn (slower).
     """
     if session.get_bind().dialect.name == "postgresql":
-        ids = select(Tag.id).join(Calendar, Calendar.id == Tag.calendar_id)
-        named = list(session.scalars(ids.where(Calendar.account_id == account_id, Tag.name == name)))
         return (
             exists()
-            .where(subscription_tags.c.subscription_id == Subscription.id, subscription_tags.c.tag_id.in_(named))
+            .where(subscription_tags.c.subscription_id == Subscription.id, subscription_tags.c.tag_id.in_(ids))
             .correlate(Subscription)
         )
     return (
@@ -105,8 +106,10 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
     narrowing: list[ColumnElement[bool]] = []
     if chosen.calendar is not None:
         narrowing.append(Subscription.calendar_id == calendar_ids[0])
+    tag_ids: list[str] = []
     if chosen.tag is not None:
-        narrowing.append(_tagged(session, account.id, chosen.tag))
+        tag_ids = list(session.scalars(select(Tag.id).where(Tag.calendar_id.in_(calendar_ids), Tag.name == chosen.tag)))
+        narrowing.append(_tagged(session, tag_ids, chosen.tag))
     for value, column in (
         (chosen.source, Subscription.source),
         (chosen.app, Subscription.client_family),
@@ -116,7 +119,13 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
     ):
         if value is not None:
             narrowing.append(_is(column, value))
-    return Scope(account_id=account.id, calendar_ids=calendar_ids, filters=chosen, narrowing=narrowing)
+    by_value = None
+    if (one := chosen.one_besides_calendar) is not None:
+        name, value = one
+        by_value = rollups.Narrowing(dimension=name, values=tag_ids if name == "tag" else [value])
+    return Scope(
+        account_id=account.id, calendar_ids=calendar_ids, filters=chosen, narrowing=narrowing, by_value=by_value
+    )
 
 
 def _active_at(moment: datetime) -> ColumnElement[bool]:
@@ -179,43 +188,43 @@ def _filtered_subscriber_counts(
     """`subscriber_counts` of these [since, until) under a filter other than the calendar alone.
 
     With one filter besides the calendar: from the subscriptions with its value now (`analytics.counts`), taking
-    away what changed since the earliest moment asked for (a few days' rows, through the indexes on creation, end
-    and lapse time). With more: one pass over the account's subscriptions, five counts per period.
+    away those made and ended since the period's end (`made_and_ended`: the rollups per value, today's rows), and
+    correcting the lapsed by the rows lapsed or ended since then (a subscription lapses after it was made). With
+    more: one pass over the account's subscriptions, five counts per period.
     """
-    narrowing = _narrowing(session, scope)
+    narrowing = scope.by_value
     if narrowing is None:
         return _one_pass_subscriber_counts(session, scope, periods)
     now = kept.counted(
         session=session, calendar_ids=scope.calendar_ids, dimension=narrowing.dimension, values=narrowing.values
     )
+    moment = max(utcnow(), *(until for _, until in periods))
     # A period from before the account's first subscription ("all time") is all of it up to its end.
     first = session.scalar(select(func.min(Subscription.created_at)).where(Subscription.account_id == scope.account_id))
     periods = [(None if since is None or first is None or since <= first else since, until) for since, until in periods]
-    created, ended, lapsed = Subscription.created_at, Subscription.deactivated_at, Subscription.lapsed_at
+    ended, lapsed = Subscription.deactivated_at, Subscription.lapsed_at
     columns = []
-    for since, until in periods:
-        columns += [
-            _count(created >= until),
-            _count(ended >= until),
-            _count(_within(created, since, until)) if since is not None else literal(0),
-            _count(_within(ended, since, until)) if since is not None else literal(0),
-            # Lapsed now but not yet then, or made since; and ended since but lapsed then.
-            _count(ended.is_(None) & lapsed.is_not(None) & ((lapsed >= until) | (created >= until))),
-            _count((ended >= until) & (lapsed < until) & (created < until)),
-        ]
-    earliest = min(moment for since, until in periods for moment in (since, until) if moment is not None)
-    recent = or_(created >= earliest, ended >= earliest, lapsed >= earliest)
+    for _, until in periods:
+        # Lapsed now but not yet then; and ended since but lapsed then.
+        columns += [_count(ended.is_(None) & (lapsed >= until)), _count((ended >= until) & (lapsed < until))]
+    earliest = min(until for _, until in periods)
+    recent = or_(lapsed >= earliest, ended >= earliest)
     row = [int(value) for value in session.execute(select(*columns).where(*scope.where, recent)).one()]
     found = []
-    for index, (since, _) in enumerate(periods):
-        made_since, ended_since, new, gone, lapsed_since, lapsed_then = row[6 * index : 6 * index + 6]
+    for index, (since, until) in enumerate(periods):
+        lapsed_since, lapsed_then = row[2 * index : 2 * index + 2]
+        made_since, ended_since = made_and_ended(session=session, scope=scope, since=until, until=moment)
         made = now.active + now.ended - made_since
         ended_before = now.ended - ended_since
+        if since is None:
+            new, gone = made, ended_before
+        else:
+            new, gone = made_and_ended(session=session, scope=scope, since=since, until=until)
         found.append(
             SubscriberCounts(
                 active=made - ended_before,
-                new=made if since is None else new,
-                unsubscribed=ended_before if since is None else gone,
+                new=new,
+                unsubscribed=gone,
                 lapsed=now.lapsed - lapsed_since + lapsed_then,
             )
         )
@@ -254,10 +263,13 @@ def _raw_made_and_ended(session: Session, scope: Scope, since: datetime | None, 
 
 
 def made_and_ended(*, session: Session, scope: Scope, since: datetime | None, until: datetime) -> tuple[int, int]:
-    """Subscriptions made and ended in [since, until) (`since` None: ever before `until`), for a scope of the account
-    or its calendars: whole rolled-up days from the daily rollups, the rest (today) from the rows."""
+    """Subscriptions made and ended in [since, until) (`since` None: ever before `until`): whole rolled-up days from
+    the daily rollups (with one filter besides the calendar, those per value), the rest (today) from the rows."""
+    if since is not None and since >= until:
+        return 0, 0
     first = rollups.first_rolled_day(session)
-    if first is None or not scope.filters.by_calendar_only:
+    rolled_up, narrowing = _rollups_for(scope)
+    if first is None or not rolled_up:
         return _raw_made_and_ended(session, scope, since, until)
     made = ended = 0
     if since is None:
@@ -267,7 +279,7 @@ def made_and_ended(*, session: Session, scope: Scope, since: datetime | None, un
         return made, ended
     cut = rollups.split(session=session, period=Period(name="", since=since, until=until))
     for new, gone in rollups.rolled_subscriptions(
-        session=session, calendar_ids=scope.calendar_ids, days=cut.days
+        session=session, calendar_ids=scope.calendar_ids, days=cut.days, narrowing=narrowing
     ).values():
         made, ended = made + new, ended + gone
     for start, stop in cut.raw:
@@ -333,10 +345,11 @@ def daily_counts(
     """
     per_day: dict[date, list[int]] = {}
     pieces: list[tuple[datetime, datetime]] = [(period.since, period.until)]
-    if scope.filters.by_calendar_only:
+    rolled_up, narrowing = _rollups_for(scope)
+    if rolled_up:
         cut = rollups.split(session=session, period=period)
         for rolled, (new, gone) in rollups.rolled_subscriptions(
-            session=session, calendar_ids=scope.calendar_ids, days=cut.days
+            session=session, calendar_ids=scope.calendar_ids, days=cut.days, narrowing=narrowing
         ).items():
             per_day[rolled] = [new, gone]
         pieces = cut.raw
@@ -463,26 +476,13 @@ def _by_day(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]
     return pieces
 
 
-def _narrowing(session: Session, scope: Scope) -> rollups.Narrowing | None:
-    """The one filter besides the calendar as the rollups and counts per value keep it (a tag by the ids of that
-    name in the scope's calendars); None for none, or for two and more."""
-    chosen = scope.filters.one_besides_calendar
-    if chosen is None:
-        return None
-    name, value = chosen
-    if name != "tag":
-        return rollups.Narrowing(dimension=name, values=[value])
-    ids = session.scalars(select(Tag.id).where(Tag.calendar_id.in_(scope.calendar_ids), Tag.name == value))
-    return rollups.Narrowing(dimension="tag", values=list(ids))
-
-
-def _reminder_rollups(session: Session, scope: Scope) -> tuple[bool, rollups.Narrowing | None]:
-    """Whether the reminder rollups answer for the scope (no filter besides the calendar: those per event; one: those
-    per value of its dimension, which it is then), or not (two filters or more)."""
+def _rollups_for(scope: Scope) -> tuple[bool, rollups.Narrowing | None]:
+    """Whether the rollups of subscriptions and reminders answer for the scope (no filter besides the calendar:
+    those per calendar and event; one: those per value of its dimension, which it is then), or not (two filters or
+    more)."""
     if scope.filters.by_calendar_only:
         return True, None
-    narrowing = _narrowing(session, scope)
-    return narrowing is not None, narrowing
+    return scope.by_value is not None, scope.by_value
 
 
 def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[tuple[str, str, str, int]]:
@@ -491,7 +491,7 @@ def reminder_counts(*, session: Session, scope: Scope, period: Period) -> list[t
     with two filters or more besides the calendar (the rollups are kept per event and per value of one dimension)."""
     per: dict[tuple[str, str, str], int] = defaultdict(int)
     pieces = [(period.since, period.until)]
-    rolled_up, narrowing = _reminder_rollups(session, scope)
+    rolled_up, narrowing = _rollups_for(scope)
     if rolled_up:
         cut = rollups.split(session=session, period=period)
         for key, count in rollups.rolled_reminders(
@@ -526,7 +526,7 @@ def reminder_counts_of(
 ) -> list[list[tuple[str, str, str, int]]]:
     """`reminder_counts` of several periods (a period and the one before it): with filters the rollups cannot
     answer, one count over the span they cover, each reminder then given to the period of its trigger time."""
-    if len(periods) < 2 or _reminder_rollups(session, scope)[0]:
+    if len(periods) < 2 or _rollups_for(scope)[0]:
         return [reminder_counts(session=session, scope=scope, period=chosen) for chosen in periods]
     per: list[dict[tuple[str, str, str], int]] = [defaultdict(int) for _ in periods]
     for item in reminders_sent(

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from calcast import assembly
 from calcast.accounts import service as accounts
-from calcast.analytics import counts
-from calcast.analytics.models import SubscriptionCount, SubscriptionCountChange
+from calcast.analytics import counts, rollups
+from calcast.analytics.models import SubscriptionCount, SubscriptionCountChange, SubscriptionFilterDay
 from calcast.analytics.periods import Filters, period
-from calcast.analytics.service import _filtered_subscriber_counts, _one_pass_subscriber_counts, scope
+from calcast.analytics.service import _filtered_subscriber_counts, _one_pass_subscriber_counts, daily_counts, scope
 from calcast.calendars import service as calendars
 from calcast.calendars.models import Tag
 from calcast.core.db import Database, utcnow
@@ -167,28 +167,9 @@ FILTERS = [
 ]
 
 
-def test_the_tiles_under_one_filter_are_those_of_one_pass_over_the_rows(database: Database, world: World) -> None:
-    """Read from the kept counts and the few rows changed since, the tiles of every range and the range before it
-    are the same as counted in one pass over all of the account's subscriptions."""
-    ids = world.ids
-    with database.transaction() as session:
-        later = {"last_polled_at": world.now - timedelta(days=60)}
-        session.execute(update(Subscription).where(Subscription.id.in_([ids["s1"], ids["s5"]])).values(**later))
-        mark_lapsed(session=session, settings=database.settings, now=world.now - timedelta(days=2))
-        # One lapsed two days ago and ended yesterday; one ended long ago, one made today.
-        session.execute(
-            update(Subscription)
-            .where(Subscription.id == ids["s5"])
-            .values(deactivated_at=world.now - timedelta(days=1))
-        )
-        session.execute(
-            update(Subscription)
-            .where(Subscription.id == ids["s2"])
-            .values(deactivated_at=world.now - timedelta(days=15))
-        )
-        session.execute(
-            update(Subscription).where(Subscription.id == ids["s4"]).values(created_at=world.now - timedelta(hours=1))
-        )
+def _tiles_and_series(database: Database, world: World) -> dict[tuple[Filters, str], tuple[object, ...]]:
+    """The tiles (checked against one pass over the rows) and the daily series of every filter and range."""
+    found: dict[tuple[Filters, str], tuple[object, ...]] = {}
     compared = 0
     with database.sessions() as session:
         for filters in FILTERS:
@@ -205,7 +186,42 @@ def test_the_tiles_under_one_filter_are_those_of_one_pass_over_the_rows(database
                 from_rows = _one_pass_subscriber_counts(session, chosen, periods)
                 assert from_counts == from_rows, (filters, name)
                 compared += sum(1 for counted in from_rows if counted.active or counted.lapsed or counted.unsubscribed)
+                series = daily_counts(session=session, scope=chosen, period=current)
+                found[(filters, name)] = (*from_counts, *series)
     assert compared > 50  # the worlds's numbers are not all zero
+    return found
+
+
+def test_the_tiles_under_one_filter_are_those_of_one_pass_over_the_rows(database: Database, world: World) -> None:
+    """Read from the kept counts and what changed since, the tiles of every range and the range before it are the
+    same as counted in one pass over all of the account's subscriptions; and the same, with the daily series, once
+    the past days are read from the rollups per value."""
+    ids = world.ids
+    with database.transaction() as session:
+        later = {"last_polled_at": world.now - timedelta(days=60)}
+        session.execute(update(Subscription).where(Subscription.id.in_([ids["s1"], ids["s5"]])).values(**later))
+        mark_lapsed(session=session, settings=database.settings, now=world.now - timedelta(days=2))
+        # One lapsed two days ago and ended yesterday; one ended long ago, one made today.
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id == ids["s5"])
+            .values(deactivated_at=world.now - timedelta(days=1))
+        )
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id == ids["s2"])
+            .values(deactivated_at=world.now - timedelta(days=15))
+        )
+        session.execute(  # made an hour ago, so not lapsed (a subscription lapses days after it was made)
+            update(Subscription)
+            .where(Subscription.id == ids["s4"])
+            .values(created_at=world.now - timedelta(hours=1), lapsed_at=None)
+        )
+    before = _tiles_and_series(database, world)  # the days not rolled up yet: from the rows
+    assert rollups.roll_up(transaction=database.transaction) > 0
+    with database.sessions() as session:
+        assert (session.scalar(select(func.count()).select_from(SubscriptionFilterDay)) or 0) > 0
+    assert _tiles_and_series(database, world) == before  # whole past days from the rollups per value
     with database.sessions() as session:  # lapsed and ended ones are among them
         lapsed = _one_pass_subscriber_counts(
             session,
