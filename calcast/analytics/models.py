@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calcast.core.db import Base, UTCDateTime
@@ -103,6 +103,7 @@ class SubscriptionFilterDay(Base):
     value)."""
 
     __tablename__ = "subscription_filter_days"
+    __table_args__ = (Index("ix_subscription_filter_days_day", "day"),)  # the rollup job writes a day again
 
     calendar_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("ended", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("calendar_id", "dimension", "value", "day", name=op.f("pk_subscription_filter_days")),
     )
+    op.create_index("ix_subscription_filter_days_day", "subscription_filter_days", ["day"], unique=False)
     op.execute("DELETE FROM rollup_days")
 
 
