@@ -128,7 +128,8 @@ def _write(session: Session, account_id: str, calendar_id: str, now: datetime) -
             if ended is not None and ended >= now:
                 ended = None
             last = min(ended or now, now - timedelta(minutes=rng.randint(5, 600)))
-            lapsed = rng.random() < 0.05 and ended is None
+            # A subscription lapses after weeks without a fetch, so only one made before that.
+            lapsed = rng.random() < 0.05 and ended is None and made < now - timedelta(days=15)
             if lapsed:
                 last = max(made, now - timedelta(days=rng.randint(15, 40)))
             subscription_id = new_uuid()
