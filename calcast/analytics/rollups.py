@@ -190,18 +190,21 @@ def _roll_up_values(session: Session, day: date, account_ids: list[str]) -> None
     per calendar and value of each dimension a filter narrows by."""
     since, until = day_start(day), day_start(day + timedelta(days=1))
     accounts: dict[str, str] = dict(session.execute(select(Calendar.id, Calendar.account_id)).all())
+    keys = [Subscription.calendar_id]
+
+    def within(column: Any) -> Any:
+        return select(Subscription.id).where(Subscription.account_id.in_(account_ids), column >= since, column < until)
+
     per_account: dict[tuple[str, str, str], int] = defaultdict(int)
     per_calendar: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for index, column in enumerate((Subscription.created_at, Subscription.deactivated_at)):
-        rows = select(Subscription.id).where(Subscription.account_id.in_(account_ids), column >= since, column < until)
-        dimensions = [*COLUMNS, "tag"] if index == 0 else list(FILTERED)
-        for (calendar_id,), dimension, value, count in counts_by_value(
-            session, rows, dimensions, [Subscription.calendar_id]
-        ):
-            if index == 0:  # a value "unknown" and none are one
-                per_account[(accounts[calendar_id], dimension, label(value))] += count
-            if dimension in FILTERED:
-                per_calendar[(calendar_id, dimension, label(value))][index] += count
+    made = counts_by_value(session, within(Subscription.created_at), [*COLUMNS, "tag"], keys)
+    for (calendar_id,), dimension, value, count in made:
+        per_account[(accounts[calendar_id], dimension, label(value))] += count  # a value "unknown" and none are one
+        if dimension in FILTERED:
+            per_calendar[(calendar_id, dimension, label(value))][0] += count
+    ended = counts_by_value(session, within(Subscription.deactivated_at), FILTERED, keys)
+    for (calendar_id,), dimension, value, count in ended:
+        per_calendar[(calendar_id, dimension, label(value))][1] += count
     if per_account:
         session.execute(
             insert(SubscriptionValueDay),
@@ -296,14 +299,17 @@ class Narrowing:
     values: list[str]
 
 
+def _narrowed(whole: Any, per_value: Any, narrowing: Narrowing | None) -> tuple[Any, list[Any]]:
+    """The rollup table to read and its conditions: `whole` without a filter, `per_value` (keyed by dimension and
+    value too) for the values that meet `narrowing`."""
+    if narrowing is None:
+        return whole, []
+    return per_value, [per_value.dimension == narrowing.dimension, per_value.value.in_(narrowing.values)]
+
+
 def _reminder_rows(calendar_ids: Sequence[str], narrowing: Narrowing | None) -> Any:
     """(calendar id, event kind, event id, reminders, day) of the reminder rollups, all or those of one filter."""
-    if narrowing is None:
-        table: Any = ReminderDay
-        chosen = []
-    else:
-        table = ReminderValueDay
-        chosen = [table.dimension == narrowing.dimension, table.value.in_(narrowing.values)]
+    table, chosen = _narrowed(ReminderDay, ReminderValueDay, narrowing)
     rows = select(table.calendar_id, table.event_kind, table.event_id, table.reminders, table.day).where(
         table.calendar_id.in_(calendar_ids), *chosen
     )
@@ -413,14 +419,7 @@ def rolled_subscriptions(
     without any are left out."""
     if not days or not calendar_ids:
         return {}
-    if narrowing is None:
-        table: Any = SubscriptionDay
-        chosen = []
-    else:
-        if not narrowing.values:
-            return {}
-        table = SubscriptionFilterDay
-        chosen = [table.dimension == narrowing.dimension, table.value.in_(narrowing.values)]
+    table, chosen = _narrowed(SubscriptionDay, SubscriptionFilterDay, narrowing)
     rows = session.execute(
         select(table.day, func.sum(table.new), func.sum(table.ended))
         .where(table.calendar_id.in_(calendar_ids), *chosen, table.day >= min(days), table.day <= max(days))

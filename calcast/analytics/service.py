@@ -200,7 +200,7 @@ def _filtered_subscriber_counts(
     )
     moment = max(utcnow(), *(until for _, until in periods))
     # A period from before the account's first subscription ("all time") is all of it up to its end.
-    first = session.scalar(select(func.min(Subscription.created_at)).where(Subscription.account_id == scope.account_id))
+    first = _first_subscription(session, scope.account_id)
     periods = [(None if since is None or first is None or since <= first else since, until) for since, until in periods]
     ended, lapsed = Subscription.deactivated_at, Subscription.lapsed_at
     columns = []
@@ -288,13 +288,16 @@ def made_and_ended(*, session: Session, scope: Scope, since: datetime | None, un
     return made, ended
 
 
-def first_subscription_at(*, session: Session, account_code: str) -> datetime | None:
-    """When the account's first subscription was made (the start of "all time")."""
-    account = accounts.get_account(session=session, code=account_code)
+def _first_subscription(session: Session, account_id: str) -> datetime | None:
     found: datetime | None = session.scalar(
-        select(func.min(Subscription.created_at)).where(Subscription.account_id == account.id)
+        select(func.min(Subscription.created_at)).where(Subscription.account_id == account_id)
     )
     return found
+
+
+def first_subscription_at(*, session: Session, account_code: str) -> datetime | None:
+    """When the account's first subscription was made (the start of "all time")."""
+    return _first_subscription(session, accounts.get_account(session=session, code=account_code).id)
 
 
 def account_period(
