@@ -211,6 +211,16 @@ def test_reminders_sent_and_engagement_are_exact_in_stats_and_on_the_dashboard(
         apple = act_as(client, personas["viewer"]).get("/console/owner?range=7d&app=apple").text
         assert (tiles(apple)["reminders_sent"], tiles(apple)["engagement"], tiles(apple)["active"]) == ("4", "1.0", "3")
         assert 'data-app="apple" data-polls="10"' in page  # s1 6 (one of them today), s5 1, s6 3
+        # Under a tag the clicks are matched to the tag's subscriptions: of Team I's active s1, s4 and s5, s1 and
+        # s5 clicked; Team II's s2 clicked only as a bot; under Team I and Apple Calendar, s1 and s5 of the two.
+        for query, engagement, active in (
+            ("tag=Team+I", "0.6667", "3"),
+            ("tag=Team+II", "0.0", "1"),
+            ("tag=Team+I&app=apple", "1.0", "2"),
+            ("tag=Team+I&calendar=second", "", "0"),
+        ):
+            narrowed = tiles(act_as(client, personas["viewer"]).get(f"/console/owner?range=7d&{query}").text)
+            assert (narrowed["engagement"], narrowed["active"]) == (engagement, active), query
         human = cli("stats", "owner", "main", "--range", "7d").stdout
         assert "reminders   5 sent" in human
         assert "engagement  50.0% of active subscribers clicked a link" in human
