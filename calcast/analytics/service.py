@@ -112,9 +112,11 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
     if chosen.calendar is not None:
         narrowing.append(Subscription.calendar_id == calendar_ids[0])
     tag_ids: list[str] = []
+    tagged = None
     if chosen.tag is not None:
         tag_ids = list(session.scalars(select(Tag.id).where(Tag.calendar_id.in_(calendar_ids), Tag.name == chosen.tag)))
-        narrowing.append(_tagged(session, tag_ids, chosen.tag))
+        tagged = partial(_tagged, session, tag_ids, chosen.tag)
+        narrowing.append(tagged())
     for value, column in (
         (chosen.source, Subscription.source),
         (chosen.app, Subscription.client_family),
@@ -124,19 +126,17 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
     ):
         if value is not None:
             narrowing.append(_is(column, value))
-    by_value = tag_alone = None
+    by_value = None
     if (one := chosen.one_besides_calendar) is not None:
         name, value = one
         by_value = rollups.Narrowing(dimension=name, values=tag_ids if name == "tag" else [value])
-        if name == "tag":
-            tag_alone = partial(_tagged, session, tag_ids, value)
     return Scope(
         account_id=account.id,
         calendar_ids=calendar_ids,
         filters=chosen,
         narrowing=narrowing,
         by_value=by_value,
-        tag_alone=tag_alone,
+        tag_alone=tagged if by_value is not None else None,  # a tag chosen, and no other filter but the calendar
     )
 
 
