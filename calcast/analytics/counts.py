@@ -1,12 +1,15 @@
 """Subscriptions per calendar and value of a filter's dimension as they are now: active, ended, and active but
-lapsed. The dashboard's tiles under one filter start from them instead of passing over all of an account's
-subscriptions (`analytics.service`).
+lapsed; and per calendar, value of such a dimension and value of another dimension a top list counts, the
+subscriptions ever made. The dashboard's tiles under one filter start from the first, and its top lists of all
+time under one filter are the second, instead of passing over all of an account's subscriptions
+(`analytics.service`).
 
-The database keeps them: triggers on `subscriptions` and `subscription_tags` (migration `subscription_counts`)
-write every change of a count as a row of `subscription_count_changes`, inserted only, so that subscribers
-arriving at once never wait on one another. The workers' job `subscription-counts` folds those rows into
-`subscription_counts` every minute. A count is read as both tables together, in one statement, so it is exact
-whether or not the job has run.
+The database keeps them: triggers on `subscriptions` and `subscription_tags` (migrations `subscription_counts`
+and `pair_counts`) write every change of a count as a row of `subscription_count_changes` (or
+`subscription_pair_count_changes`), inserted only, so that subscribers arriving at once never wait on one another.
+The workers' job `subscription-counts` folds those rows into `subscription_counts` (and `subscription_pair_counts`)
+every minute. A count is read as both tables together, in one statement, so it is exact whether or not the job has
+run.
 """
 
 from __future__ import annotations
@@ -14,17 +17,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, func, select, true, union_all
+from sqlalchemy import Table, delete, func, select, true, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from calcast.analytics.models import SubscriptionCount, SubscriptionCountChange
+from calcast.analytics.models import (
+    SubscriptionCount,
+    SubscriptionCountChange,
+    SubscriptionPairCount,
+    SubscriptionPairCountChange,
+)
 from calcast.core.config import Settings
-from calcast.core.db import Transaction
+from calcast.core.db import Base, Transaction
 
 _KEY = ("calendar_id", "dimension", "value")
 _COUNTS = ("active", "ended", "lapsed")
+_PAIR_KEY = (*_KEY, "other", "other_value")
 
 
 @dataclass(frozen=True)
@@ -51,44 +61,89 @@ def counted(*, session: Session, calendar_ids: Sequence[str], dimension: str, va
     return Counted(*(int(value) for value in row))
 
 
+def made_per_value(
+    *, session: Session, calendar_ids: Sequence[str], dimension: str, values: Sequence[str], others: Sequence[str]
+) -> list[tuple[str, str, int]]:
+    """(other dimension, its value, subscriptions) of the subscriptions of these calendars ever made, ended or not,
+    with one of `values` in `dimension` now, per value of each of `others` (tags and calendars by id, "unknown": none
+    captured)."""
+    if not calendar_ids or not values:
+        return []
+    found: list[tuple[str, str, int]] = []
+    # Per calendar, and per value of the dimension itself (but a tag with the other tags: a pair), the counts per
+    # value answer.
+    made = union_all(
+        *(
+            select(table.calendar_id, table.value, (table.active + table.ended).label("made")).where(
+                table.calendar_id.in_(calendar_ids), table.dimension == dimension, table.value.in_(values)
+            )
+            for table in (SubscriptionCount, SubscriptionCountChange)
+        )
+    ).subquery()
+    for other, column in (("calendar", made.c.calendar_id), (dimension, made.c.value)):
+        if other in others and other != "tag":
+            per_value = select(column, func.sum(made.c.made)).group_by(column)
+            found += [(other, str(value), int(count)) for value, count in session.execute(per_value)]
+    paired = union_all(
+        *(
+            select(table.other, table.other_value, table.made).where(
+                table.calendar_id.in_(calendar_ids),
+                table.dimension == dimension,
+                table.value.in_(values),
+                table.other.in_(others),
+            )
+            for table in (SubscriptionPairCount, SubscriptionPairCountChange)
+        )
+    ).subquery()
+    per_pair = select(paired.c.other, paired.c.other_value, func.sum(paired.c.made)).group_by(
+        paired.c.other, paired.c.other_value
+    )
+    found += [(str(other), str(value), int(count)) for other, value, count in session.execute(per_pair)]
+    return [item for item in found if item[2]]
+
+
 def fold(session: Session) -> int:
-    """Add the changes written so far to the counts and delete them; the counts changed.
+    """Add the changes written so far to the counts (`SubscriptionCount`, `SubscriptionPairCount`) and delete them;
+    the counts changed."""
+    return _fold(session, SubscriptionCount, SubscriptionCountChange, _KEY, _COUNTS) + _fold(
+        session, SubscriptionPairCount, SubscriptionPairCountChange, _PAIR_KEY, ("made",)
+    )
+
+
+def _fold(session: Session, counts: type[Base], changes: type[Base], key: Sequence[str], summed: Sequence[str]) -> int:
+    """Add the rows of `changes` to `counts` (per `key`, the columns `summed`) and delete them; the counts changed.
 
     On PostgreSQL the changes are deleted and added in one statement, so that a change committed meanwhile (ids
     are not given in commit order) stays for the next run; SQLite has one writer at a time, and takes the changes
     up to the last id it sees.
     """
-    changes = SubscriptionCountChange
+    table, changed_rows = cast(Table, counts.__table__), cast(Table, changes.__table__)
     if session.get_bind().dialect.name == "postgresql":
-        moved = delete(changes).returning(*(changes.__table__.c[name] for name in (*_KEY, *_COUNTS))).cte("moved")
+        moved = delete(changed_rows).returning(*(changed_rows.c[name] for name in (*key, *summed))).cte("moved")
         source = moved.c
-        upsert: postgresql.Insert | sqlite.Insert = postgresql.insert(SubscriptionCount)
+        upsert: postgresql.Insert | sqlite.Insert = postgresql.insert(table)
         last = None
     else:
-        source = changes.__table__.c
-        upsert = sqlite.insert(SubscriptionCount)
-        last = session.scalar(select(func.max(changes.id)))
+        source = changed_rows.c
+        upsert = sqlite.insert(table)
+        last = session.scalar(select(func.max(changed_rows.c.id)))
         if last is None:
             return 0
-    summed = (
-        select(*(source[name] for name in _KEY), *(func.sum(source[name]) for name in _COUNTS))
+    grouped = (
+        select(*(source[name] for name in key), *(func.sum(source[name]) for name in summed))
         .where(true() if last is None else source.id <= last)  # a WHERE, which SQLite's upsert from a SELECT needs
-        .group_by(*(source[name] for name in _KEY))
-        .order_by(*(source[name] for name in _KEY))  # rows locked in one order by every run
+        .group_by(*(source[name] for name in key))
+        .order_by(*(source[name] for name in key))  # rows locked in one order by every run
     )
-    statement = upsert.from_select([*_KEY, *_COUNTS], summed)
+    statement = upsert.from_select([*key, *summed], grouped)
     statement = statement.on_conflict_do_update(
-        index_elements=list(_KEY),
-        set_={name: SubscriptionCount.__table__.c[name] + statement.excluded[name] for name in _COUNTS},
+        index_elements=list(key),
+        set_={name: table.c[name] + statement.excluded[name] for name in summed},
     )
-    changed = len(session.execute(statement.returning(SubscriptionCount.value)).all())
+    changed = len(session.execute(statement.returning(table.c[key[0]])).all())
     if last is not None:
-        session.execute(delete(changes).where(changes.id <= last))
-    session.execute(
-        delete(SubscriptionCount).where(
-            SubscriptionCount.active == 0, SubscriptionCount.ended == 0, SubscriptionCount.lapsed == 0
-        )
-    )
+        session.execute(delete(changed_rows).where(changed_rows.c.id <= last))
+    session.execute(delete(table).where(*(table.c[name] == 0 for name in summed)))
     return changed
 
 

@@ -155,3 +155,33 @@ class SubscriptionCountChange(Base):
     active: Mapped[int] = mapped_column(Integer)
     ended: Mapped[int] = mapped_column(Integer)
     lapsed: Mapped[int] = mapped_column(Integer)
+
+
+class SubscriptionPairCount(Base):
+    """Subscriptions made (active or ended) per calendar, value of a dimension a filter narrows by and value of
+    another dimension a top list counts (tags by id, no value as "unknown"), as the rows are now together with
+    `SubscriptionPairCountChange`: the top lists of all time under one filter."""
+
+    __tablename__ = "subscription_pair_counts"
+
+    calendar_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    other: Mapped[str] = mapped_column(String(16), primary_key=True)
+    other_value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    made: Mapped[int] = mapped_column(BigInteger)
+
+
+class SubscriptionPairCountChange(Base):
+    """A change of `SubscriptionPairCount`, written by the database's triggers as the subscriptions change
+    (migration `pair_counts`) and folded into the counts by the job `subscription-counts`."""
+
+    __tablename__ = "subscription_pair_count_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(String(36))
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))
+    other: Mapped[str] = mapped_column(String(16))
+    other_value: Mapped[str] = mapped_column(String(255))
+    made: Mapped[int] = mapped_column(Integer)

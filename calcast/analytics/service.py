@@ -300,6 +300,15 @@ def made_and_ended(*, session: Session, scope: Scope, since: datetime | None, un
     return made, ended
 
 
+def _made_within(session: Session, account_id: str, since: datetime, until: datetime) -> bool:
+    """Whether every subscription of the account was made in [since, until)."""
+    first = _first_subscription(session, account_id)
+    if first is None:
+        return True
+    last = session.scalar(select(func.max(Subscription.created_at)).where(Subscription.account_id == account_id))
+    return since <= first and last is not None and last < until
+
+
 def _first_subscription(session: Session, account_id: str) -> datetime | None:
     found: datetime | None = session.scalar(
         select(func.min(Subscription.created_at)).where(Subscription.account_id == account_id)
@@ -441,14 +450,26 @@ def tops(
 ) -> dict[str, dict[str, int]]:
     """`top` of the subscriptions made in [since, until) for several dimensions, the same numbers and order.
 
-    Without filters, whole rolled-up days come from the rollups per value (`SubscriptionValueDay`). The rest is
+    Under one filter besides the calendar, when every subscription of the account was made in the period ("all
+    time"), the counts per pair of values answer (`analytics.counts`). Without filters, whole rolled-up days come
+    from the rollups per value (`SubscriptionValueDay`). The rest is
     counted from the rows: a subscription column in one GROUP BY over the account's index on creation time, which
     holds the column (the index alone is read, not the subscriptions' rows); the tag by a join. Calendars and tags
     are counted by id, then named.
     """
     per: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in dimensions}
     pieces = [(since, until)]
-    if not scope.filters.chosen():
+    if scope.by_value is not None and _made_within(session, scope.account_id, since, until):
+        for dimension, value, count in kept.made_per_value(
+            session=session,
+            calendar_ids=scope.calendar_ids,
+            dimension=scope.by_value.dimension,
+            values=scope.by_value.values,
+            others=dimensions,
+        ):
+            per[dimension][value] += count
+        pieces = []
+    elif not scope.filters.chosen():
         cut = rollups.split(session=session, period=Period(name="", since=since, until=until))
         for dimension, value, count in rollups.rolled_values(
             session=session, account_id=scope.account_id, days=cut.days

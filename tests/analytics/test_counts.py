@@ -9,13 +9,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from calcast import assembly
 from calcast.accounts import service as accounts
 from calcast.analytics import counts, rollups
-from calcast.analytics.models import SubscriptionCount, SubscriptionCountChange, SubscriptionFilterDay
+from calcast.analytics.models import (
+    SubscriptionCount,
+    SubscriptionCountChange,
+    SubscriptionFilterDay,
+    SubscriptionPairCount,
+    SubscriptionPairCountChange,
+)
 from calcast.analytics.periods import Filters, period
 from calcast.analytics.service import _filtered_subscriber_counts, _one_pass_subscriber_counts, daily_counts, scope
 from calcast.calendars import service as calendars
@@ -84,16 +90,63 @@ def _kept(session: Session) -> dict[Key, tuple[int, int, int]]:
     return found
 
 
+LISTED = {**COLUMNS, "campaign": Subscription.utm_campaign}
+Pair = tuple[str, str, str, str, str]
+
+
+def _pairs_from_the_rows(session: Session) -> dict[Pair, int]:
+    """(calendar id, dimension, value, other dimension, other value) → subscriptions made, counted from the rows: each
+    filter's value with each value the top lists count (its calendar, its columns, its tags)."""
+    tags: dict[str, list[str]] = defaultdict(list)
+    for subscription_id, tag_id in session.execute(select(subscription_tags)):
+        tags[subscription_id].append(tag_id)
+    found: dict[Pair, int] = defaultdict(int)
+    for subscription in session.scalars(select(Subscription)):
+        values = {name: [getattr(subscription, column.key) or "unknown"] for name, column in LISTED.items()}
+        values["tag"] = tags[subscription.id]
+        for name in ("tag", *COLUMNS):
+            for value in values[name]:
+                found[(subscription.calendar_id, name, value, "calendar", subscription.calendar_id)] += 1
+                for other, listed in values.items():
+                    for other_value in listed:
+                        found[(subscription.calendar_id, name, value, other, other_value)] += 1
+    return dict(found)
+
+
+def _pairs_kept(session: Session) -> dict[Pair, int]:
+    """The same from the kept counts, as `counts.made_per_value` reads them, for each calendar and value."""
+    keys = {
+        (row.calendar_id, row.dimension, row.value)
+        for table in (SubscriptionPairCount, SubscriptionPairCountChange, SubscriptionCount, SubscriptionCountChange)
+        for row in session.execute(select(table.calendar_id, table.dimension, table.value))
+    }
+    found = {}
+    for calendar_id, dimension, value in keys:
+        for other, other_value, made in counts.made_per_value(
+            session=session,
+            calendar_ids=[calendar_id],
+            dimension=dimension,
+            values=[value],
+            others=["calendar", "tag", *LISTED],
+        ):
+            found[(calendar_id, dimension, value, other, other_value)] = made
+    return found
+
+
 def _agree(database: Database, *, fold: bool) -> None:
     if fold:
         with database.transaction() as session:
             counts.fold(session)
     with database.sessions() as session:
         assert _kept(session) == _from_the_rows(session)
+        assert _pairs_kept(session) == _pairs_from_the_rows(session)
         if fold:
             assert session.scalar(select(func.count()).select_from(SubscriptionCountChange)) == 0
             zero = (SubscriptionCount.active == 0) & (SubscriptionCount.ended == 0) & (SubscriptionCount.lapsed == 0)
             assert session.scalar(select(func.count()).select_from(SubscriptionCount).where(zero)) == 0
+            assert session.scalar(select(func.count()).select_from(SubscriptionPairCountChange)) == 0
+            zero_pairs = select(func.count()).select_from(SubscriptionPairCount).where(SubscriptionPairCount.made == 0)
+            assert session.scalar(zero_pairs) == 0
 
 
 @pytest.mark.parametrize("fold", [False, True], ids=["changes", "folded"])
@@ -107,6 +160,25 @@ def test_the_kept_counts_are_the_rows_counts_after_every_kind_of_change(
     with database.transaction() as session:  # other topics chosen
         subscription = subscriptions.get_subscription(session=session, subscription_id=ids["s1"])
         subscriptions.change_tags(session=session, subscription=subscription, tags=["Team II"])
+    _agree(database, fold=fold)
+    with database.transaction() as session:  # two at once, then one of them dropped
+        subscription = subscriptions.get_subscription(session=session, subscription_id=ids["s2"])
+        subscriptions.change_tags(session=session, subscription=subscription, tags=["Team I", "Team II"])
+    _agree(database, fold=fold)
+    with database.transaction() as session:
+        subscription = subscriptions.get_subscription(session=session, subscription_id=ids["s2"])
+        subscriptions.change_tags(session=session, subscription=subscription, tags=["Team I"])
+    _agree(database, fold=fold)
+    with database.transaction() as session:  # several tags written and deleted by one statement each
+        team_ids = list(session.scalars(select(Tag.id).where(Tag.name.in_(["Team I", "Team II"]))))
+        chosen = [{"subscription_id": ids["s4"], "tag_id": tag_id} for tag_id in team_ids]
+        session.execute(delete(subscription_tags).where(subscription_tags.c.subscription_id == ids["s4"]))
+        session.execute(insert(subscription_tags).values(chosen))
+    _agree(database, fold=fold)
+    with database.transaction() as session:
+        session.execute(delete(subscription_tags).where(subscription_tags.c.subscription_id == ids["s4"]))
+        session.execute(insert(subscription_tags).values(chosen))
+        session.execute(update(Subscription).where(Subscription.id == ids["s4"]).values(utm_campaign="spring"))
     _agree(database, fold=fold)
     _polls(database, ids["s4"], 1, world.now - timedelta(minutes=1), "google")  # a first poll: an app
     _polls(database, ids["s1"], 1, world.now, "outlook")  # another app
@@ -232,7 +304,8 @@ def test_the_tiles_under_one_filter_are_those_of_one_pass_over_the_rows(database
 
 
 COUNT_TRIGGERS = {
-    f"subscription_count_{name}"
+    f"subscription_{counted}_{name}"
+    for counted in ("count", "pair_count")
     for name in (
         "subscriptions_insert",
         "subscriptions_update",
@@ -288,5 +361,12 @@ def test_the_migration_counts_the_subscriptions_already_there_and_goes_both_ways
             calendar_id = session.scalar(select(Tag.calendar_id).where(Tag.name == "Home"))
             assert kept[(str(calendar_id), "tag", str(home))] == (1, 1, 0)  # fan-0 active, fan-2 ended
             assert kept[(str(calendar_id), "source", "website")] == (2, 1, 1)  # fan-1 lapsed
+            pairs = _pairs_kept(session)
+            assert pairs == _pairs_from_the_rows(session)
+            assert session.scalar(select(func.count()).select_from(SubscriptionPairCountChange)) == 0
+            away = str(session.scalar(select(Tag.id).where(Tag.name == "Away")))
+            assert pairs[(str(calendar_id), "tag", str(home), "source", "website")] == 2  # fan-0, and fan-2 ended
+            assert pairs[(str(calendar_id), "tag", str(home), "tag", away)] == 1  # fan-2
+            assert pairs[(str(calendar_id), "country", "DE", "tag", away)] == 2  # fan-1 and fan-2
     finally:
         database.dispose()

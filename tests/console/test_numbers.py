@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from calcast.analytics import reminders, rollups
+from calcast.analytics import counts, reminders, rollups
 from calcast.analytics.models import (
     ClickDay,
     PollDay,
@@ -21,6 +21,7 @@ from calcast.analytics.models import (
     ReminderValueDay,
     RollupDay,
     SubscriptionDay,
+    SubscriptionPairCount,
     SubscriptionValueDay,
 )
 from calcast.analytics.periods import Filters, Period, day_start
@@ -388,12 +389,28 @@ def test_subscriber_numbers_charts_and_part_days_reminders_are_the_same_from_the
 
 
 def test_the_top_lists_counted_together_are_each_dimensions_own_count(database: Database, world: World) -> None:
-    month = world.today - timedelta(days=30)
+    month = world.today - timedelta(days=30)  # every subscription made since: all time
+    with database.transaction() as session:  # one with two tags
+        subscriptions.change_tags(
+            session=session,
+            subscription=subscriptions.get_subscription(session=session, subscription_id=world.ids["s2"]),
+            tags=["Team I", "Team II"],
+        )
+    chosen = (
+        Filters(),
+        Filters(calendar="main"),
+        Filters(app="apple"),
+        Filters(tag="Team I"),
+        Filters(tag="Team II"),
+        Filters(calendar="main", tag="Team I"),
+        Filters(method="WebCal"),
+        Filters(app="apple", method="WebCal"),
+    )
 
     def counted() -> dict[tuple[Filters, datetime, str], dict[str, int]]:
         found = {}
         with database.sessions() as session:
-            for filters in (Filters(), Filters(calendar="main"), Filters(app="apple")):
+            for filters in chosen:
                 where = scope(session=session, account_code="owner", filters=filters)
                 for since in (month, world.today - timedelta(days=4), world.today):
                     together = tops(session=session, scope=where, since=since, until=world.now, dimensions=TOP_LISTS)
@@ -405,7 +422,9 @@ def test_the_top_lists_counted_together_are_each_dimensions_own_count(database: 
 
     from_rows = counted()
     assert from_rows[(Filters(app="apple"), month, "calendar")] == {"main": 2, "second": 1}  # s1 and s5 of main, s6
-    assert from_rows[(Filters(), month, "tag")] == {"Team I": 4, "Everyone": 1, "Team II": 1}
+    assert from_rows[(Filters(), month, "tag")] == {"Team I": 5, "Everyone": 1, "Team II": 1}
+    assert from_rows[(Filters(tag="Team I"), month, "tag")] == {"Team I": 5, "Team II": 1}  # s2 has both
+    assert from_rows[(Filters(tag="Team II"), month, "calendar")] == {"main": 1}
     assert from_rows[(Filters(calendar="main"), month, "source")] == {"unknown": 5}  # none captured, as `top` says
     rollups.roll_up(transaction=database.transaction)
     assert counted() == from_rows  # whole past days from the rollups per value: the same lists
@@ -419,6 +438,21 @@ def test_the_top_lists_counted_together_are_each_dimensions_own_count(database: 
         where = scope(session=session, account_code="owner")
         apps = tops(session=session, scope=where, since=month, until=world.now, dimensions=["app"])["app"]
     assert apps["apple"] == 3 + 3 * 100  # the days of s1, s5 and s6
+    # Under one filter, all time is read from the counts per pair of values: one that said otherwise is believed.
+    with database.transaction() as session:
+        counts.fold(session)
+        tampered = (SubscriptionPairCount.dimension == "method") & (SubscriptionPairCount.other == "device")
+        assert session.scalar(select(func.count()).select_from(SubscriptionPairCount).where(tampered)) == 2
+        session.execute(
+            update(SubscriptionPairCount).where(tampered).values(made=SubscriptionPairCount.made + 100)
+        )  # in each calendar
+    with database.sessions() as session:
+        where = scope(session=session, account_code="owner", filters=Filters(method="WebCal"))
+        devices = tops(session=session, scope=where, since=month, until=world.now, dimensions=["device"])["device"]
+        assert devices == {"unknown": from_rows[(Filters(method="WebCal"), month, "device")]["unknown"] + 200}
+        assert tops(session=session, scope=where, since=world.today, until=world.now, dimensions=["device"]) == {
+            "device": from_rows[(Filters(method="WebCal"), world.today, "device")]
+        }  # a shorter period: from the rows
 
 
 def test_a_days_reminders_are_rolled_up_as_they_trigger_and_the_rest_counted_from_the_rows(
