@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select, true, union_all
 from sqlalchemy.dialects import postgresql, sqlite
@@ -62,21 +62,29 @@ def counted(*, session: Session, calendar_ids: Sequence[str], dimension: str, va
 
 
 def made_per_value(
-    *, session: Session, calendar_ids: Sequence[str], dimension: str, values: Sequence[str], others: Sequence[str]
+    *,
+    session: Session,
+    calendar_ids: Sequence[str],
+    dimension: str,
+    values: Sequence[str] | None,
+    others: Sequence[str],
 ) -> list[tuple[str, str, int]]:
     """(other dimension, its value, subscriptions) of the subscriptions of these calendars ever made, ended or not,
-    with one of `values` in `dimension` now, per value of each of `others` (tags and calendars by id, "unknown": none
-    captured)."""
-    if not calendar_ids or not values:
+    with one of `values` in `dimension` now (None: any), per value of each of `others` (tags and calendars by id,
+    "unknown": none captured)."""
+    if not calendar_ids or values == []:
         return []
+
+    def chosen(table: Any) -> list[Any]:
+        conditions = [table.calendar_id.in_(calendar_ids), table.dimension == dimension]
+        return conditions if values is None else [*conditions, table.value.in_(values)]
+
     found: list[tuple[str, str, int]] = []
     # Per calendar, and per value of the dimension itself (but a tag with the other tags: a pair), the counts per
     # value answer.
     made = union_all(
         *(
-            select(table.calendar_id, table.value, (table.active + table.ended).label("made")).where(
-                table.calendar_id.in_(calendar_ids), table.dimension == dimension, table.value.in_(values)
-            )
+            select(table.calendar_id, table.value, (table.active + table.ended).label("made")).where(*chosen(table))
             for table in (SubscriptionCount, SubscriptionCountChange)
         )
     ).subquery()
@@ -86,12 +94,7 @@ def made_per_value(
             found += [(other, str(value), int(count)) for value, count in session.execute(per_value)]
     paired = union_all(
         *(
-            select(table.other, table.other_value, table.made).where(
-                table.calendar_id.in_(calendar_ids),
-                table.dimension == dimension,
-                table.value.in_(values),
-                table.other.in_(others),
-            )
+            select(table.other, table.other_value, table.made).where(*chosen(table), table.other.in_(others))
             for table in (SubscriptionPairCount, SubscriptionPairCountChange)
         )
     ).subquery()

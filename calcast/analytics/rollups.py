@@ -270,7 +270,19 @@ class Split:
 
 
 def split(*, session: Session, period: Period) -> Split:
-    """Which days of the period the rollups answer (whole days already rolled up) and which stretches they do not."""
+    """Which days of the period the rollups answer (whole days already rolled up) and which stretches they do not.
+
+    Asked once per session for the same [since, until): a dashboard asks for each of its numbers, and a year is
+    365 days to look up.
+    """
+    key = ("rollups.split", period.since, period.until)
+    if key not in session.info:
+        session.info[key] = _split(session, period)
+    found: Split = session.info[key]
+    return found
+
+
+def _split(session: Session, period: Period) -> Split:
     touched = period.days
     rolled = set(
         session.scalars(select(RollupDay.day).where(RollupDay.day >= touched[0], RollupDay.day <= touched[-1]))

@@ -5,6 +5,7 @@ so they always show the same numbers (docs/analytics.md).
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -174,7 +175,8 @@ def subscriber_counts(*, session: Session, scope: Scope, since: datetime | None,
     if not scope.filters.by_calendar_only:
         return _filtered_subscriber_counts(session, scope, [(since, until)])[0]
     made, ended = made_and_ended(session=session, scope=scope, since=None, until=until)
-    if since is None:
+    first = None if since is None else _first_subscription(session, scope.account_id)
+    if since is None or first is None or since <= first:  # from before the first subscription: all of it
         new_count, gone_count = made, ended
     else:
         new_count, gone_count = made_and_ended(session=session, scope=scope, since=since, until=until)
@@ -450,22 +452,24 @@ def tops(
 ) -> dict[str, dict[str, int]]:
     """`top` of the subscriptions made in [since, until) for several dimensions, the same numbers and order.
 
-    Under one filter besides the calendar, when every subscription of the account was made in the period ("all
-    time"), the counts per pair of values answer (`analytics.counts`). Without filters, whole rolled-up days come
-    from the rollups per value (`SubscriptionValueDay`). The rest is
+    When every subscription of the account was made in the period ("all time"), the counts per pair of values
+    answer under one filter besides the calendar or none (`analytics.counts`: the values subscriptions have now).
+    Otherwise without filters, whole rolled-up days come from the rollups per value (`SubscriptionValueDay`: the
+    values they had then). The rest is
     counted from the rows: a subscription column in one GROUP BY over the account's index on creation time, which
     holds the column (the index alone is read, not the subscriptions' rows); the tag by a join. Calendars and tags
     are counted by id, then named.
     """
     per: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in dimensions}
     pieces = [(since, until)]
-    if scope.by_value is not None and _made_within(session, scope.account_id, since, until):
+    # The subscriptions of the scope by one dimension's values: the filter's; with none but the calendar, any method
+    # (every subscription has one, or none: "unknown").
+    by: tuple[str, list[str] | None] | None = ("method", None) if scope.filters.by_calendar_only else None
+    if scope.by_value is not None:
+        by = (scope.by_value.dimension, scope.by_value.values)
+    if by is not None and _made_within(session, scope.account_id, since, until):
         for dimension, value, count in kept.made_per_value(
-            session=session,
-            calendar_ids=scope.calendar_ids,
-            dimension=scope.by_value.dimension,
-            values=scope.by_value.values,
-            others=dimensions,
+            session=session, calendar_ids=scope.calendar_ids, dimension=by[0], values=by[1], others=dimensions
         ):
             per[dimension][value] += count
         pieces = []
@@ -736,8 +740,11 @@ def events(
 
     # Names only for the events that can make the list: those ranking as the `limit`-th or better by people and
     # reminders (title and id only break ties), not every event a long period reminded of.
-    ranks = sorted(rank(key) for key in every)
-    keys = {key for key in every if rank(key) <= ranks[limit - 1]} if len(ranks) > limit > 0 else every
+    ranked = {key: rank(key) for key in every}
+    keys = every
+    if len(ranked) > limit > 0:
+        last = heapq.nsmallest(limit, ranked.values())[-1]
+        keys = {key for key, place in ranked.items() if place <= last}
     names = _event_names(session, keys)
     found = [
         EventNumbers(

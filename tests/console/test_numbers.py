@@ -436,9 +436,11 @@ def test_the_top_lists_counted_together_are_each_dimensions_own_count(database: 
         )
     with database.sessions() as session:
         where = scope(session=session, account_code="owner")
-        apps = tops(session=session, scope=where, since=month, until=world.now, dimensions=["app"])["app"]
-    assert apps["apple"] == 3 + 3 * 100  # the days of s1, s5 and s6
-    # Under one filter, all time is read from the counts per pair of values: one that said otherwise is believed.
+        fortnight = world.today - timedelta(days=14)
+        apps = tops(session=session, scope=where, since=fortnight, until=world.now, dimensions=["app"])["app"]
+    assert apps["apple"] == 2 + 2 * 100  # the days of s5 and s6
+    # All time, under one filter or none, is read from the counts per pair of values: one that said otherwise is
+    # believed.
     with database.transaction() as session:
         counts.fold(session)
         tampered = (SubscriptionPairCount.dimension == "method") & (SubscriptionPairCount.other == "device")
@@ -450,6 +452,9 @@ def test_the_top_lists_counted_together_are_each_dimensions_own_count(database: 
         where = scope(session=session, account_code="owner", filters=Filters(method="WebCal"))
         devices = tops(session=session, scope=where, since=month, until=world.now, dimensions=["device"])["device"]
         assert devices == {"unknown": from_rows[(Filters(method="WebCal"), month, "device")]["unknown"] + 200}
+        every = scope(session=session, account_code="owner")  # no filter: every method's
+        devices = tops(session=session, scope=every, since=month, until=world.now, dimensions=["device"])["device"]
+        assert devices == {"unknown": from_rows[(Filters(), month, "device")]["unknown"] + 200}
         assert tops(session=session, scope=where, since=world.today, until=world.now, dimensions=["device"]) == {
             "device": from_rows[(Filters(method="WebCal"), world.today, "device")]
         }  # a shorter period: from the rows
