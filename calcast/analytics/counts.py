@@ -80,8 +80,7 @@ def made_per_value(
         return conditions if values is None else [*conditions, table.value.in_(values)]
 
     found: list[tuple[str, str, int]] = []
-    # Per calendar, and per value of the dimension itself (but a tag with the other tags: a pair), the counts per
-    # value answer.
+    # Per calendar and per value of `dimension` itself, the counts per value answer; a tag with other tags is a pair.
     made = union_all(
         *(
             select(table.calendar_id, table.value, (table.active + table.ended).label("made")).where(*chosen(table))

@@ -455,18 +455,13 @@ def tops(
     When every subscription of the account was made in the period ("all time"), the counts per pair of values
     answer under one filter besides the calendar or none (`analytics.counts`: the values subscriptions have now).
     Otherwise without filters, whole rolled-up days come from the rollups per value (`SubscriptionValueDay`: the
-    values they had then). The rest is
-    counted from the rows: a subscription column in one GROUP BY over the account's index on creation time, which
-    holds the column (the index alone is read, not the subscriptions' rows); the tag by a join. Calendars and tags
-    are counted by id, then named.
+    values they had then). The rest is counted from the rows: a subscription column in one GROUP BY over the
+    account's index on creation time, which holds the column (the index alone is read, not the subscriptions'
+    rows); the tag by a join. Calendars and tags are counted by id, then named.
     """
     per: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in dimensions}
     pieces = [(since, until)]
-    # The subscriptions of the scope by one dimension's values: the filter's; with none but the calendar, any method
-    # (every subscription has one, or none: "unknown").
-    by: tuple[str, list[str] | None] | None = ("method", None) if scope.filters.by_calendar_only else None
-    if scope.by_value is not None:
-        by = (scope.by_value.dimension, scope.by_value.values)
+    by = _kept_by(scope)
     if by is not None and _made_within(session, scope.account_id, since, until):
         for dimension, value, count in kept.made_per_value(
             session=session, calendar_ids=scope.calendar_ids, dimension=by[0], values=by[1], others=dimensions
@@ -497,6 +492,15 @@ def tops(
         dimension: dict(sorted(per[dimension].items(), key=lambda item: (-item[1], item[0]))[:limit])
         for dimension in dimensions
     }
+
+
+def _kept_by(scope: Scope) -> tuple[str, list[str] | None] | None:
+    """The scope as the counts per pair of values see it, a dimension and its values (None: any): the one filter
+    besides the calendar; with none, any method (every subscription has one, or none: "unknown"). None for two
+    filters or more."""
+    if scope.by_value is not None:
+        return scope.by_value.dimension, scope.by_value.values
+    return ("method", None) if scope.filters.by_calendar_only else None
 
 
 # What `top` groups by: the subscription's columns, the calendar by its code and the tag by its name.
