@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	scripts/prepare-tests
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check calcast tests bench
