@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, case, delete, distinct, func, insert, literal, select
+from sqlalchemy import Date, and_, case, delete, distinct, false, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from calcast.accounts.models import Account
@@ -305,26 +305,43 @@ def _split(session: Session, period: Period) -> Split:
 @dataclass(frozen=True)
 class Narrowing:
     """One filter besides the calendar, as the reminder rollups per value store it: a dimension
-    (`analytics.dimensions.FILTERED`) and the values that meet it (a tag name's ids in the calendars, "unknown")."""
+    (`analytics.dimensions.FILTERED`) and the values that meet it (a tag name's ids in the calendars, "unknown");
+    for a tag, the calendar of each of its ids (a tag is one calendar's)."""
 
     dimension: str
     values: list[str]
+    calendars: list[str] | None = None
 
 
-def _narrowed(whole: Any, per_value: Any, narrowing: Narrowing | None) -> tuple[Any, list[Any]]:
-    """The rollup table to read and its conditions: `whole` without a filter, `per_value` (keyed by dimension and
-    value too) for the values that meet `narrowing`."""
+def _narrowed(
+    whole: Any, per_value: Any, calendar_ids: Sequence[str], narrowing: Narrowing | None, *, paired: bool = False
+) -> tuple[Any, list[Any]]:
+    """The rollup table to read and its conditions: `whole` for these calendars without a filter, `per_value`
+    (keyed by dimension and value too) for the values that meet `narrowing`.
+
+    `paired`: a tag's ids each with its calendar, for a table keyed by calendar, dimension and value first. Given
+    the calendars and the ids apart, SQLite reads every row of the days asked through the index on the day (its
+    guess for 50 calendars times 50 ids): a year of a tag's subscriptions took three times as long. The reminder
+    rollups, keyed by calendar and day first, are read faster by calendar.
+    """
     if narrowing is None:
-        return whole, []
-    return per_value, [per_value.dimension == narrowing.dimension, per_value.value.in_(narrowing.values)]
+        return whole, [whole.calendar_id.in_(calendar_ids)]
+    chosen = [per_value.dimension == narrowing.dimension]
+    if not paired or narrowing.calendars is None:
+        return per_value, [*chosen, per_value.calendar_id.in_(calendar_ids), per_value.value.in_(narrowing.values)]
+    wanted = set(calendar_ids)
+    pairs = [
+        and_(per_value.calendar_id == calendar_id, per_value.value == value)
+        for calendar_id, value in zip(narrowing.calendars, narrowing.values, strict=True)
+        if calendar_id in wanted
+    ]
+    return per_value, [*chosen, or_(false(), *pairs)]
 
 
 def _reminder_rows(calendar_ids: Sequence[str], narrowing: Narrowing | None) -> Any:
     """(calendar id, event kind, event id, reminders, day) of the reminder rollups, all or those of one filter."""
-    table, chosen = _narrowed(ReminderDay, ReminderValueDay, narrowing)
-    rows = select(table.calendar_id, table.event_kind, table.event_id, table.reminders, table.day).where(
-        table.calendar_id.in_(calendar_ids), *chosen
-    )
+    table, chosen = _narrowed(ReminderDay, ReminderValueDay, calendar_ids, narrowing)
+    rows = select(table.calendar_id, table.event_kind, table.event_id, table.reminders, table.day).where(*chosen)
     return rows.subquery("reminder_rows")
 
 
@@ -431,10 +448,10 @@ def rolled_subscriptions(
     without any are left out."""
     if not days or not calendar_ids:
         return {}
-    table, chosen = _narrowed(SubscriptionDay, SubscriptionFilterDay, narrowing)
+    table, chosen = _narrowed(SubscriptionDay, SubscriptionFilterDay, calendar_ids, narrowing, paired=True)
     rows = session.execute(
         select(table.day, func.sum(table.new), func.sum(table.ended))
-        .where(table.calendar_id.in_(calendar_ids), *chosen, table.day >= min(days), table.day <= max(days))
+        .where(*chosen, table.day >= min(days), table.day <= max(days))
         .group_by(table.day)
     )
     return {day: (int(new), int(ended)) for day, new, ended in rows}

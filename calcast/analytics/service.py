@@ -113,9 +113,14 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
     if chosen.calendar is not None:
         narrowing.append(Subscription.calendar_id == calendar_ids[0])
     tag_ids: list[str] = []
+    tag_calendars: list[str] = []
     tagged = None
     if chosen.tag is not None:
-        tag_ids = list(session.scalars(select(Tag.id).where(Tag.calendar_id.in_(calendar_ids), Tag.name == chosen.tag)))
+        for tag_id, calendar_id in session.execute(
+            select(Tag.id, Tag.calendar_id).where(Tag.calendar_id.in_(calendar_ids), Tag.name == chosen.tag)
+        ):
+            tag_ids.append(tag_id)
+            tag_calendars.append(calendar_id)
         tagged = partial(_tagged, session, tag_ids, chosen.tag)
         narrowing.append(tagged())
     for value, column in (
@@ -130,7 +135,11 @@ def scope(*, session: Session, account_code: str, filters: Filters | None = None
     by_value = None
     if (one := chosen.one_besides_calendar) is not None:
         name, value = one
-        by_value = rollups.Narrowing(dimension=name, values=tag_ids if name == "tag" else [value])
+        by_value = (
+            rollups.Narrowing(dimension=name, values=tag_ids, calendars=tag_calendars)
+            if name == "tag"
+            else rollups.Narrowing(dimension=name, values=[value])
+        )
     return Scope(
         account_id=account.id,
         calendar_ids=calendar_ids,
