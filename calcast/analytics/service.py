@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, distinct, exists, func, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, case, distinct, exists, func, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -643,6 +643,59 @@ def _clicks_query(scope: Scope, periods: Sequence[tuple[datetime, datetime]]) ->
     return _clicks_in_scope(query, scope).group_by(Click.calendar_id)
 
 
+def _events_query(scope: Scope, period: Period) -> Any:
+    """Per event (kind, id): people who clicked it in the period (bots left out), their clicks."""
+    query = select(Click.event_kind, Click.event_id, func.count(distinct(Click.subscription_id)), func.count()).where(
+        Click.calendar_id.in_(scope.calendar_ids),
+        Click.clicked_at >= period.since,
+        Click.clicked_at < period.until,
+        Click.is_bot.is_(False),
+    )
+    return _clicks_in_scope(query, scope).group_by(Click.event_kind, Click.event_id)
+
+
+@dataclass(frozen=True)
+class Clicked:
+    """The people who clicked and their clicks: per calendar id in each period asked (`ClickCounts`), and per
+    event (kind, id) in the first of them (people, clicks)."""
+
+    by_calendar: list[dict[str, ClickCounts]]
+    by_event: dict[tuple[str, str], tuple[int, int]]
+
+
+def clicked(*, session: Session, scope: Scope, periods: list[Period]) -> Clicked:
+    """`clicks_by_calendar_of` the periods and the events' people and clicks of the first (`events`).
+
+    On PostgreSQL both from one pass over the clicks (GROUPING SETS per calendar and per event): under a tag, each
+    click is matched to the tag's rows once, not twice (a year under a tag, 50,000 clicks: 320 ms down to 175 ms).
+    SQLite, which has no GROUPING SETS, counts them in two.
+    """
+    if not scope.calendar_ids:
+        return Clicked(by_calendar=[{} for _ in periods], by_event={})
+    per_calendar = _clicks_query(scope, [(chosen.since, chosen.until) for chosen in periods])
+    rows: list[tuple[Any, ...]] = []
+    by_event: dict[tuple[str, str], tuple[int, int]] = {}
+    if session.get_bind().dialect.name != "postgresql":
+        rows = [tuple(row) for row in session.execute(per_calendar)]
+        by_event = _clicks_per_event(session, _events_query(scope, periods[0]))
+    else:
+        both = (
+            per_calendar.add_columns(Click.event_kind, Click.event_id, func.grouping(Click.calendar_id))
+            .group_by(None)
+            .group_by(func.grouping_sets(tuple_(Click.calendar_id), tuple_(Click.event_kind, Click.event_id)))
+        )
+        for calendar_id, *counts, kind, event_id, of_event in session.execute(both):
+            if not of_event:
+                rows.append((calendar_id, *counts))
+            elif counts[1]:  # clicked in the first period, not only in the one before
+                by_event[(kind, event_id)] = (int(counts[0]), int(counts[1]))
+    return Clicked(by_calendar=_per_calendar(session, scope, periods, rows), by_event=by_event)
+
+
+def _clicks_per_event(session: Session, query: Any) -> dict[tuple[str, str], tuple[int, int]]:
+    return {(kind, event_id): (int(people), int(clicks)) for kind, event_id, people, clicks in session.execute(query)}
+
+
 def clicks_by_calendar_of(*, session: Session, scope: Scope, periods: list[Period]) -> list[dict[str, ClickCounts]]:
     """Clicks in each period per calendar id.
 
@@ -653,6 +706,14 @@ def clicks_by_calendar_of(*, session: Session, scope: Scope, periods: list[Perio
     if not scope.calendar_ids:
         return [{} for _ in periods]
     rows = session.execute(_clicks_query(scope, [(chosen.since, chosen.until) for chosen in periods])).all()
+    return _per_calendar(session, scope, periods, rows)
+
+
+def _per_calendar(
+    session: Session, scope: Scope, periods: list[Period], rows: Sequence[Any]
+) -> list[dict[str, ClickCounts]]:
+    """The rows of `_clicks_query` as `ClickCounts` per calendar id and period, totals from the rollups where they
+    answer."""
     found = []
     for index, chosen in enumerate(periods):
         counted = {
@@ -724,23 +785,13 @@ def events(
     active: int,
     limit: int = 10,
     reminders: list[tuple[str, str, str, int]] | None = None,
+    clicks: dict[tuple[str, str], tuple[int, int]] | None = None,
 ) -> list[EventNumbers]:
-    """Per event: people who clicked in the period, their clicks, engagement, reminders sent; most people first."""
+    """Per event: people who clicked in the period, their clicks, engagement, reminders sent; most people first
+    (`reminders`, `clicks`: the period's `reminder_counts` and `clicked(...).by_event` when already counted)."""
     if not scope.calendar_ids:
         return []
-    person = Click.is_bot.is_(False)
-    query = select(Click.event_kind, Click.event_id, func.count(distinct(Click.subscription_id)), func.count()).where(
-        Click.calendar_id.in_(scope.calendar_ids),
-        Click.clicked_at >= period.since,
-        Click.clicked_at < period.until,
-        person,
-    )
-    clicked = {
-        (kind, event_id): (int(people), int(clicks))
-        for kind, event_id, people, clicks in session.execute(
-            _clicks_in_scope(query, scope).group_by(Click.event_kind, Click.event_id)
-        )
-    }
+    clicked = _clicks_per_event(session, _events_query(scope, period)) if clicks is None else clicks
     reminded: dict[tuple[str, str], int] = defaultdict(int)
     if reminders is None:
         reminders = reminder_counts(session=session, scope=scope, period=period)

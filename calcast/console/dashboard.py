@@ -117,8 +117,8 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
     reminders = analytics.reminder_counts_of(session=session, scope=scope, periods=periods)
     # And subscribers: with a filter other than the calendar, one pass over the subscriptions for both.
     subscribers = analytics.subscriber_counts_of(session=session, scope=scope, periods=periods)
-    # And the people who clicked: one pass over the clicks of both.
-    clicks = analytics.clicks_by_calendar_of(session=session, scope=scope, periods=periods)
+    # And the people who clicked: one pass over the clicks of both, per calendar and per event.
+    clicked = analytics.clicked(session=session, scope=scope, periods=periods)
     counted = [
         analytics.numbers(
             session=session,
@@ -126,7 +126,7 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
             period=chosen,
             reminders=reminders[index],
             subscribers=subscribers[index],
-            clicks=clicks[index],
+            clicks=clicked.by_calendar[index],
         )
         for index, chosen in enumerate(periods)
     ]
@@ -160,6 +160,7 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
             active=current.subscribers.active,
             limit=5,
             reminders=current.reminders_by_event,
+            clicks=clicked.by_event,
         ),
         calendar_codes=[item.code for item in calendars.list_calendars(session=session, account_code=account_code)],
     )

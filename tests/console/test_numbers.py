@@ -166,6 +166,11 @@ def tiles(html: str) -> dict[str, str]:
     return dict(re.findall(r'data-metric="(\w+)" data-value="([^"]*)"', html))
 
 
+def events_listed(html: str) -> set[tuple[str, str, str]]:
+    """The dashboard's events list: (event id, reminders, people who clicked) of each."""
+    return set(re.findall(r'data-event="([^"]*)" data-reminders="(\d+)" data-people="(\d+)"', html))
+
+
 def stats(cli: Cli, *args: str) -> dict[str, dict[str, object]]:
     done = cli("stats", "owner", *args, "--json")
     assert done.exit_code == 0, done.stderr
@@ -232,8 +237,16 @@ def test_every_range_shows_the_numbers_of_calcast_stats(
 ) -> None:
     rollups.roll_up(transaction=database.transaction)
     for name in RANGES:
-        shown = tiles(act_as(client, personas["viewer"]).get(f"/console/owner?range={name}").text)
-        assert shown == account_view(stats(cli, "--range", name)), name
+        page = act_as(client, personas["viewer"]).get(f"/console/owner?range={name}").text
+        found = stats(cli, "--range", name)
+        assert tiles(page) == account_view(found), name
+        # And its events (four in all, under the list's five): those of every calendar in `calcast stats`, which
+        # counts them apart from the tiles. Yesterday's range has an event clicked only in the day before it.
+        assert events_listed(page) == {
+            (str(event["event_id"]), str(event["reminders"]), str(event["people"]))
+            for item in found.values()
+            for event in item["clicks_by_event"]  # type: ignore[attr-defined]
+        }, name
     day = (world.today - timedelta(days=4)).date().isoformat()
     custom = f"/console/owner?range=custom&start={day}&end={day}"
     shown = tiles(act_as(client, personas["viewer"]).get(custom).text)
