@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from calcast.analytics import service as analytics
 from calcast.analytics.periods import Filters, Period, parse_day
-from calcast.analytics.service import Clicked, EventNumbers, Numbers, Scope
+from calcast.analytics.service import EventNumbers, Numbers
 from calcast.calendars import service as calendars
 from calcast.console.charts import BarChart, LineChart, bar_chart, line_chart
 from calcast.core.db import utcnow
 
 DEFAULT_RANGE = "7d"
-# The people who clicked are counted alongside the rest of a view, in a session of their own (a few at a time per
-# process): on PostgreSQL it is the longest statement of a long view, 100-200 ms at 50,000 clicks.
-_ALONGSIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard-clicks")
+# The longest parts of a view, the people who clicked and the top lists, are counted alongside the rest, each in a
+# session of its own; four at a time per process, so that many views at once take at most four more connections.
+_ALONGSIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard")
+Counted = TypeVar("Counted")
 TILES = ("active", "new", "unsubscribed", "lapsed", "reminders_sent", "engagement")
 FILTERS = tuple(item.name for item in fields(Filters))
 TOP_LISTS = ("calendar", "tag", "source", "campaign", "app", "device", "country", "method")
@@ -85,9 +87,10 @@ class Dashboard:
     calendar_codes: list[str]
 
 
-def _clicked(bind: Any, scope: Scope, periods: list[Period]) -> Clicked:
+def _in_a_session(bind: Any, count: Callable[..., Counted], **arguments: Any) -> Counted:
+    """`count(session=..., **arguments)` in a session of its own (on a thread of `_ALONGSIDE`)."""
     with Session(bind=bind) as session:
-        return analytics.clicked(session=session, scope=scope, periods=periods)
+        return count(session=session, **arguments)
 
 
 def _value(numbers: Numbers, metric: str) -> int | float | None:
@@ -124,8 +127,19 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
     before = None if period.name == "all" else period.previous()
     # Reminders of both periods at once: with a filter other than the calendar, one count over both.
     periods = [period] if before is None else [period, before]
-    # The people who clicked in both, per calendar and per event: one pass over the clicks, alongside the rest.
-    clicking = _ALONGSIDE.submit(_clicked, session.get_bind(), scope, periods)
+    # The people who clicked in both (per calendar and per event, one pass over the clicks) and the top lists,
+    # alongside the rest.
+    bind = session.get_bind()
+    clicking = _ALONGSIDE.submit(_in_a_session, bind, analytics.clicked, scope=scope, periods=periods)
+    listing = _ALONGSIDE.submit(
+        _in_a_session,
+        bind,
+        analytics.tops,
+        scope=scope,
+        since=period.since,
+        until=period.until,
+        dimensions=TOP_LISTS,
+    )
     reminders = analytics.reminder_counts_of(session=session, scope=scope, periods=periods)
     # And subscribers: with a filter other than the calendar, one pass over the subscriptions for both.
     subscribers = analytics.subscriber_counts_of(session=session, scope=scope, periods=periods)
@@ -135,7 +149,7 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
         period=period,
         active_at_start=None if before is None else subscribers[1].active,
     )
-    tops = analytics.tops(session=session, scope=scope, since=period.since, until=period.until, dimensions=TOP_LISTS)
+    tops = listing.result()
     polls = analytics.polls_by_app(session=session, scope=scope, period=period)
     clicked = clicking.result()
     counted = [
