@@ -149,9 +149,8 @@ def dashboard(*, session: Session, account_code: str, query: Query, now: datetim
         period=period,
         active_at_start=None if before is None else subscribers[1].active,
     )
-    tops = listing.result()
     polls = analytics.polls_by_app(session=session, scope=scope, period=period)
-    clicked = clicking.result()
+    tops, clicked = listing.result(), clicking.result()
     counted = [
         analytics.numbers(
             session=session,
