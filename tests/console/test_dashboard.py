@@ -148,3 +148,8 @@ def test_an_account_without_subscribers_shows_zeros(client: TestClient, personas
     assert page.status_code == 200
     assert tiles(page.text)["active"] == (0, None)
     assert 'data-points="1"' in page.text
+    assert "no period before to compare with" in page.text
+    # A week has a week before it; engagement, a share of no active subscribers, has nothing to compare.
+    week = act_as(client, personas["owner"]).get("/console/owner?range=7d").text
+    assert "no period before to compare with" not in week
+    assert "no share in one of the two periods to compare" in week
